@@ -1,0 +1,42 @@
+# The participation hub. `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help setup run test lint migrate clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is needed"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create the virtualenv and install the hub (done by run and test)
+
+migrate: setup ## migrate every service's database
+	$(BIN)/hub db upgrade
+
+run: setup ## start the whole hub on its defaults (Ctrl-C stops it)
+	$(BIN)/hub broker ensure
+	$(BIN)/hub db upgrade
+	$(BIN)/hub up
+
+test: setup ## run the whole test suite against real RabbitMQ and PostgreSQL
+	$(BIN)/python scripts/check_services.py
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup ## ruff and mypy
+	$(BIN)/ruff check services shared tests
+	$(BIN)/mypy services shared
+
+clean: ## remove the virtualenv and local data
+	rm -rf $(VENV) var

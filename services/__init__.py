@@ -1,0 +1,1 @@
+"""The participation hub's services."""

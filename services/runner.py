@@ -1,0 +1,152 @@
+"""Running one hub process in the foreground (``hub run``), and all four together (``hub up``)."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+from shared.config import PROCESSES, SERVICES, Settings
+
+log = logging.getLogger("hub")
+
+STOP_TIMEOUT_SECONDS = 20
+
+
+class StartError(RuntimeError):
+    """The process cannot start; the message says why and what to do."""
+
+
+def ensure_port_free(host: str, port: int, what: str) -> None:
+    """Refuse a port someone already listens on.
+
+    NOTE: eventlet.listen sets SO_REUSEPORT, so a second process would silently share the port
+    with the first; a plain bind (without SO_REUSEPORT) tells us it is taken.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise StartError(f"{what} port {port} on {host} is already in use") from None
+            raise
+
+
+def run_process(process: str, settings: Settings) -> int:
+    """Start one process and block until SIGINT/SIGTERM, then stop it gracefully."""
+    import eventlet
+
+    if not eventlet.patcher.is_monkey_patched("socket"):
+        raise StartError("eventlet.monkey_patch() must run before `hub run` (use the hub command)")
+    from nameko.runners import ServiceRunner
+
+    from services.processes import all_service_classes, service_class
+    from shared.bus import broker_reachable, declare_consumer_queues
+    from shared.dependencies import nameko_config
+    from shared.metrics import serve_metrics
+
+    if process == "mock-idp" and settings.production:
+        raise StartError("the mock identity provider refuses to start when HUB_ENV=production")
+    ensure_port_free(settings.bind_host, settings.port(process), process)
+    ensure_port_free(settings.bind_host, settings.metrics_port(process), f"{process} metrics")
+    cls = service_class(process)
+    if process in SERVICES:
+        if not broker_reachable(settings.amqp_uri):
+            raise StartError(f"no RabbitMQ broker answers at {_safe_uri(settings.amqp_uri)}")
+        declare_consumer_queues(settings.amqp_uri, all_service_classes())
+    serve_metrics(settings.metrics_port(process), settings.bind_host, cls.name)
+    runner = ServiceRunner(nameko_config(settings, process))
+    runner.add_service(cls)
+    stopping = eventlet.event.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if not stopping.ready():
+            log.info("%s: stopping (signal %d)", process, signum)
+            stopping.send(True)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    runner.start()
+    log.info("%s: listening on %s", process, settings.public_url(process))
+    stopping.wait()
+    with eventlet.Timeout(STOP_TIMEOUT_SECONDS, False):
+        runner.stop()
+        return 0
+    log.warning("%s: graceful stop timed out; killing", process)
+    runner.kill()
+    return 1
+
+
+def _safe_uri(uri: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(uri)
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def run_all(settings: Settings) -> int:
+    """Start the four processes as children, print their URLs, stop them all on Ctrl-C."""
+    for process in PROCESSES:
+        ensure_port_free(settings.bind_host, settings.port(process), process)
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    stopping = False
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        for process in ("mock-idp", "identity", "petitions", "notifications"):
+            children[process] = subprocess.Popen(  # noqa: S603 - our own entry point
+                [sys.executable, "-m", "services", "run", process],
+                env=os.environ.copy(),
+                start_new_session=True,  # Ctrl-C reaches us only; we stop them in order
+            )
+        _print_urls(settings)
+        while not stopping:
+            for process, child in children.items():
+                if child.poll() is not None:
+                    log.error("%s exited with status %s; stopping the hub", process, child.returncode)
+                    stopping = True
+            time.sleep(0.2)
+    finally:
+        _stop_children(children)
+    return 0
+
+
+def _print_urls(settings: Settings) -> None:
+    print("\nThe participation hub is starting:", flush=True)
+    for process in PROCESSES:
+        print(
+            f"  {process:<14} {settings.public_url(process)}"
+            + (f"   metrics http://{settings.bind_host}:{settings.metrics_port(process)}/metrics"
+               if process in SERVICES else ""),
+            flush=True,
+        )
+    print("Press Ctrl-C to stop them all.\n", flush=True)
+
+
+def _stop_children(children: dict[str, subprocess.Popen[bytes]]) -> None:
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS + 5
+    for process, child in children.items():
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            log.warning("%s did not stop in time; killing it", process)
+            child.kill()
+            child.wait()

@@ -1,0 +1,1 @@
+"""The participation hub's own library: what every service needs."""

@@ -1,0 +1,148 @@
+"""Settings from the environment.
+
+Nothing is read at import time: call :func:`load_settings` (the composition root does) and pass the
+result along. Every setting has a default that runs the whole hub on one laptop.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+SERVICES = ("identity", "petitions", "notifications")
+PROCESSES = (*SERVICES, "mock-idp")
+
+DEFAULT_PORTS = {"identity": 8001, "petitions": 8002, "notifications": 8003, "mock-idp": 8004}
+DEFAULT_METRICS_PORTS = {"identity": 9101, "petitions": 9102, "notifications": 9103, "mock-idp": 9104}
+# The environment-variable prefix of each process (the contract's names).
+ENV_PREFIX = {
+    "identity": "IDENTITY",
+    "petitions": "PETITIONS",
+    "notifications": "NOTIFICATIONS",
+    "mock-idp": "MOCK_IDP",
+}
+DEV_SUBJECT_SECRET = "development-only-subject-secret-change-me"  # noqa: S105 (refused in production)
+
+
+class SettingsError(ValueError):
+    """A setting has a value the hub cannot use; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    data_dir: Path = Path("var")
+    amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
+    bind_host: str = "127.0.0.1"
+    ports: Mapping[str, int] = field(default_factory=dict)
+    metrics_ports: Mapping[str, int] = field(default_factory=dict)
+    public_urls: Mapping[str, str] = field(default_factory=dict)
+    database_urls: Mapping[str, str] = field(default_factory=dict)
+    upstream_idps_file: Path | None = None
+    mock_idp_identities_file: Path | None = None
+    webhook_allow_private: bool = False
+    smtp_url: str = "smtp://127.0.0.1:1025"
+    log_format: str = "text"
+    log_level: str = "INFO"
+    subject_secret: str = DEV_SUBJECT_SECRET
+    access_token_ttl: int = 600
+    outbox_poll_interval: float = 0.5
+    count_announce_interval: float = 1.0
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    def port(self, process: str) -> int:
+        return self.ports[process]
+
+    def metrics_port(self, process: str) -> int:
+        return self.metrics_ports[process]
+
+    def public_url(self, process: str) -> str:
+        return self.public_urls[process]
+
+    def database_url(self, service: str) -> str:
+        return self.database_urls[service]
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from ``environ`` (default: the process environment)."""
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("HUB_DATA_DIR", "var"))
+    ports = {p: _int(env, f"{ENV_PREFIX[p]}_PORT", DEFAULT_PORTS[p]) for p in PROCESSES}
+    metrics_ports = {
+        p: _int(env, f"{ENV_PREFIX[p]}_METRICS_PORT", DEFAULT_METRICS_PORTS[p]) for p in PROCESSES
+    }
+    public_urls = {
+        p: env.get(f"{ENV_PREFIX[p]}_PUBLIC_URL", f"http://127.0.0.1:{ports[p]}").rstrip("/")
+        for p in PROCESSES
+    }
+    database_urls = {
+        s: env.get(f"{ENV_PREFIX[s]}_DATABASE_URL", f"sqlite:///{data_dir.resolve() / s}.db")
+        for s in SERVICES
+    }
+    settings = Settings(
+        env=env.get("HUB_ENV", "development"),
+        data_dir=data_dir,
+        amqp_uri=env.get("HUB_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"),
+        bind_host=env.get("HUB_BIND_HOST", "127.0.0.1"),
+        ports=ports,
+        metrics_ports=metrics_ports,
+        public_urls=public_urls,
+        database_urls=database_urls,
+        upstream_idps_file=_path(env, "HUB_UPSTREAM_IDPS"),
+        mock_idp_identities_file=_path(env, "MOCK_IDP_IDENTITIES"),
+        webhook_allow_private=_bool(env, "HUB_WEBHOOK_ALLOW_PRIVATE", False),
+        smtp_url=env.get("HUB_SMTP_URL", "smtp://127.0.0.1:1025"),
+        log_format=_choice(env, "HUB_LOG_FORMAT", "text", ("text", "json")),
+        log_level=env.get("HUB_LOG_LEVEL", "INFO").upper(),
+        subject_secret=env.get("HUB_SUBJECT_SECRET", DEV_SUBJECT_SECRET),
+        access_token_ttl=_int(env, "HUB_ACCESS_TOKEN_TTL", 600),
+    )
+    _check(settings)
+    return settings
+
+
+def _check(settings: Settings) -> None:
+    if settings.production and settings.subject_secret == DEV_SUBJECT_SECRET:
+        raise SettingsError("HUB_SUBJECT_SECRET must be set to a private random value in production")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be on or off (1/0, true/false), not {raw!r}")
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    raw = env.get(name, default) or default
+    if raw not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, not {raw!r}")
+    return raw
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name)
+    return Path(raw) if raw else None
+
+
+def settings_fields() -> list[str]:
+    return [f.name for f in fields(Settings)]

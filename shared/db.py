@@ -1,0 +1,123 @@
+"""Databases: one engine per service container, one session per worker, commits inside entrypoints.
+
+NOTE: nameko sends an RPC reply or acks an event *before* ``worker_result`` runs, so nothing here
+commits there: entrypoints commit through their :class:`UnitOfWork`, and ``worker_teardown`` only
+closes (and so rolls back) whatever a failed worker left open.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from shared.envelope import Envelope
+from shared.logs import get_correlation_id
+from shared.outbox import outbox_insert
+
+log = logging.getLogger(__name__)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine tuned for the URL's backend: cooperative psycopg2, or SQLite in WAL mode."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, **kwargs)
+    if url.startswith("postgresql"):
+        _require_cooperative_psycopg2()
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    return sa.create_engine(url, **kwargs)
+
+
+def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    return engine
+
+
+def _require_cooperative_psycopg2() -> None:
+    """psycopg2 blocks every green thread unless eventlet installed its wait callback."""
+    import eventlet.patcher
+    import psycopg2.extensions
+
+    if eventlet.patcher.is_monkey_patched("socket") and psycopg2.extensions.get_wait_callback() is None:
+        from eventlet.support import psycopg2_patcher
+
+        psycopg2_patcher.make_psycopg_green()
+    if eventlet.patcher.is_monkey_patched("socket"):
+        assert psycopg2.extensions.get_wait_callback() is not None, "psycopg2 is not cooperative"
+
+
+class UnitOfWork:
+    """One transaction: the aggregates' changes and the events they cause are committed together.
+
+    Events go to the service's outbox table in the same transaction (no dual writes); the relay
+    publishes them afterwards. ``after_commit`` wakes the relay so events leave at once.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        source: str,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.session = session
+        self.source = source
+        self._after_commit = after_commit
+        self._events: list[Envelope] = []
+
+    def emit(self, event_type: str, payload: dict[str, Any], version: int = 1) -> Envelope:
+        envelope = Envelope(
+            type=event_type,
+            payload=payload,
+            source=self.source,
+            version=version,
+            correlation_id=get_correlation_id(),
+        )
+        self._events.append(envelope)
+        return envelope
+
+    def commit(self) -> None:
+        had_events = bool(self._events)
+        if self._events:
+            self.session.execute(outbox_insert(), [outbox_row(e) for e in self._events])
+            self._events = []
+        self.session.commit()
+        if had_events and self._after_commit:
+            self._after_commit()
+
+    def rollback(self) -> None:
+        self._events = []
+        self.session.rollback()
+
+    def execute(self, statement: Any, params: Any = None) -> Any:
+        return self.session.execute(statement, params)
+
+    def close(self) -> None:
+        self._events = []
+        self.session.close()
+
+
+def outbox_row(envelope: Envelope) -> dict[str, Any]:
+    return {
+        "event_id": envelope.id,
+        "event_type": envelope.type,
+        "envelope": envelope.to_dict(),
+    }

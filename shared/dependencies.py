@@ -1,0 +1,169 @@
+"""nameko dependency providers every service uses.
+
+- :class:`Config`: the hub's :class:`~shared.config.Settings`, as the composition root built them.
+- :class:`Correlation`: the correlation id of each worker, for its log lines and what it causes.
+- :class:`Database`: engine per container, a :class:`~shared.db.UnitOfWork` per worker, and the
+  outbox relay as a managed thread.
+- :class:`AccessTokens`: the shared token verifier, audience = this service's public URL.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import eventlet
+from eventlet.event import Event
+from nameko.extensions import DependencyProvider
+from sqlalchemy.orm import Session
+
+from shared.auth import JWKSCache, TokenInvalid, TokenVerifier
+from shared.bus import EnvelopePublisher
+from shared.config import Settings
+from shared.db import UnitOfWork, make_engine
+from shared.logs import clean_correlation_id, new_correlation_id, set_correlation_id
+from shared.metrics import ServiceMetrics
+from shared.outbox import OutboxRelay
+from shared.web import HttpError
+
+log = logging.getLogger(__name__)
+
+SETTINGS_KEY = "HUB_SETTINGS"
+
+
+def hub_settings(config: dict[str, Any]) -> Settings:
+    settings = config.get(SETTINGS_KEY)
+    if not isinstance(settings, Settings):
+        raise RuntimeError(f"the nameko config lacks {SETTINGS_KEY}: start services with `hub run`")
+    return settings
+
+
+def nameko_config(settings: Settings, process: str) -> dict[str, Any]:
+    return {
+        "AMQP_URI": settings.amqp_uri,
+        "WEB_SERVER_ADDRESS": f"{settings.bind_host}:{settings.port(process)}",
+        "max_workers": 50,
+        "parent_calls_tracked": 10,
+        SETTINGS_KEY: settings,
+    }
+
+
+class Config(DependencyProvider):
+    def get_dependency(self, worker_ctx: Any) -> Settings:
+        return hub_settings(self.container.config)
+
+
+class Correlation(DependencyProvider):
+    """Makes every worker's correlation id current (for logs) and carried onwards.
+
+    The id comes from the HTTP header (see :mod:`shared.web`), the RPC or event context, or is new.
+    nameko propagates ``worker_ctx.data`` to the RPC calls and events the worker makes.
+    """
+
+    def worker_setup(self, worker_ctx: Any) -> None:
+        cid = clean_correlation_id(worker_ctx.data.get("correlation_id")) or new_correlation_id()
+        worker_ctx.data["correlation_id"] = cid
+        set_correlation_id(cid)
+
+    def worker_teardown(self, worker_ctx: Any) -> None:
+        set_correlation_id(None)
+
+    def get_dependency(self, worker_ctx: Any) -> str:
+        return worker_ctx.data["correlation_id"]
+
+
+class Database(DependencyProvider):
+    """The service's database: a unit of work per worker and the outbox relay."""
+
+    def __init__(self, relay: bool = True, service: str | None = None) -> None:
+        self.relay_enabled = relay
+        self.service_override = service
+        self._units: dict[Any, UnitOfWork] = {}
+
+    def setup(self) -> None:
+        self.service = self.service_override or self.container.service_name
+        self.settings = hub_settings(self.container.config)
+        self.engine = make_engine(self.settings.database_url(self.service))
+        self.metrics = ServiceMetrics(self.service)
+        self._wake = Event()
+        self._stopping = False
+
+    def start(self) -> None:
+        if self.relay_enabled:
+            publish = EnvelopePublisher(self.settings.amqp_uri, self.container.service_name)
+            self.relay = OutboxRelay(self.engine, self._counted(publish))
+            self.container.spawn_managed_thread(self._run_relay)
+
+    def _counted(self, publish: Any) -> Any:
+        def publish_and_count(envelopes: list[dict[str, Any]]) -> None:
+            publish(envelopes)
+            self.metrics.relay_published.inc(len(envelopes))
+
+        return publish_and_count
+
+    def _run_relay(self) -> None:
+        self.relay.run(lambda: self._stopping, self._wait, self.settings.outbox_poll_interval)
+
+    def _wait(self, seconds: float) -> None:
+        with eventlet.Timeout(seconds, False):
+            self._wake.wait()
+        if self._wake.ready():
+            self._wake = Event()
+
+    def wake_relay(self) -> None:
+        if not self._wake.ready():
+            self._wake.send(True)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.wake_relay()
+        self.engine.dispose()
+
+    def kill(self) -> None:
+        self._stopping = True
+        self.engine.dispose()
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.session(), self.service, self.wake_relay)
+
+    def get_dependency(self, worker_ctx: Any) -> UnitOfWork:
+        uow = self.unit_of_work()
+        self._units[worker_ctx] = uow
+        return uow
+
+    def worker_teardown(self, worker_ctx: Any) -> None:
+        uow = self._units.pop(worker_ctx, None)
+        if uow is not None:
+            uow.close()  # rolls back whatever the worker did not commit
+
+
+class AccessTokens(DependencyProvider):
+    """Verifies hub access tokens meant for this service; refusals become 401 JSON errors."""
+
+    def setup(self) -> None:
+        settings = hub_settings(self.container.config)
+        metrics = ServiceMetrics(self.container.service_name)
+        issuer = settings.public_url("identity")
+        self.verifier = TokenVerifier(
+            issuer=issuer,
+            audience=settings.public_url(self.container.service_name),
+            jwks=JWKSCache(issuer, on_refresh=lambda _iss: metrics.jwks_refreshes.inc()),
+            on_failure=lambda reason: metrics.token_failures.labels(reason).inc(),
+        )
+
+    def get_dependency(self, worker_ctx: Any) -> AccessTokens:
+        return self
+
+    def claims(self, token: str) -> dict[str, Any]:
+        try:
+            return self.verifier.verify(token)
+        except TokenInvalid as exc:
+            raise HttpError(
+                401,
+                "invalid_token",
+                str(exc),
+                {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            ) from None

@@ -1,0 +1,43 @@
+"""The inbox: every consumer applies each event at most once.
+
+A consumer records ``(consumer, event_id)`` in the same transaction as the effects of the event;
+a redelivered event (after ``kill -9``, a broker restart, or the relay re-sending) finds its row
+and is skipped. Two workers racing on one event: the second blocks on the primary key until the
+first commits, then inserts nothing and skips.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from shared.db import UnitOfWork
+from shared.envelope import utcnow
+
+_metadata_for_statements = sa.MetaData()
+
+
+def inbox_table(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
+        "inbox",
+        metadata,
+        sa.Column("consumer", sa.String(100), primary_key=True),
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, default=utcnow),
+    )
+
+
+INBOX = inbox_table(_metadata_for_statements)
+
+
+def first_delivery(uow: UnitOfWork, consumer: str, event_id: str) -> bool:
+    """Claim ``event_id`` for ``consumer`` in the unit of work; False if already applied."""
+    dialect = uow.session.get_bind().dialect.name
+    values = {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()}
+    if dialect == "postgresql":
+        stmt = postgresql.insert(INBOX).values(values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(INBOX).values(values).on_conflict_do_nothing()
+    else:  # pragma: no cover - the hub runs on PostgreSQL or SQLite
+        raise NotImplementedError(dialect)
+    return uow.execute(stmt).rowcount == 1

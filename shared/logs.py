@@ -1,0 +1,83 @@
+"""Logging as text or JSON, every line carrying the correlation id of the work it belongs to.
+
+The correlation id lives in a context variable; eventlet's green threads (greenlets) each have
+their own context, so one worker's id never leaks into another's lines.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import sys
+import uuid
+
+from shared.envelope import isoformat, utcnow
+
+CORRELATION_HEADER = "X-Correlation-ID"
+_correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "correlation_id", default=None
+)
+
+
+def new_correlation_id() -> str:
+    return uuid.uuid4().hex
+
+
+def get_correlation_id() -> str | None:
+    return _correlation_id.get()
+
+
+def set_correlation_id(value: str | None) -> None:
+    _correlation_id.set(value)
+
+
+def clean_correlation_id(raw: object) -> str | None:
+    """Accept a caller's correlation id only if it is short and plain (it ends up in logs)."""
+    if not isinstance(raw, str) or not 0 < len(raw) <= 64:
+        return None
+    if not all(c.isalnum() or c in "-_." for c in raw):
+        return None
+    return raw
+
+
+class CorrelationFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.correlation_id = get_correlation_id() or "-"
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": isoformat(utcnow()),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "correlation_id": getattr(record, "correlation_id", None),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"
+
+
+def configure_logging(fmt: str = "text", level: str = "INFO", process: str | None = None) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(CorrelationFilter())
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        prefix = f"{process} " if process else ""
+        handler.setFormatter(logging.Formatter(prefix + TEXT_FORMAT))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # kombu and nameko are chatty at INFO about reconnects we already report.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
+    logging.getLogger("kombu").setLevel(max(logging.WARNING, root.level))
+    # nameko logs expected (4xx) errors as warnings with a stack trace; unexpected ones at ERROR.
+    logging.getLogger("nameko.containers").setLevel(max(logging.ERROR, root.level))
+    logging.getLogger("eventlet.wsgi").setLevel(max(logging.WARNING, root.level))

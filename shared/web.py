@@ -1,0 +1,151 @@
+"""HTTP at the edge of every service: JSON errors, correlation ids, security headers, body limits.
+
+``http`` is nameko's ``@http`` with three changes: unmatched routes and wrong methods answer JSON
+(not Werkzeug's HTML); domain errors are translated to JSON errors in one place
+(:class:`HttpError`, raised by the service's error table); any other exception is logged with
+its stack trace and answered with a plain JSON 500 (never the trace).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Request, Response
+
+from shared.logs import CORRELATION_HEADER, clean_correlation_id, new_correlation_id
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+}
+
+
+class HttpError(Exception):
+    """An error the client caused or must know about; becomes ``{"error", "message"}`` JSON."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+def json_response(
+    payload: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    response = Response(body, status=status, mimetype="application/json", headers=headers)
+    return response
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    return json_response({"error": code, "message": message}, status=status, headers=headers)
+
+
+def read_json(request: Request, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """The request's JSON object body, or a clear 4xx :class:`HttpError`."""
+    mimetype = request.mimetype or ""
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise HttpError(415, "unsupported_media_type", "send the body as application/json")
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise HttpError(413, "body_too_large", f"the body must be at most {max_bytes} bytes")
+    raw = request.stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise HttpError(413, "body_too_large", f"the body must be at most {max_bytes} bytes")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise HttpError(400, "malformed_json", "the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise HttpError(400, "malformed_json", "the body must be a JSON object")
+    return data
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HttpError(
+            401,
+            "unauthorized",
+            "an access token is required (Authorization: Bearer ...)",
+            {"WWW-Authenticate": 'Bearer error="invalid_request"'},
+        )
+    return token.strip()
+
+
+class HubWsgiApp(WsgiApp):
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            response = _http_exception_response(exc)
+        _decorate(response, request)
+        return response(environ, start_response)
+
+
+def _http_exception_response(exc: HTTPException) -> Response:
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.code or 500, "http_error")
+    headers = dict(exc.get_headers()) if exc.code == 405 else {}
+    headers.pop("Content-Type", None)
+    return error_response(exc.code or 500, code, exc.description or "", headers)
+
+
+def _decorate(response: Response, request: Request) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    cid = getattr(request, "correlation_id", None)
+    if cid:
+        response.headers[CORRELATION_HEADER] = cid
+
+
+class HubWebServer(WebServer):
+    def get_wsgi_app(self) -> HubWsgiApp:
+        return HubWsgiApp(self)
+
+    def context_data_from_headers(self, request: Request) -> dict[str, Any]:
+        cid = clean_correlation_id(request.headers.get(CORRELATION_HEADER)) or new_correlation_id()
+        request.correlation_id = cid
+        return {"correlation_id": cid}
+
+
+class HubHttpHandler(HttpRequestHandler):
+    server = HubWebServer()
+
+    def __init__(self, method: str, url: str, **kwargs: Any) -> None:
+        kwargs.setdefault("expected_exceptions", (HttpError,))
+        super().__init__(method, url, **kwargs)
+
+    def handle_request(self, request: Request) -> Response:
+        request.max_content_length = MAX_BODY_BYTES
+        return super().handle_request(request)
+
+    def response_from_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, HttpError):
+            return error_response(exc.status, exc.code, exc.message, exc.headers)
+        if isinstance(exc, RequestEntityTooLarge):
+            return error_response(413, "body_too_large", f"the body must be at most {MAX_BODY_BYTES} bytes")
+        if isinstance(exc, HTTPException):
+            return _http_exception_response(exc)
+        # nameko's container has already logged the worker's exception with its stack trace.
+        return error_response(500, "internal_error", "something went wrong on our side")
+
+
+http = HubHttpHandler.decorator
