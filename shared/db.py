@@ -110,6 +110,21 @@ class UnitOfWork:
     def execute(self, statement: Any, params: Any = None) -> Any:
         return self.session.execute(statement, params)
 
+    def insert_unless_exists(self, table: sa.Table, values: dict[str, Any]) -> bool:
+        """INSERT ... ON CONFLICT DO NOTHING; True if the row was inserted.
+
+        NOTE: no exception and no savepoint on a duplicate: the transaction stays usable, and a
+        concurrent insert of the same key waits for the other to commit, then inserts nothing.
+        """
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        elif dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:  # pragma: no cover - the hub runs on PostgreSQL or SQLite
+            raise NotImplementedError(dialect)
+        return self.execute(insert(table).values(values).on_conflict_do_nothing()).rowcount == 1
+
     def close(self) -> None:
         self._events = []
         self.session.close()

@@ -60,16 +60,22 @@ class Correlation(DependencyProvider):
     nameko propagates ``worker_ctx.data`` to the RPC calls and events the worker makes.
     """
 
+    def get_dependency(self, worker_ctx: Any) -> str:
+        # NOTE: nameko injects dependencies before calling worker_setup; both run in the worker.
+        return self._ensure(worker_ctx)
+
     def worker_setup(self, worker_ctx: Any) -> None:
-        cid = clean_correlation_id(worker_ctx.data.get("correlation_id")) or new_correlation_id()
-        worker_ctx.data["correlation_id"] = cid
-        set_correlation_id(cid)
+        self._ensure(worker_ctx)
 
     def worker_teardown(self, worker_ctx: Any) -> None:
         set_correlation_id(None)
 
-    def get_dependency(self, worker_ctx: Any) -> str:
-        return worker_ctx.data["correlation_id"]
+    @staticmethod
+    def _ensure(worker_ctx: Any) -> str:
+        cid = clean_correlation_id(worker_ctx.data.get("correlation_id")) or new_correlation_id()
+        worker_ctx.data["correlation_id"] = cid
+        set_correlation_id(cid)
+        return cid
 
 
 class Database(DependencyProvider):

@@ -9,7 +9,6 @@ first commits, then inserts nothing and skips.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.db import UnitOfWork
 from shared.envelope import utcnow
@@ -32,12 +31,5 @@ INBOX = inbox_table(_metadata_for_statements)
 
 def first_delivery(uow: UnitOfWork, consumer: str, event_id: str) -> bool:
     """Claim ``event_id`` for ``consumer`` in the unit of work; False if already applied."""
-    dialect = uow.session.get_bind().dialect.name
     values = {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()}
-    if dialect == "postgresql":
-        stmt = postgresql.insert(INBOX).values(values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(INBOX).values(values).on_conflict_do_nothing()
-    else:  # pragma: no cover - the hub runs on PostgreSQL or SQLite
-        raise NotImplementedError(dialect)
-    return uow.execute(stmt).rowcount == 1
+    return uow.insert_unless_exists(INBOX, values)

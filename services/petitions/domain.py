@@ -1,0 +1,148 @@
+"""The petition rules, in plain Python: lifecycle, eligibility to sign, receipts.
+
+No nameko, no SQLAlchemy, no HTTP here. Errors are domain errors (:class:`PetitionError` and
+its kinds); the edge translates them to HTTP in one table (errors.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+ACR_LEVELS = ("eidas1", "eidas2", "eidas3")  # eIDAS low < substantial < high
+DEFAULT_MIN_ACR = "eidas1"
+DEFAULT_DURATION = timedelta(days=182)  # about six months, as at the French Senate
+
+# Reasons an operator may give when rejecting a petition (documented in the README).
+REJECTION_REASONS = {
+    "duplicate": "An open petition already asks for the same thing.",
+    "not_actionable": "It does not ask for something the public authorities can do.",
+    "unlawful": "It is unlawful, defamatory or incites hatred.",
+    "personal_data": "It names or exposes private individuals.",
+    "advertising": "It promotes a product, service or business.",
+    "unclear": "It is too unclear to be acted upon.",
+    "offensive": "It contains offensive or abusive language.",
+}
+
+
+class Status:
+    SUBMITTED = "submitted"  # awaiting moderation
+    OPEN = "open"  # published, accepting signatures until the deadline
+    REJECTED = "rejected"
+    CLOSED = "closed"
+
+    PUBLIC = (OPEN, CLOSED)
+
+
+class PetitionError(Exception):
+    code = "petition_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(PetitionError):
+    code = "not_found"
+
+
+class Forbidden(PetitionError):
+    code = "forbidden"
+
+
+class InvalidTransition(PetitionError):
+    code = "invalid_transition"
+
+
+class NotEligible(PetitionError):
+    """The citizen may not sign; ``code`` is the reason."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class NotOpen(PetitionError):
+    code = "petition_not_open"
+
+
+class Closed(PetitionError):
+    code = "petition_closed"
+
+
+class AlreadySigned(PetitionError):
+    code = "already_signed"
+
+
+class NotSigned(PetitionError):
+    code = "not_signed"
+
+
+@dataclass(frozen=True)
+class Petition:
+    id: str
+    title: str
+    text: str
+    status: str
+    author_sub: str
+    min_acr: str
+    created_at: datetime
+    published_at: datetime | None = None
+    deadline: datetime | None = None
+    rejection_reason: str | None = None
+
+    def publish(self, now: datetime, duration: timedelta = DEFAULT_DURATION) -> Petition:
+        self._require(Status.SUBMITTED, "only a submitted petition can be published")
+        return replace(self, status=Status.OPEN, published_at=now, deadline=now + duration)
+
+    def reject(self, reason: str) -> Petition:
+        self._require(Status.SUBMITTED, "only a submitted petition can be rejected")
+        if reason not in REJECTION_REASONS:
+            raise InvalidTransition(f"unknown rejection reason {reason!r}")
+        return replace(self, status=Status.REJECTED, rejection_reason=reason)
+
+    def is_open_at(self, now: datetime) -> bool:
+        return self.status == Status.OPEN and (self.deadline is None or now < self.deadline)
+
+    def visible_to(self, viewer_sub: str | None, operator: bool) -> bool:
+        return self.status in Status.PUBLIC or operator or viewer_sub == self.author_sub
+
+    def _require(self, status: str, message: str) -> None:
+        if self.status != status:
+            raise InvalidTransition(f"{message} (it is {self.status})")
+
+
+@dataclass(frozen=True)
+class Citizen:
+    """What the petitions service knows of a citizen: from the access token, and no more."""
+
+    sub: str
+    acr: str
+    adult: bool
+
+
+def check_can_sign(petition: Petition, citizen: Citizen, now: datetime) -> None:
+    """Raise why ``citizen`` may not sign ``petition`` now, if they may not."""
+    if petition.status == Status.CLOSED or (
+        petition.status == Status.OPEN and not petition.is_open_at(now)
+    ):
+        raise Closed("the petition is closed")
+    if petition.status != Status.OPEN:
+        raise NotOpen("the petition is not open for signatures")
+    if acr_rank(citizen.acr) < acr_rank(petition.min_acr):
+        raise NotEligible(
+            "acr_too_low", f"this petition requires an identity verified at {petition.min_acr}"
+        )
+    if not citizen.adult:
+        raise NotEligible("not_adult", "only adults may sign petitions")
+
+
+def acr_rank(acr: str | None) -> int:
+    """eIDAS level as a number; an unknown level ranks below every real one."""
+    return ACR_LEVELS.index(acr) if acr in ACR_LEVELS else -1
+
+
+def receipt_hash(petition_id: str, signature_id: str, signed_at: str) -> str:
+    """Binds a signature's id and time to its petition; the citizen keeps it as a receipt."""
+    return hashlib.sha256(f"{petition_id}\n{signature_id}\n{signed_at}".encode()).hexdigest()

@@ -1,0 +1,24 @@
+"""Domain errors to HTTP, in one table."""
+
+from __future__ import annotations
+
+from services.petitions import domain
+from shared.web import HttpError
+
+STATUS_OF = {
+    domain.NotFound: 404,
+    domain.Forbidden: 403,
+    domain.InvalidTransition: 409,
+    domain.NotEligible: 403,
+    domain.NotOpen: 409,
+    domain.Closed: 410,
+    domain.AlreadySigned: 409,
+    domain.NotSigned: 404,
+}
+
+
+def to_http(error: domain.PetitionError) -> HttpError:
+    for kind, status in STATUS_OF.items():
+        if isinstance(error, kind):
+            return HttpError(status, error.code, error.message)
+    return HttpError(400, error.code, error.message)

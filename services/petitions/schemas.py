@@ -1,0 +1,115 @@
+"""Validation of what clients send, and the shapes of what they get back."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from services.petitions.domain import ACR_LEVELS, DEFAULT_MIN_ACR, REJECTION_REASONS, Petition, Status
+from shared.envelope import isoformat
+from shared.web import HttpError
+
+TITLE_LENGTH = (10, 200)
+TEXT_LENGTH = (20, 5000)
+# INSEE codes of départements (metropolitan, Corsica, overseas).
+DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
+MAX_PAGE_SIZE = 100
+
+
+def invalid(message: str) -> HttpError:
+    return HttpError(400, "invalid_request", message)
+
+
+def _only(data: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise invalid(f"unknown field(s): {', '.join(unknown)}")
+
+
+def _text(data: dict[str, Any], name: str, bounds: tuple[int, int]) -> str:
+    value = data.get(name)
+    if not isinstance(value, str):
+        raise invalid(f"{name} is required and must be a string")
+    value = value.strip()
+    if not bounds[0] <= len(value) <= bounds[1]:
+        raise invalid(f"{name} must be {bounds[0]} to {bounds[1]} characters long")
+    return value
+
+
+@dataclass(frozen=True)
+class NewPetition:
+    title: str
+    text: str
+    min_acr: str
+
+
+def new_petition(data: dict[str, Any]) -> NewPetition:
+    _only(data, {"title", "text", "min_acr"})
+    min_acr = data.get("min_acr", DEFAULT_MIN_ACR)
+    if min_acr not in ACR_LEVELS:
+        raise invalid(f"min_acr must be one of {', '.join(ACR_LEVELS)}")
+    return NewPetition(_text(data, "title", TITLE_LENGTH), _text(data, "text", TEXT_LENGTH), min_acr)
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision: str
+    reason: str | None
+
+
+def moderation_decision(data: dict[str, Any]) -> Decision:
+    _only(data, {"decision", "reason"})
+    decision = data.get("decision")
+    if decision not in ("publish", "reject"):
+        raise invalid('decision must be "publish" or "reject"')
+    reason = data.get("reason")
+    if decision == "reject" and reason not in REJECTION_REASONS:
+        raise invalid(f"a rejection needs a reason among: {', '.join(REJECTION_REASONS)}")
+    if decision == "publish" and reason is not None and not isinstance(reason, str):
+        raise invalid("reason must be a string")
+    return Decision(decision, reason if decision == "reject" else None)
+
+
+def signature_request(data: dict[str, Any]) -> str | None:
+    """The optional self-declared département."""
+    _only(data, {"departement"})
+    departement = data.get("departement")
+    if departement is None:
+        return None
+    if not isinstance(departement, str) or not DEPARTEMENT.match(departement):
+        raise invalid("departement must be an INSEE département code such as 75, 2A or 971")
+    return departement
+
+
+def page_params(args: Any) -> tuple[str | None, int, int]:
+    status = args.get("status")
+    if status is not None and status not in (Status.OPEN, Status.CLOSED, Status.SUBMITTED, Status.REJECTED):
+        raise invalid("status must be open, closed, submitted or rejected")
+    try:
+        limit = int(args.get("limit", 20))
+        offset = int(args.get("offset", 0))
+    except ValueError:
+        raise invalid("limit and offset must be whole numbers") from None
+    if not 1 <= limit <= MAX_PAGE_SIZE or offset < 0:
+        raise invalid(f"limit must be 1 to {MAX_PAGE_SIZE} and offset at least 0")
+    return status, limit, offset
+
+
+def petition_view(petition: Petition, signature_count: int) -> dict[str, Any]:
+    return {
+        "id": petition.id,
+        "title": petition.title,
+        "text": petition.text,
+        "status": petition.status,
+        "min_acr": petition.min_acr,
+        "created_at": isoformat(petition.created_at),
+        "published_at": _iso(petition.published_at),
+        "deadline": _iso(petition.deadline),
+        "rejection_reason": petition.rejection_reason,
+        "signature_count": signature_count,
+    }
+
+
+def _iso(moment: Any) -> str | None:
+    return isoformat(moment) if moment else None

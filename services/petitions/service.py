@@ -1,0 +1,116 @@
+"""The petitions service: nameko entrypoints only (parse, call a handler, shape the answer)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any, TypeVar
+
+from nameko.timer import timer
+from werkzeug.wrappers import Request, Response
+
+from services.petitions import handlers, schemas
+from services.petitions.domain import PetitionError
+from services.petitions.errors import to_http
+from services.petitions.openapi import openapi_document
+from shared.dependencies import AccessTokens, Config, Correlation, Database
+from shared.health import HealthEndpoints
+from shared.metrics import EntrypointMetrics
+from shared.scopes import CITIZEN_PETITIONS, PETITIONS_MODERATE, has_scope
+from shared.web import HttpError, bearer_token, http, json_response, read_json
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class PetitionsService(HealthEndpoints):
+    name = "petitions"
+
+    config = Config()
+    correlation = Correlation()
+    metrics = EntrypointMetrics()
+    db = Database()
+    tokens = AccessTokens()
+
+    @http("GET", "/openapi.json")
+    def openapi(self, request: Request) -> Response:
+        return json_response(openapi_document(self.config.public_url("petitions")))
+
+    @http("GET", "/api/petitions")
+    def list_petitions(self, request: Request) -> Response:
+        status, limit, offset = schemas.page_params(request.args)
+        operator = self._optional_claims(request, PETITIONS_MODERATE) is not None
+        found = _domain(lambda: handlers.list_petitions(status, limit, offset, operator, self.db))
+        items = [schemas.petition_view(p, n) for p, n in found]
+        return json_response({"items": items, "limit": limit, "offset": offset})
+
+    @http("POST", "/api/petitions")
+    def create_petition(self, request: Request) -> Response:
+        citizen = self._citizen(request)
+        command = schemas.new_petition(read_json(request))
+        petition = handlers.create_petition(command, citizen.sub, self.db)
+        return json_response(schemas.petition_view(petition, 0), status=201)
+
+    @http("GET", "/api/petitions/<string:petition_id>")
+    def get_petition(self, request: Request, petition_id: str) -> Response:
+        claims = self._optional_claims(request)
+        viewer = claims.get("sub") if claims and has_scope(claims, CITIZEN_PETITIONS) else None
+        operator = bool(claims and has_scope(claims, PETITIONS_MODERATE))
+        petition, count = _domain(lambda: handlers.get_petition(petition_id, viewer, operator, self.db))
+        return json_response(schemas.petition_view(petition, count))
+
+    @http("POST", "/api/petitions/<string:petition_id>/moderation")
+    def moderate(self, request: Request, petition_id: str) -> Response:
+        self._claims_with(request, PETITIONS_MODERATE)
+        decision = schemas.moderation_decision(read_json(request))
+        petition = _domain(lambda: handlers.moderate(petition_id, decision, self.db))
+        return json_response(schemas.petition_view(petition, 0))
+
+    @http("POST", "/api/petitions/<string:petition_id>/signatures")
+    def sign(self, request: Request, petition_id: str) -> Response:
+        citizen = self._citizen(request)
+        departement = schemas.signature_request(_optional_json(request))
+        receipt = _domain(lambda: handlers.sign(petition_id, citizen, departement, self.db))
+        return json_response({"receipt": asdict(receipt)}, status=201)
+
+    @http("DELETE", "/api/petitions/<string:petition_id>/signatures/me")
+    def withdraw_signature(self, request: Request, petition_id: str) -> Response:
+        citizen = self._citizen(request)
+        _domain(lambda: handlers.withdraw_signature(petition_id, citizen, self.db))
+        return Response(status=204)
+
+    @timer(interval=1.0)
+    def announce_counts(self) -> None:
+        handlers.announce_counts(self.db)
+
+    def _claims_with(self, request: Request, scope: str) -> dict[str, Any]:
+        claims = self.tokens.claims(bearer_token(request))
+        if not has_scope(claims, scope):
+            raise HttpError(403, "insufficient_scope", f"this needs a token with the {scope!r} scope")
+        return claims
+
+    def _citizen(self, request: Request) -> handlers.Citizen:
+        claims = self._claims_with(request, CITIZEN_PETITIONS)
+        if "acr" not in claims:
+            raise HttpError(403, "not_a_citizen", "this needs a citizen's token (signed-in person)")
+        return handlers.citizen_from_claims(claims)
+
+    def _optional_claims(self, request: Request, scope: str | None = None) -> dict[str, Any] | None:
+        if "Authorization" not in request.headers:
+            return None
+        claims = self.tokens.claims(bearer_token(request))
+        return claims if scope is None or has_scope(claims, scope) else None
+
+
+def _domain(call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except PetitionError as error:
+        raise to_http(error) from None
+
+
+def _optional_json(request: Request) -> dict[str, Any]:
+    if not request.content_length:  # signing needs no body; a département is optional
+        return {}
+    return read_json(request)
