@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.petitions import domain
+from services.petitions.domain import Citizen, Petition, Status
+
+NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
+
+
+def submitted(**fields) -> Petition:
+    base = {"id": "p1", "title": "t", "text": "x", "status": Status.SUBMITTED, "author_sub": "a", "min_acr": "eidas1", "created_at": NOW}
+    base.update(fields)
+    return Petition(**base)
+
+
+def test_publishing_opens_with_a_deadline():
+    petition = submitted().publish(NOW)
+    assert petition.status == Status.OPEN and petition.deadline == NOW + domain.DEFAULT_DURATION
+
+
+def test_only_submitted_petitions_can_be_moderated():
+    with pytest.raises(domain.InvalidTransition):
+        submitted().publish(NOW).publish(NOW)
+    with pytest.raises(domain.InvalidTransition):
+        submitted().publish(NOW).reject("duplicate")
+
+
+def test_rejection_needs_a_documented_reason():
+    with pytest.raises(domain.InvalidTransition):
+        submitted().reject("because")
+    assert submitted().reject("duplicate").rejection_reason == "duplicate"
+
+
+@pytest.mark.parametrize(
+    ("petition", "citizen", "error"),
+    [
+        (submitted(), Citizen("c", "eidas1", True), "petition_not_open"),
+        (submitted().publish(NOW - timedelta(days=400)), Citizen("c", "eidas1", True), "petition_closed"),
+        (submitted(min_acr="eidas2").publish(NOW), Citizen("c", "eidas1", True), "acr_too_low"),
+        (submitted().publish(NOW), Citizen("c", "", True), "acr_too_low"),
+        (submitted().publish(NOW), Citizen("c", "eidas3", False), "not_adult"),
+    ],
+)
+def test_ineligible_signatures_are_refused_with_a_reason(petition, citizen, error):
+    with pytest.raises(domain.PetitionError) as refused:
+        domain.check_can_sign(petition, citizen, NOW)
+    assert refused.value.code == error
+
+
+def test_an_adult_at_the_required_level_may_sign():
+    domain.check_can_sign(submitted(min_acr="eidas2").publish(NOW), Citizen("c", "eidas3", True), NOW)
+
+
+def test_receipt_hash_binds_signature_to_petition():
+    one = domain.receipt_hash("p1", "s1", "2026-11-26T12:00:00Z")
+    assert one == domain.receipt_hash("p1", "s1", "2026-11-26T12:00:00Z")
+    assert one != domain.receipt_hash("p2", "s1", "2026-11-26T12:00:00Z")
