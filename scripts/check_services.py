@@ -20,10 +20,21 @@ def answers(url: str, default_port: int) -> tuple[str, int, bool]:
 
 def main() -> int:
     checks = [
-        ("PostgreSQL", os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"), 5432,
-         "start it (Debian: pg_ctlcluster --skip-systemctl-redirect 15 main start) or set HUB_TEST_POSTGRES_URL"),
-        ("RabbitMQ", os.environ.get("HUB_TEST_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"), 5672,
-         "start it (rabbitmq-server -detached) or set HUB_TEST_AMQP_URI"),
+        (
+            "PostgreSQL",
+            os.environ.get(
+                "HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+            ),
+            5432,
+            "start it (Debian: pg_ctlcluster --skip-systemctl-redirect 15 main start)"
+            " or set HUB_TEST_POSTGRES_URL",
+        ),
+        (
+            "RabbitMQ",
+            os.environ.get("HUB_TEST_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"),
+            5672,
+            "start it (rabbitmq-server -detached) or set HUB_TEST_AMQP_URI",
+        ),
     ]
     missing = 0
     for name, url, port, advice in checks:

@@ -1,10 +1,10 @@
 """``hub``: the operator's command line.
 
-    hub run identity|petitions|notifications|mock-idp   one process in the foreground
-    hub up                                               all four (what `make run` starts)
-    hub db upgrade                                       migrate every service's database
-    hub broker ensure                                    start a private RabbitMQ node if none answers
-    hub clients create --name N --kind K [--scope S] [--redirect-uri U]...
+hub run identity|petitions|notifications|mock-idp   one process in the foreground
+hub up                                               all four (what `make run` starts)
+hub db upgrade                                       migrate every service's database
+hub broker ensure                                    start a private RabbitMQ node if none answers
+hub clients create --name N --kind K [--scope S] [--redirect-uri U]...
 """
 
 from __future__ import annotations

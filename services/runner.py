@@ -61,7 +61,7 @@ def run_process(process: str, settings: Settings) -> int:
         if not broker_reachable(settings.amqp_uri):
             raise StartError(f"no RabbitMQ broker answers at {_safe_uri(settings.amqp_uri)}")
         declare_consumer_queues(settings.amqp_uri, all_service_classes())
-    serve_metrics(settings.metrics_port(process), settings.bind_host, cls.name)
+    serve_metrics(settings.metrics_port(process), settings.bind_host, cls.name)  # type: ignore[attr-defined]
     runner = ServiceRunner(nameko_config(settings, process))
     runner.add_service(cls)
     stopping = eventlet.event.Event()
@@ -118,7 +118,9 @@ def run_all(settings: Settings) -> int:
         while not stopping:
             for process, child in children.items():
                 if child.poll() is not None:
-                    log.error("%s exited with status %s; stopping the hub", process, child.returncode)
+                    log.error(
+                        "%s exited with status %s; stopping the hub", process, child.returncode
+                    )
                     stopping = True
             time.sleep(0.2)
     finally:
@@ -131,8 +133,11 @@ def _print_urls(settings: Settings) -> None:
     for process in PROCESSES:
         print(
             f"  {process:<14} {settings.public_url(process)}"
-            + (f"   metrics http://{settings.bind_host}:{settings.metrics_port(process)}/metrics"
-               if process in SERVICES else ""),
+            + (
+                f"   metrics http://{settings.bind_host}:{settings.metrics_port(process)}/metrics"
+                if process in SERVICES
+                else ""
+            ),
             flush=True,
         )
     print("Press Ctrl-C to stop them all.\n", flush=True)

@@ -71,7 +71,9 @@ class JWKSCache:
                 keys = self._fetch(self._jwks_uri)["keys"]
             except Exception as exc:  # noqa: BLE001 - any failure: the issuer is unavailable
                 log.warning("could not fetch the issuer's keys: %s", exc)
-                raise TokenInvalid("jwks_unavailable", "the token issuer's keys are unavailable") from None
+                raise TokenInvalid(
+                    "jwks_unavailable", "the token issuer's keys are unavailable"
+                ) from None
             self._keys = {k["kid"]: k for k in keys if "kid" in k}
             self._fetched_at = time.monotonic()
             if self.on_refresh:

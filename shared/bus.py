@@ -55,7 +55,7 @@ def consumer_queues(service_classes: Iterable[type]) -> list[Queue]:
             method = getattr(cls, name, None)
             for ext in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
                 if isinstance(ext, EventHandler):
-                    queues.append(_queue_for(cls.name, name, ext))
+                    queues.append(_queue_for(cls.name, name, ext))  # type: ignore[attr-defined]
     return queues
 
 

@@ -15,7 +15,12 @@ SERVICES = ("identity", "petitions", "notifications")
 PROCESSES = (*SERVICES, "mock-idp")
 
 DEFAULT_PORTS = {"identity": 8001, "petitions": 8002, "notifications": 8003, "mock-idp": 8004}
-DEFAULT_METRICS_PORTS = {"identity": 9101, "petitions": 9102, "notifications": 9103, "mock-idp": 9104}
+DEFAULT_METRICS_PORTS = {
+    "identity": 9101,
+    "petitions": 9102,
+    "notifications": 9103,
+    "mock-idp": 9104,
+}
 # The environment-variable prefix of each process (the contract's names).
 ENV_PREFIX = {
     "identity": "IDENTITY",
@@ -108,7 +113,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
 def _check(settings: Settings) -> None:
     if settings.production and settings.subject_secret == DEV_SUBJECT_SECRET:
-        raise SettingsError("HUB_SUBJECT_SECRET must be set to a private random value in production")
+        raise SettingsError(
+            "HUB_SUBJECT_SECRET must be set to a private random value in production"
+        )
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

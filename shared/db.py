@@ -39,7 +39,9 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+    engine = sa.create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+    )
 
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -57,7 +59,10 @@ def _require_cooperative_psycopg2() -> None:
     import eventlet.patcher
     import psycopg2.extensions
 
-    if eventlet.patcher.is_monkey_patched("socket") and psycopg2.extensions.get_wait_callback() is None:
+    if (
+        eventlet.patcher.is_monkey_patched("socket")
+        and psycopg2.extensions.get_wait_callback() is None
+    ):
         from eventlet.support import psycopg2_patcher
 
         psycopg2_patcher.make_psycopg_green()
@@ -116,14 +121,14 @@ class UnitOfWork:
         NOTE: no exception and no savepoint on a duplicate: the transaction stays usable, and a
         concurrent insert of the same key waits for the other to commit, then inserts nothing.
         """
+        from sqlalchemy.dialects import postgresql, sqlite
+
         dialect = self.session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        elif dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:  # pragma: no cover - the hub runs on PostgreSQL or SQLite
+        inserts: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+        if dialect not in inserts:  # pragma: no cover - the hub runs on PostgreSQL or SQLite
             raise NotImplementedError(dialect)
-        return self.execute(insert(table).values(values).on_conflict_do_nothing()).rowcount == 1
+        statement = inserts[dialect](table).values(values).on_conflict_do_nothing()
+        return bool(self.execute(statement).rowcount == 1)
 
     def close(self) -> None:
         self._events = []

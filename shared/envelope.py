@@ -46,7 +46,9 @@ class Envelope:
     def from_dict(cls, data: Any) -> Envelope:
         if not isinstance(data, Mapping):
             raise InvalidEnvelope("an event must be a JSON object")
-        missing = [k for k in ("id", "type", "version", "time", "source", "payload") if k not in data]
+        missing = [
+            k for k in ("id", "type", "version", "time", "source", "payload") if k not in data
+        ]
         if missing:
             raise InvalidEnvelope(f"event lacks {', '.join(missing)}")
         if not isinstance(data["payload"], Mapping):

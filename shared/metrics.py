@@ -59,7 +59,10 @@ class ServiceMetrics:
             "Age of the oldest unsent event in the outbox.",
         )
         self.relay_published = _get_or_create(
-            self.registry, Counter, f"{prefix}_outbox_published_events_total", "Events published by the relay."
+            self.registry,
+            Counter,
+            f"{prefix}_outbox_published_events_total",
+            "Events published by the relay.",
         )
         self.token_failures = _get_or_create(
             self.registry,
@@ -69,11 +72,16 @@ class ServiceMetrics:
             ["reason"],
         )
         self.jwks_refreshes = _get_or_create(
-            self.registry, Counter, f"{prefix}_jwks_refreshes_total", "JWKS fetched from the issuer."
+            self.registry,
+            Counter,
+            f"{prefix}_jwks_refreshes_total",
+            "JWKS fetched from the issuer.",
         )
 
 
-def _get_or_create(registry: CollectorRegistry, kind: type, name: str, doc: str, labels: Any = ()) -> Any:
+def _get_or_create(
+    registry: CollectorRegistry, kind: type, name: str, doc: str, labels: Any = ()
+) -> Any:
     base = name[: -len("_total")] if name.endswith("_total") else name
     existing = registry._names_to_collectors.get(base) or registry._names_to_collectors.get(name)
     if existing is not None:

@@ -36,7 +36,7 @@ def run_migrations(target_metadata: object) -> None:
 
     connection = context.config.attributes.get("connection")
     if connection is None:
-        engine = make_engine(context.config.get_main_option("sqlalchemy.url"))
+        engine = make_engine(context.config.get_main_option("sqlalchemy.url") or "")
         with engine.begin() as connection:
             _run(context, connection, target_metadata)
         engine.dispose()

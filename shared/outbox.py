@@ -101,7 +101,9 @@ class OutboxRelay:
             oldest = oldest.replace(tzinfo=utcnow().tzinfo)
         return count, max(0.0, (utcnow() - oldest).total_seconds())
 
-    def run(self, should_stop: Callable[[], bool], wait: Callable[[float], None], poll: float) -> None:
+    def run(
+        self, should_stop: Callable[[], bool], wait: Callable[[float], None], poll: float
+    ) -> None:
         """Relay until ``should_stop``; ``wait(poll)`` sleeps unless woken by a commit."""
         failures = 0
         while not should_stop():

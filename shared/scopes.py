@@ -20,7 +20,14 @@ PIVOT_SCOPES = (
 SCOPE_ALIASES = {
     "profile": ("given_name", "family_name", "birthdate", "gender", "preferred_username"),
     "birth": ("birthplace", "birthcountry"),
-    "identite_pivot": ("given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry"),
+    "identite_pivot": (
+        "given_name",
+        "family_name",
+        "birthdate",
+        "gender",
+        "birthplace",
+        "birthcountry",
+    ),
 }
 
 CITIZEN_PETITIONS = "petitions"  # sign and create petitions, as a citizen

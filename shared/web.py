@@ -51,7 +51,9 @@ def json_response(
     return response
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
     return json_response({"error": code, "message": message}, status=status, headers=headers)
 
 
@@ -93,7 +95,7 @@ class HubWsgiApp(WsgiApp):
         adapter = self.url_map.bind_to_environ(environ)
         try:
             provider, values = adapter.match()
-            request.path_values = values
+            request.path_values = values  # type: ignore[attr-defined]
             response = provider.handle_request(request)
         except HTTPException as exc:
             response = _http_exception_response(exc)
@@ -122,7 +124,7 @@ class HubWebServer(WebServer):
 
     def context_data_from_headers(self, request: Request) -> dict[str, Any]:
         cid = clean_correlation_id(request.headers.get(CORRELATION_HEADER)) or new_correlation_id()
-        request.correlation_id = cid
+        request.correlation_id = cid  # type: ignore[attr-defined]
         return {"correlation_id": cid}
 
 
@@ -141,7 +143,9 @@ class HubHttpHandler(HttpRequestHandler):
         if isinstance(exc, HttpError):
             return error_response(exc.status, exc.code, exc.message, exc.headers)
         if isinstance(exc, RequestEntityTooLarge):
-            return error_response(413, "body_too_large", f"the body must be at most {MAX_BODY_BYTES} bytes")
+            return error_response(
+                413, "body_too_large", f"the body must be at most {MAX_BODY_BYTES} bytes"
+            )
         if isinstance(exc, HTTPException):
             return _http_exception_response(exc)
         # nameko's container has already logged the worker's exception with its stack trace.

@@ -36,7 +36,9 @@ def run_id() -> str:
 
 @pytest.fixture(scope="session")
 def database_urls(run_id: str) -> Iterator[dict[str, str]]:
-    admin_url = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    admin_url = os.environ.get(
+        "HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
     urls = create_databases(admin_url, f"hub_test_{run_id}")
     try:
         yield urls
@@ -75,7 +77,9 @@ def start_service(container_factory: Callable[..., Any], settings: Any) -> Calla
 
     def start(service_cls: type, process: str | None = None, settings_override: Any = None) -> Any:
         effective = settings_override or settings
-        container = container_factory(service_cls, nameko_config(effective, process or service_cls.name))
+        container = container_factory(
+            service_cls, nameko_config(effective, process or service_cls.name)
+        )
         container.start()
         return container
 

@@ -32,7 +32,9 @@ def drop_databases(admin_url: str, urls: dict[str, str]) -> None:
     with _autocommit(admin_url) as cur:
         for url in urls.values():
             name = urlsplit(url).path.lstrip("/")
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            cur.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 class _autocommit:

@@ -51,14 +51,16 @@ def moderate(petition_id: str, decision: Decision, uow: UnitOfWork) -> Petition:
             {
                 "petition_id": petition.id,
                 "title": petition.title,
-                "published_at": isoformat(petition.published_at),
-                "deadline": isoformat(petition.deadline),
+                "published_at": isoformat(petition.published_at or utcnow()),
+                "deadline": isoformat(petition.deadline or utcnow()),
             },
         )
     else:
         petition = petition.reject(decision.reason or "")
         repo.update(petition)
-        uow.emit("petition.rejected", {"petition_id": petition.id, "reason": petition.rejection_reason})
+        uow.emit(
+            "petition.rejected", {"petition_id": petition.id, "reason": petition.rejection_reason}
+        )
     uow.commit()
     return petition
 
@@ -79,10 +81,17 @@ def sign(petition_id: str, citizen: Citizen, departement: str | None, uow: UnitO
     if not repo.add_signature(row, _shard()):
         raise domain.AlreadySigned("this citizen has already signed this petition")
     # Internal event: no citizen identity, not forwarded to agencies.
-    uow.emit("petition.signature_recorded", {"petition_id": petition.id, "signature_id": signature_id})
+    uow.emit(
+        "petition.signature_recorded", {"petition_id": petition.id, "signature_id": signature_id}
+    )
     uow.commit()
     signed_at = isoformat(now)
-    return Receipt(signature_id, petition.id, signed_at, domain.receipt_hash(petition.id, signature_id, signed_at))
+    return Receipt(
+        signature_id,
+        petition.id,
+        signed_at,
+        domain.receipt_hash(petition.id, signature_id, signed_at),
+    )
 
 
 def withdraw_signature(petition_id: str, citizen: Citizen, uow: UnitOfWork) -> None:
@@ -93,11 +102,15 @@ def withdraw_signature(petition_id: str, citizen: Citizen, uow: UnitOfWork) -> N
     signature_id = repo.remove_signature(petition.id, citizen.sub, _shard())
     if signature_id is None:
         raise domain.NotSigned("this citizen has not signed this petition")
-    uow.emit("petition.signature_withdrawn", {"petition_id": petition.id, "signature_id": signature_id})
+    uow.emit(
+        "petition.signature_withdrawn", {"petition_id": petition.id, "signature_id": signature_id}
+    )
     uow.commit()
 
 
-def get_petition(petition_id: str, viewer_sub: str | None, operator: bool, uow: UnitOfWork) -> tuple[Petition, int]:
+def get_petition(
+    petition_id: str, viewer_sub: str | None, operator: bool, uow: UnitOfWork
+) -> tuple[Petition, int]:
     repo = PetitionRepository(uow)
     petition = repo.get(petition_id)
     if petition is None or not petition.visible_to(viewer_sub, operator):
@@ -115,7 +128,7 @@ def list_petitions(
     else:
         raise domain.Forbidden("only operators may list petitions that are not public")
     repo = PetitionRepository(uow)
-    found = repo.list(statuses, limit, offset)
+    found = repo.page(statuses, limit, offset)
     counts = repo.counts([p.id for p in found])
     return [(p, counts[p.id]) for p in found]
 
@@ -156,4 +169,6 @@ def _shard() -> int:
 
 
 def citizen_from_claims(claims: dict[str, Any]) -> Citizen:
-    return Citizen(sub=str(claims["sub"]), acr=str(claims.get("acr", "")), adult=claims.get("adult") is True)
+    return Citizen(
+        sub=str(claims["sub"]), acr=str(claims.get("acr", "")), adult=claims.get("adult") is True
+    )

@@ -17,7 +17,13 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(c): _json(_ERROR, "error") for c in codes}
 
 
-def _op(summary: str, responses: dict[str, Any], secured: bool = False, body: Any = None, params: Any = None) -> dict[str, Any]:
+def _op(
+    summary: str,
+    responses: dict[str, Any],
+    secured: bool = False,
+    body: Any = None,
+    params: Any = None,
+) -> dict[str, Any]:
     op: dict[str, Any] = {"summary": summary, "responses": responses}
     if secured:
         op["security"] = [{"bearer": []}]
@@ -41,22 +47,44 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "/api/petitions": {
                 "get": _op(
                     "Petitions, newest first",
-                    {"200": _json({"$ref": "#/components/schemas/PetitionPage"}, "a page"), **_errors(400, 401, 403)},
+                    {
+                        "200": _json({"$ref": "#/components/schemas/PetitionPage"}, "a page"),
+                        **_errors(400, 401, 403),
+                    },
                     params=[
-                        {"name": "status", "in": "query", "schema": {"enum": ["open", "closed", "submitted", "rejected"]}},
-                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
-                        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                        {
+                            "name": "status",
+                            "in": "query",
+                            "schema": {"enum": ["open", "closed", "submitted", "rejected"]},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                        },
+                        {
+                            "name": "offset",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 0},
+                        },
                     ],
                 ),
                 "post": _op(
                     "Submit a petition (citizen)",
-                    {"201": _json(_PETITION, "awaiting moderation"), **_errors(400, 401, 403, 413, 415)},
+                    {
+                        "201": _json(_PETITION, "awaiting moderation"),
+                        **_errors(400, 401, 403, 413, 415),
+                    },
                     secured=True,
                     body={"$ref": "#/components/schemas/NewPetition"},
                 ),
             },
             "/api/petitions/{petition_id}": {
-                "get": _op("A petition with its live count", {"200": _json(_PETITION, "the petition"), **_errors(401, 404)}, params=[_ID]),
+                "get": _op(
+                    "A petition with its live count",
+                    {"200": _json(_PETITION, "the petition"), **_errors(401, 404)},
+                    params=[_ID],
+                ),
             },
             "/api/petitions/{petition_id}/moderation": {
                 "post": _op(
@@ -70,17 +98,27 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "/api/petitions/{petition_id}/signatures": {
                 "post": _op(
                     "Sign (citizen): one signature per citizen",
-                    {"201": _json({"$ref": "#/components/schemas/SignatureReceipt"}, "signed"), **_errors(400, 401, 403, 404, 409, 410)},
+                    {
+                        "201": _json({"$ref": "#/components/schemas/SignatureReceipt"}, "signed"),
+                        **_errors(400, 401, 403, 404, 409, 410),
+                    },
                     secured=True,
                     params=[_ID],
                 ),
             },
             "/api/petitions/{petition_id}/signatures/me": {
-                "delete": _op("Withdraw one's signature", {"204": {"description": "withdrawn"}, **_errors(401, 403, 404, 410)}, secured=True, params=[_ID]),
+                "delete": _op(
+                    "Withdraw one's signature",
+                    {"204": {"description": "withdrawn"}, **_errors(401, 403, 404, 410)},
+                    secured=True,
+                    params=[_ID],
+                ),
             },
         },
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
             "schemas": _schemas(),
         },
     }
@@ -89,7 +127,11 @@ def openapi_document(server_url: str) -> dict[str, Any]:
 def _schemas() -> dict[str, Any]:
     timestamp = {"type": ["string", "null"], "format": "date-time"}
     return {
-        "Error": {"type": "object", "required": ["error", "message"], "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
+        "Error": {
+            "type": "object",
+            "required": ["error", "message"],
+            "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+        },
         "NewPetition": {
             "type": "object",
             "additionalProperties": False,
@@ -104,7 +146,10 @@ def _schemas() -> dict[str, Any]:
             "type": "object",
             "additionalProperties": False,
             "required": ["decision"],
-            "properties": {"decision": {"enum": ["publish", "reject"]}, "reason": {"enum": list(REJECTION_REASONS)}},
+            "properties": {
+                "decision": {"enum": ["publish", "reject"]},
+                "reason": {"enum": list(REJECTION_REASONS)},
+            },
         },
         "Petition": {
             "type": "object",
@@ -124,7 +169,11 @@ def _schemas() -> dict[str, Any]:
         },
         "PetitionPage": {
             "type": "object",
-            "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Petition"}}, "limit": {"type": "integer"}, "offset": {"type": "integer"}},
+            "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Petition"}},
+                "limit": {"type": "integer"},
+                "offset": {"type": "integer"},
+            },
         },
         "SignatureReceipt": {
             "type": "object",

@@ -6,7 +6,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from services.petitions.domain import ACR_LEVELS, DEFAULT_MIN_ACR, REJECTION_REASONS, Petition, Status
+from services.petitions.domain import (
+    ACR_LEVELS,
+    DEFAULT_MIN_ACR,
+    REJECTION_REASONS,
+    Petition,
+    Status,
+)
 from shared.envelope import isoformat
 from shared.web import HttpError
 
@@ -49,7 +55,9 @@ def new_petition(data: dict[str, Any]) -> NewPetition:
     min_acr = data.get("min_acr", DEFAULT_MIN_ACR)
     if min_acr not in ACR_LEVELS:
         raise invalid(f"min_acr must be one of {', '.join(ACR_LEVELS)}")
-    return NewPetition(_text(data, "title", TITLE_LENGTH), _text(data, "text", TEXT_LENGTH), min_acr)
+    return NewPetition(
+        _text(data, "title", TITLE_LENGTH), _text(data, "text", TEXT_LENGTH), min_acr
+    )
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,12 @@ def signature_request(data: dict[str, Any]) -> str | None:
 
 def page_params(args: Any) -> tuple[str | None, int, int]:
     status = args.get("status")
-    if status is not None and status not in (Status.OPEN, Status.CLOSED, Status.SUBMITTED, Status.REJECTED):
+    if status is not None and status not in (
+        Status.OPEN,
+        Status.CLOSED,
+        Status.SUBMITTED,
+        Status.REJECTED,
+    ):
         raise invalid("status must be open, closed, submitted or rejected")
     try:
         limit = int(args.get("limit", 20))

@@ -57,7 +57,9 @@ class PetitionsService(HealthEndpoints):
         claims = self._optional_claims(request)
         viewer = claims.get("sub") if claims and has_scope(claims, CITIZEN_PETITIONS) else None
         operator = bool(claims and has_scope(claims, PETITIONS_MODERATE))
-        petition, count = _domain(lambda: handlers.get_petition(petition_id, viewer, operator, self.db))
+        petition, count = _domain(
+            lambda: handlers.get_petition(petition_id, viewer, operator, self.db)
+        )
         return json_response(schemas.petition_view(petition, count))
 
     @http("POST", "/api/petitions/<string:petition_id>/moderation")
@@ -87,7 +89,9 @@ class PetitionsService(HealthEndpoints):
     def _claims_with(self, request: Request, scope: str) -> dict[str, Any]:
         claims = self.tokens.claims(bearer_token(request))
         if not has_scope(claims, scope):
-            raise HttpError(403, "insufficient_scope", f"this needs a token with the {scope!r} scope")
+            raise HttpError(
+                403, "insufficient_scope", f"this needs a token with the {scope!r} scope"
+            )
         return claims
 
     def _citizen(self, request: Request) -> handlers.Citizen:

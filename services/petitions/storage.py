@@ -7,7 +7,7 @@ e-petitions site fell over at 33 signatures/s on exactly that). The count is the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -73,7 +73,8 @@ count_announcements = sa.Table(
 def _row_to_petition(row: sa.Row) -> Petition:
     from services.petitions.domain import Petition
 
-    return Petition(**{k: _aware(v) for k, v in row._mapping.items()})
+    values: dict[str, Any] = {k: _aware(v) for k, v in row._mapping.items()}
+    return Petition(**values)
 
 
 def _aware(value: object) -> object:
@@ -110,9 +111,11 @@ class PetitionRepository:
             sa.insert(count_shards),
             [{"petition_id": petition_id, "shard": s, "count": 0} for s in range(COUNT_SHARDS)],
         )
-        self.uow.execute(sa.insert(count_announcements).values(petition_id=petition_id, announced_count=0))
+        self.uow.execute(
+            sa.insert(count_announcements).values(petition_id=petition_id, announced_count=0)
+        )
 
-    def list(self, statuses: tuple[str, ...], limit: int, offset: int) -> list[Petition]:
+    def page(self, statuses: tuple[str, ...], limit: int, offset: int) -> list[Petition]:
         rows = self.uow.execute(
             sa.select(petitions)
             .where(petitions.c.status.in_(statuses))
@@ -163,7 +166,9 @@ class PetitionRepository:
         total = sa.func.sum(count_shards.c.count)
         rows = self.uow.execute(
             sa.select(count_shards.c.petition_id, total)
-            .join(count_announcements, count_announcements.c.petition_id == count_shards.c.petition_id)
+            .join(
+                count_announcements, count_announcements.c.petition_id == count_shards.c.petition_id
+            )
             .group_by(count_shards.c.petition_id, count_announcements.c.announced_count)
             .having(total != count_announcements.c.announced_count)
             .limit(limit)

@@ -32,19 +32,29 @@ def emit(engine, n: int, kind: str) -> list[str]:
 
 def unsent(engine, ids: list[str]) -> int:
     with engine.connect() as conn:
-        return conn.execute(sa.select(sa.func.count()).where(OUTBOX.c.event_id.in_(ids), OUTBOX.c.sent_at.is_(None))).scalar()
+        return conn.execute(
+            sa.select(sa.func.count()).where(OUTBOX.c.event_id.in_(ids), OUTBOX.c.sent_at.is_(None))
+        ).scalar()
 
 
 def drain_outbox(engine) -> None:
     """Other tests of this run share the database: start from an empty backlog."""
     with engine.begin() as conn:
-        conn.execute(sa.update(OUTBOX).where(OUTBOX.c.sent_at.is_(None)).values(sent_at=sa.func.now()))
+        conn.execute(
+            sa.update(OUTBOX).where(OUTBOX.c.sent_at.is_(None)).values(sent_at=sa.func.now())
+        )
 
 
 def test_relay_publishes_committed_events_with_confirms_and_marks_them_sent(engine, amqp_uri):
     drain_outbox(engine)
     kind = "test.relayed." + uuid.uuid4().hex[:6]
-    queue = Queue("q-" + uuid.uuid4().hex, exchange=event_exchange("notifications"), routing_key=kind, auto_delete=False, durable=False)
+    queue = Queue(
+        "q-" + uuid.uuid4().hex,
+        exchange=event_exchange("notifications"),
+        routing_key=kind,
+        auto_delete=False,
+        durable=False,
+    )
     with Connection(amqp_uri) as conn:
         bound = queue(conn.channel())
         bound.declare()
@@ -68,7 +78,9 @@ def test_rows_locked_by_another_replica_are_skipped(engine, amqp_uri):
     sent: list[dict] = []
     relay = OutboxRelay(engine, sent.extend)
     with engine.connect() as other_replica:
-        other_replica.execute(sa.select(OUTBOX.c.seq).where(OUTBOX.c.event_id.in_(ids)).with_for_update())
+        other_replica.execute(
+            sa.select(OUTBOX.c.seq).where(OUTBOX.c.event_id.in_(ids)).with_for_update()
+        )
         assert relay.relay_once() == 0
         other_replica.rollback()
     assert relay.relay_once() == 2
@@ -96,7 +108,10 @@ def test_rolled_back_work_emits_nothing(engine):
     uow.commit()
     uow.close()
     with engine.connect() as conn:
-        assert conn.execute(sa.select(OUTBOX.c.seq).where(OUTBOX.c.event_id == event.id)).first() is None
+        assert (
+            conn.execute(sa.select(OUTBOX.c.seq).where(OUTBOX.c.event_id == event.id)).first()
+            is None
+        )
 
 
 def test_the_inbox_admits_each_event_once_per_consumer(engine):

@@ -23,7 +23,9 @@ def petitions(start_service: Any, settings: Any, issuer: TestIssuer) -> Any:
     """The real petitions service, trusting the test issuer's tokens."""
     from services.petitions.service import PetitionsService
 
-    trusting = dataclasses.replace(settings, public_urls={**settings.public_urls, "identity": issuer.url})
+    trusting = dataclasses.replace(
+        settings, public_urls={**settings.public_urls, "identity": issuer.url}
+    )
     start_service(PetitionsService, settings_override=trusting)
     return PetitionsApi(trusting, issuer)
 
@@ -39,11 +41,19 @@ class PetitionsApi:
         return {"Authorization": "Bearer " + self.issuer.citizen_token(self.url, sub, **claims)}
 
     def operator(self) -> dict[str, str]:
-        token = self.issuer.token(self.url, sub="operator-client", client_id="operator-client", scope="petitions:moderate petitions:read")
+        token = self.issuer.token(
+            self.url,
+            sub="operator-client",
+            client_id="operator-client",
+            scope="petitions:moderate petitions:read",
+        )
         return {"Authorization": f"Bearer {token}"}
 
     def create(self, author: dict[str, str], **fields: Any) -> dict[str, Any]:
-        body = {"title": "Plant trees along every road", "text": "Trees cool our towns and shelter wildlife."}
+        body = {
+            "title": "Plant trees along every road",
+            "text": "Trees cool our towns and shelter wildlife.",
+        }
         body.update(fields)
         response = self.http.post("/api/petitions", json=body, headers=author)
         assert response.status_code == 201, response.text
@@ -51,7 +61,11 @@ class PetitionsApi:
 
     def published(self, **fields: Any) -> dict[str, Any]:
         petition = self.create(self.citizen(), **fields)
-        response = self.http.post(f"/api/petitions/{petition['id']}/moderation", json={"decision": "publish"}, headers=self.operator())
+        response = self.http.post(
+            f"/api/petitions/{petition['id']}/moderation",
+            json={"decision": "publish"},
+            headers=self.operator(),
+        )
         assert response.status_code == 200, response.text
         return response.json()
 

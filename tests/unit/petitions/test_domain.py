@@ -11,7 +11,15 @@ NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 
 
 def submitted(**fields) -> Petition:
-    base = {"id": "p1", "title": "t", "text": "x", "status": Status.SUBMITTED, "author_sub": "a", "min_acr": "eidas1", "created_at": NOW}
+    base = {
+        "id": "p1",
+        "title": "t",
+        "text": "x",
+        "status": Status.SUBMITTED,
+        "author_sub": "a",
+        "min_acr": "eidas1",
+        "created_at": NOW,
+    }
     base.update(fields)
     return Petition(**base)
 
@@ -38,7 +46,11 @@ def test_rejection_needs_a_documented_reason():
     ("petition", "citizen", "error"),
     [
         (submitted(), Citizen("c", "eidas1", True), "petition_not_open"),
-        (submitted().publish(NOW - timedelta(days=400)), Citizen("c", "eidas1", True), "petition_closed"),
+        (
+            submitted().publish(NOW - timedelta(days=400)),
+            Citizen("c", "eidas1", True),
+            "petition_closed",
+        ),
         (submitted(min_acr="eidas2").publish(NOW), Citizen("c", "eidas1", True), "acr_too_low"),
         (submitted().publish(NOW), Citizen("c", "", True), "acr_too_low"),
         (submitted().publish(NOW), Citizen("c", "eidas3", False), "not_adult"),
@@ -51,7 +63,9 @@ def test_ineligible_signatures_are_refused_with_a_reason(petition, citizen, erro
 
 
 def test_an_adult_at_the_required_level_may_sign():
-    domain.check_can_sign(submitted(min_acr="eidas2").publish(NOW), Citizen("c", "eidas3", True), NOW)
+    domain.check_can_sign(
+        submitted(min_acr="eidas2").publish(NOW), Citizen("c", "eidas3", True), NOW
+    )
 
 
 def test_receipt_hash_binds_signature_to_petition():

@@ -74,7 +74,12 @@ def test_alg_none_is_refused(issuer):
 
 def test_hs256_signed_with_the_public_key_is_refused(issuer):
     public_pem = json.dumps(issuer.jwks["keys"][0])
-    token = jwt.encode(jwt.get_unverified_claims(issuer.token(AUDIENCE)), public_pem, algorithm="HS256", headers={"kid": issuer.kid})
+    token = jwt.encode(
+        jwt.get_unverified_claims(issuer.token(AUDIENCE)),
+        public_pem,
+        algorithm="HS256",
+        headers={"kid": issuer.kid},
+    )
     with pytest.raises(TokenInvalid) as refused:
         verifier_for(issuer).verify(token)
     assert refused.value.reason == "bad_algorithm"

@@ -8,15 +8,29 @@ from shared.config import SettingsError, load_settings
 def test_defaults_run_the_hub_on_one_machine():
     settings = load_settings({})
     assert settings.public_url("identity") == "http://127.0.0.1:8001"
-    assert [settings.port(p) for p in ("identity", "petitions", "notifications", "mock-idp")] == [8001, 8002, 8003, 8004]
+    assert [settings.port(p) for p in ("identity", "petitions", "notifications", "mock-idp")] == [
+        8001,
+        8002,
+        8003,
+        8004,
+    ]
     assert settings.metrics_port("petitions") == 9102
-    assert settings.database_url("petitions").startswith("sqlite:///") and settings.database_url("petitions").endswith("var/petitions.db")
+    assert settings.database_url("petitions").startswith("sqlite:///") and settings.database_url(
+        "petitions"
+    ).endswith("var/petitions.db")
     assert settings.amqp_uri == "amqp://guest:guest@127.0.0.1:5672/"
     assert settings.webhook_allow_private is False
 
 
 def test_settings_come_from_the_environment():
-    settings = load_settings({"PETITIONS_PORT": "9000", "PETITIONS_PUBLIC_URL": "https://petitions.example/", "HUB_WEBHOOK_ALLOW_PRIVATE": "on", "HUB_LOG_FORMAT": "json"})
+    settings = load_settings(
+        {
+            "PETITIONS_PORT": "9000",
+            "PETITIONS_PUBLIC_URL": "https://petitions.example/",
+            "HUB_WEBHOOK_ALLOW_PRIVATE": "on",
+            "HUB_LOG_FORMAT": "json",
+        }
+    )
     assert settings.port("petitions") == 9000
     assert settings.public_url("petitions") == "https://petitions.example"
     assert settings.webhook_allow_private is True and settings.log_format == "json"

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import json
+import logging
+
+from shared.logs import CorrelationFilter, JsonFormatter, clean_correlation_id, set_correlation_id
+
+
+def record(message: str) -> logging.LogRecord:
+    rec = logging.LogRecord("hub.test", logging.INFO, __file__, 1, message, (), None)
+    CorrelationFilter().filter(rec)
+    return rec
+
+
+def test_json_lines_carry_the_current_correlation_id():
+    set_correlation_id("req-42")
+    try:
+        line = json.loads(JsonFormatter().format(record("signed")))
+    finally:
+        set_correlation_id(None)
+    assert (
+        line["message"] == "signed"
+        and line["correlation_id"] == "req-42"
+        and line["level"] == "info"
+    )
+
+
+def test_lines_outside_any_work_have_a_placeholder():
+    assert record("idle").correlation_id == "-"
+
+
+def test_callers_correlation_ids_are_accepted_only_when_plain():
+    assert clean_correlation_id("abc-123_x.y") == "abc-123_x.y"
+    assert clean_correlation_id("x" * 65) is None
+    assert clean_correlation_id("evil\nline") is None
+    assert clean_correlation_id(None) is None
