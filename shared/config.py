@@ -55,6 +55,8 @@ class Settings:
     access_token_ttl: int = 600
     outbox_poll_interval: float = 0.5
     count_announce_interval: float = 1.0
+    petition_thresholds: tuple[int, ...] = (10_000, 100_000)
+    petition_duration_days: int = 182
 
     @property
     def production(self) -> bool:
@@ -106,6 +108,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=env.get("HUB_LOG_LEVEL", "INFO").upper(),
         subject_secret=env.get("HUB_SUBJECT_SECRET", DEV_SUBJECT_SECRET),
         access_token_ttl=_int(env, "HUB_ACCESS_TOKEN_TTL", 600),
+        petition_thresholds=_thresholds(env, "HUB_PETITION_THRESHOLDS", (10_000, 100_000)),
+        petition_duration_days=_int(env, "HUB_PETITION_DURATION_DAYS", 182),
     )
     _check(settings)
     return settings
@@ -144,6 +148,19 @@ def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str,
     if raw not in allowed:
         raise SettingsError(f"{name} must be one of {', '.join(allowed)}, not {raw!r}")
     return raw
+
+
+def _thresholds(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        values = tuple(sorted({int(part) for part in raw.split(",") if part.strip()}))
+    except ValueError:
+        raise SettingsError(f"{name} must be comma-separated whole numbers, not {raw!r}") from None
+    if not values or values[0] <= 0:
+        raise SettingsError(f"{name} must list positive signature counts")
+    return values
 
 
 def _path(env: Mapping[str, str], name: str) -> Path | None:

@@ -67,7 +67,8 @@ class TestIssuer:
         self._private = ec.generate_private_key(ec.SECP256R1())
         self._pem = _pem(self._private)
         public = jwk.construct(self._pem, algorithm="ES256").public_key().to_dict()
-        self.jwks: dict[str, Any] = {"keys": [{**public, "kid": self.kid, "use": "sig", "alg": "ES256"}]}
+        key = {**public, "kid": self.kid, "use": "sig", "alg": "ES256"}
+        self.jwks: dict[str, Any] = {"keys": [key]}
         self.jwks_requests = 0
         self._server: ThreadingHTTPServer | None = None
 

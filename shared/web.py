@@ -153,3 +153,31 @@ class HubHttpHandler(HttpRequestHandler):
 
 
 http = HubHttpHandler.decorator
+
+
+def cacheable_json(request: Request, payload: Any, max_age: int, private: bool = False) -> Response:
+    """A JSON answer a CDN can keep for ``max_age`` seconds and revalidate with its ETag.
+
+    Answers ``304 Not Modified`` when the client already holds this exact body. Answers that
+    depend on who asks (``private``) are kept by the browser only.
+    """
+    response = json_response(payload)
+    response.add_etag()
+    scope = "private" if private else "public"
+    response.headers["Cache-Control"] = f"{scope}, max-age={max_age}"
+    if not private:
+        response.headers["Vary"] = "Authorization"
+    return response.make_conditional(request)
+
+
+def csv_response(rows: list[list[Any]], filename: str) -> Response:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -29,10 +29,13 @@ REJECTION_REASONS = {
 class Status:
     SUBMITTED = "submitted"  # awaiting moderation
     OPEN = "open"  # published, accepting signatures until the deadline
-    REJECTED = "rejected"
-    CLOSED = "closed"
+    REJECTED = "rejected"  # by an operator, with a reason
+    CLOSED = "closed"  # at the deadline, or early by an operator
+    WITHDRAWN = "withdrawn"  # by its author
+    HIDDEN = "hidden"  # by an operator (e.g. after a complaint)
 
     PUBLIC = (OPEN, CLOSED)
+    ALL = (SUBMITTED, OPEN, REJECTED, CLOSED, WITHDRAWN, HIDDEN)
 
 
 class PetitionError(Exception):
@@ -91,6 +94,7 @@ class Petition:
     published_at: datetime | None = None
     deadline: datetime | None = None
     rejection_reason: str | None = None
+    closed_at: datetime | None = None
 
     def publish(self, now: datetime, duration: timedelta = DEFAULT_DURATION) -> Petition:
         self._require(Status.SUBMITTED, "only a submitted petition can be published")
@@ -101,6 +105,22 @@ class Petition:
         if reason not in REJECTION_REASONS:
             raise InvalidTransition(f"unknown rejection reason {reason!r}")
         return replace(self, status=Status.REJECTED, rejection_reason=reason)
+
+    def close(self, now: datetime) -> Petition:
+        self._require(Status.OPEN, "only an open petition can be closed")
+        return replace(self, status=Status.CLOSED, closed_at=now)
+
+    def hide(self) -> Petition:
+        if self.status in (Status.HIDDEN, Status.WITHDRAWN, Status.REJECTED):
+            raise InvalidTransition(f"a {self.status} petition cannot be hidden")
+        return replace(self, status=Status.HIDDEN)
+
+    def withdraw(self, by_sub: str, now: datetime) -> Petition:
+        if by_sub != self.author_sub:
+            raise Forbidden("only its author can withdraw a petition")
+        if self.status not in (Status.SUBMITTED, Status.OPEN):
+            raise InvalidTransition(f"a {self.status} petition cannot be withdrawn")
+        return replace(self, status=Status.WITHDRAWN, closed_at=now)
 
     def is_open_at(self, now: datetime) -> bool:
         return self.status == Status.OPEN and (self.deadline is None or now < self.deadline)
@@ -136,6 +156,11 @@ def check_can_sign(petition: Petition, citizen: Citizen, now: datetime) -> None:
         )
     if not citizen.adult:
         raise NotEligible("not_adult", "only adults may sign petitions")
+
+
+def thresholds_crossed(count: int, thresholds: tuple[int, ...]) -> list[int]:
+    """The configured thresholds a count has reached (each is announced once, ever)."""
+    return [t for t in thresholds if count >= t]
 
 
 def acr_rank(acr: str | None) -> int:

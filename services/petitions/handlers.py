@@ -5,12 +5,14 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from services.petitions import domain
 from services.petitions.domain import Citizen, Petition, Status
+from services.petitions.repository import PetitionRepository
 from services.petitions.schemas import Decision, NewPetition
-from services.petitions.storage import COUNT_SHARDS, PetitionRepository
+from services.petitions.storage import COUNT_SHARDS
 from shared.db import UnitOfWork
 from shared.envelope import isoformat, utcnow
 
@@ -21,6 +23,14 @@ class Receipt:
     petition_id: str
     signed_at: str
     hash: str
+
+
+@dataclass(frozen=True)
+class PetitionRules:
+    """What each deployment configures (settings)."""
+
+    thresholds: tuple[int, ...] = (10_000, 100_000)
+    duration: timedelta = domain.DEFAULT_DURATION
 
 
 def create_petition(cmd: NewPetition, author_sub: str, uow: UnitOfWork) -> Petition:
@@ -39,28 +49,36 @@ def create_petition(cmd: NewPetition, author_sub: str, uow: UnitOfWork) -> Petit
     return petition
 
 
-def moderate(petition_id: str, decision: Decision, uow: UnitOfWork) -> Petition:
+def moderate(
+    petition_id: str, decision: Decision, rules: PetitionRules, uow: UnitOfWork
+) -> Petition:
     repo = PetitionRepository(uow)
     petition = _get(repo, petition_id, lock=True)
+    now = utcnow()
     if decision.decision == "publish":
-        petition = petition.publish(utcnow())
-        repo.update(petition)
-        repo.create_counters(petition.id)
-        uow.emit(
-            "petition.published",
-            {
-                "petition_id": petition.id,
-                "title": petition.title,
-                "published_at": isoformat(petition.published_at or utcnow()),
-                "deadline": isoformat(petition.deadline or utcnow()),
-            },
-        )
-    else:
+        petition = petition.publish(now, rules.duration)
+        uow.emit("petition.published", _published_payload(petition))
+    elif decision.decision == "reject":
         petition = petition.reject(decision.reason or "")
-        repo.update(petition)
         uow.emit(
             "petition.rejected", {"petition_id": petition.id, "reason": petition.rejection_reason}
         )
+    elif decision.decision == "close":
+        petition = petition.close(now)
+        uow.emit("petition.closed", _closed_payload(petition, repo))
+    else:
+        petition = petition.hide()
+        uow.emit("petition.hidden", {"petition_id": petition.id})
+    repo.update(petition)
+    uow.commit()
+    return petition
+
+
+def withdraw_petition(petition_id: str, author: Citizen, uow: UnitOfWork) -> Petition:
+    repo = PetitionRepository(uow)
+    petition = _get(repo, petition_id, lock=True).withdraw(author.sub, utcnow())
+    repo.update(petition)
+    uow.emit("petition.withdrawn", {"petition_id": petition.id})
     uow.commit()
     return petition
 
@@ -86,12 +104,8 @@ def sign(petition_id: str, citizen: Citizen, departement: str | None, uow: UnitO
     )
     uow.commit()
     signed_at = isoformat(now)
-    return Receipt(
-        signature_id,
-        petition.id,
-        signed_at,
-        domain.receipt_hash(petition.id, signature_id, signed_at),
-    )
+    receipt_hash = domain.receipt_hash(petition.id, signature_id, signed_at)
+    return Receipt(signature_id, petition.id, signed_at, receipt_hash)
 
 
 def withdraw_signature(petition_id: str, citizen: Citizen, uow: UnitOfWork) -> None:
@@ -108,19 +122,31 @@ def withdraw_signature(petition_id: str, citizen: Citizen, uow: UnitOfWork) -> N
     uow.commit()
 
 
+@dataclass(frozen=True)
+class PetitionView:
+    petition: Petition
+    signature_count: int
+    by_departement: dict[str, int] | None = None
+
+
 def get_petition(
     petition_id: str, viewer_sub: str | None, operator: bool, uow: UnitOfWork
-) -> tuple[Petition, int]:
+) -> PetitionView:
     repo = PetitionRepository(uow)
     petition = repo.get(petition_id)
     if petition is None or not petition.visible_to(viewer_sub, operator):
         raise domain.NotFound("no such petition")
-    return petition, repo.counts([petition.id])[petition.id]
+    count = repo.counts([petition.id])[petition.id]
+    return PetitionView(petition, count, repo.counts_by_departement(petition.id))
 
 
 def list_petitions(
-    status: str | None, limit: int, offset: int, operator: bool, uow: UnitOfWork
-) -> list[tuple[Petition, int]]:
+    status: str | None,
+    search: str | None,
+    page: tuple[int, int],
+    operator: bool,
+    uow: UnitOfWork,
+) -> list[PetitionView]:
     if status is None:
         statuses: tuple[str, ...] = Status.PUBLIC
     elif status in Status.PUBLIC or operator:
@@ -128,13 +154,14 @@ def list_petitions(
     else:
         raise domain.Forbidden("only operators may list petitions that are not public")
     repo = PetitionRepository(uow)
-    found = repo.page(statuses, limit, offset)
+    found = repo.page(statuses, page[0], page[1], search)
     counts = repo.counts([p.id for p in found])
-    return [(p, counts[p.id]) for p in found]
+    return [PetitionView(p, counts[p.id]) for p in found]
 
 
-def announce_counts(uow: UnitOfWork) -> int:
-    """Emit ``petition.signature_count_changed`` for each petition whose count moved.
+def announce_counts(rules: PetitionRules, uow: UnitOfWork) -> int:
+    """Emit ``petition.signature_count_changed`` for each petition whose count moved, and
+    ``petition.threshold_reached`` the first time a count reaches each configured threshold.
 
     Called about once a second: agencies get at most about one count event per second per
     petition, however fast signatures arrive (coalescing). Safe with several replicas: each
@@ -148,13 +175,83 @@ def announce_counts(uow: UnitOfWork) -> int:
         count = repo.counts([petition_id])[petition_id]
         now = utcnow()
         repo.record_announcement(petition_id, count, now)
-        uow.emit(
-            "petition.signature_count_changed",
-            {"petition_id": petition_id, "signature_count": count, "counted_at": isoformat(now)},
-        )
+        payload = {
+            "petition_id": petition_id,
+            "signature_count": count,
+            "counted_at": isoformat(now),
+        }
+        uow.emit("petition.signature_count_changed", payload)
+        for threshold in domain.thresholds_crossed(count, rules.thresholds):
+            if repo.reach_threshold(petition_id, threshold, now):
+                uow.emit(
+                    "petition.threshold_reached",
+                    {"petition_id": petition_id, "threshold": threshold, "signature_count": count},
+                )
         announced += 1
     uow.commit()
     return announced
+
+
+def close_expired(uow: UnitOfWork) -> int:
+    """Close the open petitions whose deadline has passed (each replica takes its own)."""
+    repo = PetitionRepository(uow)
+    now = utcnow()
+    expired = repo.expired(now)
+    for petition in expired:
+        closed = petition.close(now)
+        repo.update(closed)
+        uow.emit("petition.closed", _closed_payload(closed, repo))
+    uow.commit()
+    return len(expired)
+
+
+def export_open_data(uow: UnitOfWork, batch: int = 500) -> list[dict[str, Any]]:
+    """Every public petition with its counts; nothing about who created or signed it."""
+    repo = PetitionRepository(uow)
+    rows: list[dict[str, Any]] = []
+    offset = 0
+    while True:
+        found = repo.page(Status.PUBLIC, batch, offset)
+        counts = repo.counts([p.id for p in found])
+        rows += [_open_data_row(p, counts[p.id], repo.counts_by_departement(p.id)) for p in found]
+        if len(found) < batch:
+            return rows
+        offset += batch
+
+
+def _open_data_row(petition: Petition, count: int, by_dep: dict[str, int]) -> dict[str, Any]:
+    return {
+        "id": petition.id,
+        "title": petition.title,
+        "status": petition.status,
+        "published_at": _iso(petition.published_at),
+        "deadline": _iso(petition.deadline),
+        "closed_at": _iso(petition.closed_at),
+        "signature_count": count,
+        "signatures_by_departement": by_dep,
+    }
+
+
+def _published_payload(petition: Petition) -> dict[str, Any]:
+    return {
+        "petition_id": petition.id,
+        "title": petition.title,
+        "published_at": _iso(petition.published_at),
+        "deadline": _iso(petition.deadline),
+    }
+
+
+def _closed_payload(petition: Petition, repo: PetitionRepository) -> dict[str, Any]:
+    count = repo.counts([petition.id])[petition.id]
+    return {
+        "petition_id": petition.id,
+        "signature_count": count,
+        "closed_at": _iso(petition.closed_at),
+    }
+
+
+def _iso(moment: Any) -> str | None:
+    return isoformat(moment) if moment else None
 
 
 def _get(repo: PetitionRepository, petition_id: str, lock: bool = False) -> Petition:

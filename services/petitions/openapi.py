@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.petitions.domain import ACR_LEVELS, REJECTION_REASONS
+from services.petitions.domain import ACR_LEVELS, REJECTION_REASONS, Status
+from services.petitions.schemas import DECISIONS
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -52,10 +53,11 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                         **_errors(400, 401, 403),
                     },
                     params=[
+                        {"name": "status", "in": "query", "schema": {"enum": list(Status.ALL)}},
                         {
-                            "name": "status",
+                            "name": "q",
                             "in": "query",
-                            "schema": {"enum": ["open", "closed", "submitted", "rejected"]},
+                            "schema": {"type": "string", "maxLength": 100},
                         },
                         {
                             "name": "limit",
@@ -92,6 +94,35 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                     {"200": _json(_PETITION, "decided"), **_errors(400, 401, 403, 404, 409)},
                     secured=True,
                     body={"$ref": "#/components/schemas/Decision"},
+                    params=[_ID],
+                ),
+            },
+            "/api/petitions/export.json": {
+                "get": _op(
+                    "Open data: public petitions with counts (no personal data)",
+                    {
+                        "200": _json(
+                            {"$ref": "#/components/schemas/OpenData"}, "all public petitions"
+                        )
+                    },
+                ),
+            },
+            "/api/petitions/export.csv": {
+                "get": _op(
+                    "Open data as CSV",
+                    {
+                        "200": {
+                            "description": "CSV",
+                            "content": {"text/csv": {"schema": {"type": "string"}}},
+                        }
+                    },
+                ),
+            },
+            "/api/petitions/{petition_id}/withdrawal": {
+                "post": _op(
+                    "Withdraw one's own petition (its author)",
+                    {"200": _json(_PETITION, "withdrawn"), **_errors(401, 403, 404, 409)},
+                    secured=True,
                     params=[_ID],
                 ),
             },
@@ -147,7 +178,7 @@ def _schemas() -> dict[str, Any]:
             "additionalProperties": False,
             "required": ["decision"],
             "properties": {
-                "decision": {"enum": ["publish", "reject"]},
+                "decision": {"enum": list(DECISIONS)},
                 "reason": {"enum": list(REJECTION_REASONS)},
             },
         },
@@ -158,13 +189,42 @@ def _schemas() -> dict[str, Any]:
                 "id": {"type": "string"},
                 "title": {"type": "string"},
                 "text": {"type": "string"},
-                "status": {"enum": ["submitted", "open", "rejected", "closed"]},
+                "status": {"enum": list(Status.ALL)},
                 "min_acr": {"enum": list(ACR_LEVELS)},
                 "created_at": {"type": "string", "format": "date-time"},
                 "published_at": timestamp,
                 "deadline": timestamp,
+                "closed_at": timestamp,
                 "rejection_reason": {"type": ["string", "null"]},
                 "signature_count": {"type": "integer", "minimum": 0},
+                "signatures_by_departement": {
+                    "type": "object",
+                    "additionalProperties": {"type": "integer", "minimum": 0},
+                },
+            },
+            "additionalProperties": False,
+        },
+        "OpenData": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "title", "status", "signature_count"],
+                        "properties": {
+                            "id": {"type": "string"},
+                            "title": {"type": "string"},
+                            "status": {"enum": list(Status.PUBLIC)},
+                            "published_at": timestamp,
+                            "deadline": timestamp,
+                            "closed_at": timestamp,
+                            "signature_count": {"type": "integer", "minimum": 0},
+                            "signatures_by_departement": {"type": "object"},
+                        },
+                        "additionalProperties": False,
+                    },
+                }
             },
         },
         "PetitionPage": {

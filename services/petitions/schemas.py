@@ -21,6 +21,8 @@ TEXT_LENGTH = (20, 5000)
 # INSEE codes of départements (metropolitan, Corsica, overseas).
 DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
 MAX_PAGE_SIZE = 100
+MAX_SEARCH_LENGTH = 100
+DECISIONS = ("publish", "reject", "hide", "close")
 
 
 def invalid(message: str) -> HttpError:
@@ -69,13 +71,13 @@ class Decision:
 def moderation_decision(data: dict[str, Any]) -> Decision:
     _only(data, {"decision", "reason"})
     decision = data.get("decision")
-    if decision not in ("publish", "reject"):
-        raise invalid('decision must be "publish" or "reject"')
+    if decision not in DECISIONS:
+        raise invalid(f"decision must be one of {', '.join(DECISIONS)}")
     reason = data.get("reason")
     if decision == "reject" and reason not in REJECTION_REASONS:
         raise invalid(f"a rejection needs a reason among: {', '.join(REJECTION_REASONS)}")
-    if decision == "publish" and reason is not None and not isinstance(reason, str):
-        raise invalid("reason must be a string")
+    if decision != "reject" and reason is not None:
+        raise invalid("only a rejection takes a reason")
     return Decision(decision, reason if decision == "reject" else None)
 
 
@@ -90,15 +92,21 @@ def signature_request(data: dict[str, Any]) -> str | None:
     return departement
 
 
-def page_params(args: Any) -> tuple[str | None, int, int]:
+@dataclass(frozen=True)
+class PageQuery:
+    status: str | None
+    search: str | None
+    limit: int
+    offset: int
+
+
+def page_query(args: Any) -> PageQuery:
     status = args.get("status")
-    if status is not None and status not in (
-        Status.OPEN,
-        Status.CLOSED,
-        Status.SUBMITTED,
-        Status.REJECTED,
-    ):
-        raise invalid("status must be open, closed, submitted or rejected")
+    if status is not None and status not in Status.ALL:
+        raise invalid(f"status must be one of {', '.join(Status.ALL)}")
+    search = (args.get("q") or "").strip() or None
+    if search is not None and len(search) > MAX_SEARCH_LENGTH:
+        raise invalid(f"q must be at most {MAX_SEARCH_LENGTH} characters")
     try:
         limit = int(args.get("limit", 20))
         offset = int(args.get("offset", 0))
@@ -106,11 +114,13 @@ def page_params(args: Any) -> tuple[str | None, int, int]:
         raise invalid("limit and offset must be whole numbers") from None
     if not 1 <= limit <= MAX_PAGE_SIZE or offset < 0:
         raise invalid(f"limit must be 1 to {MAX_PAGE_SIZE} and offset at least 0")
-    return status, limit, offset
+    return PageQuery(status, search, limit, offset)
 
 
-def petition_view(petition: Petition, signature_count: int) -> dict[str, Any]:
-    return {
+def petition_view(
+    petition: Petition, signature_count: int, by_departement: dict[str, int] | None = None
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
         "id": petition.id,
         "title": petition.title,
         "text": petition.text,
@@ -119,9 +129,13 @@ def petition_view(petition: Petition, signature_count: int) -> dict[str, Any]:
         "created_at": isoformat(petition.created_at),
         "published_at": _iso(petition.published_at),
         "deadline": _iso(petition.deadline),
+        "closed_at": _iso(petition.closed_at),
         "rejection_reason": petition.rejection_reason,
         "signature_count": signature_count,
     }
+    if by_departement is not None:
+        view["signatures_by_departement"] = by_departement
+    return view
 
 
 def _iso(moment: Any) -> str | None:

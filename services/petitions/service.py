@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from nameko.timer import timer
@@ -14,14 +14,24 @@ from services.petitions import handlers, schemas
 from services.petitions.domain import PetitionError
 from services.petitions.errors import to_http
 from services.petitions.openapi import openapi_document
+from services.petitions.opendata import csv_rows
 from shared.dependencies import AccessTokens, Config, Correlation, Database
 from shared.health import HealthEndpoints
 from shared.metrics import EntrypointMetrics
 from shared.scopes import CITIZEN_PETITIONS, PETITIONS_MODERATE, has_scope
-from shared.web import HttpError, bearer_token, http, json_response, read_json
+from shared.web import (
+    HttpError,
+    bearer_token,
+    cacheable_json,
+    csv_response,
+    http,
+    json_response,
+    read_json,
+)
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
+# NOTE: counts must show within 1 s; a CDN may keep a petition for that long, a list for 5 s.
+DETAIL_MAX_AGE, LIST_MAX_AGE, EXPORT_MAX_AGE = 1, 5, 300
 
 
 class PetitionsService(HealthEndpoints):
@@ -39,11 +49,27 @@ class PetitionsService(HealthEndpoints):
 
     @http("GET", "/api/petitions")
     def list_petitions(self, request: Request) -> Response:
-        status, limit, offset = schemas.page_params(request.args)
+        query = schemas.page_query(request.args)
         operator = self._optional_claims(request, PETITIONS_MODERATE) is not None
-        found = _domain(lambda: handlers.list_petitions(status, limit, offset, operator, self.db))
-        items = [schemas.petition_view(p, n) for p, n in found]
-        return json_response({"items": items, "limit": limit, "offset": offset})
+        page = (query.limit, query.offset)
+        found = _domain(
+            lambda: handlers.list_petitions(query.status, query.search, page, operator, self.db)
+        )
+        items = [schemas.petition_view(v.petition, v.signature_count) for v in found]
+        body = {"items": items, "limit": query.limit, "offset": query.offset}
+        return cacheable_json(request, body, LIST_MAX_AGE, private=operator)
+
+    @http("GET", "/api/petitions/export.json")
+    def export_json(self, request: Request) -> Response:
+        return cacheable_json(
+            request, {"items": handlers.export_open_data(self.db)}, EXPORT_MAX_AGE
+        )
+
+    @http("GET", "/api/petitions/export.csv")
+    def export_csv(self, request: Request) -> Response:
+        response = csv_response(csv_rows(handlers.export_open_data(self.db)), "petitions.csv")
+        response.headers["Cache-Control"] = f"public, max-age={EXPORT_MAX_AGE}"
+        return response
 
     @http("POST", "/api/petitions")
     def create_petition(self, request: Request) -> Response:
@@ -57,16 +83,21 @@ class PetitionsService(HealthEndpoints):
         claims = self._optional_claims(request)
         viewer = claims.get("sub") if claims and has_scope(claims, CITIZEN_PETITIONS) else None
         operator = bool(claims and has_scope(claims, PETITIONS_MODERATE))
-        petition, count = _domain(
-            lambda: handlers.get_petition(petition_id, viewer, operator, self.db)
-        )
-        return json_response(schemas.petition_view(petition, count))
+        view = _domain(lambda: handlers.get_petition(petition_id, viewer, operator, self.db))
+        body = schemas.petition_view(view.petition, view.signature_count, view.by_departement)
+        return cacheable_json(request, body, DETAIL_MAX_AGE, private=claims is not None)
 
     @http("POST", "/api/petitions/<string:petition_id>/moderation")
     def moderate(self, request: Request, petition_id: str) -> Response:
         self._claims_with(request, PETITIONS_MODERATE)
         decision = schemas.moderation_decision(read_json(request))
-        petition = _domain(lambda: handlers.moderate(petition_id, decision, self.db))
+        petition = _domain(lambda: handlers.moderate(petition_id, decision, self._rules(), self.db))
+        return json_response(schemas.petition_view(petition, 0))
+
+    @http("POST", "/api/petitions/<string:petition_id>/withdrawal")
+    def withdraw_petition(self, request: Request, petition_id: str) -> Response:
+        author = self._citizen(request)
+        petition = _domain(lambda: handlers.withdraw_petition(petition_id, author, self.db))
         return json_response(schemas.petition_view(petition, 0))
 
     @http("POST", "/api/petitions/<string:petition_id>/signatures")
@@ -84,7 +115,17 @@ class PetitionsService(HealthEndpoints):
 
     @timer(interval=1.0)
     def announce_counts(self) -> None:
-        handlers.announce_counts(self.db)
+        handlers.announce_counts(self._rules(), self.db)
+
+    @timer(interval=5.0)
+    def close_expired(self) -> None:
+        handlers.close_expired(self.db)
+
+    def _rules(self) -> handlers.PetitionRules:
+        return handlers.PetitionRules(
+            thresholds=self.config.petition_thresholds,
+            duration=timedelta(days=self.config.petition_duration_days),
+        )
 
     def _claims_with(self, request: Request, scope: str) -> dict[str, Any]:
         claims = self.tokens.claims(bearer_token(request))

@@ -24,7 +24,9 @@ def petitions(start_service: Any, settings: Any, issuer: TestIssuer) -> Any:
     from services.petitions.service import PetitionsService
 
     trusting = dataclasses.replace(
-        settings, public_urls={**settings.public_urls, "identity": issuer.url}
+        settings,
+        public_urls={**settings.public_urls, "identity": issuer.url},
+        petition_thresholds=(2, 3),
     )
     start_service(PetitionsService, settings_override=trusting)
     return PetitionsApi(trusting, issuer)

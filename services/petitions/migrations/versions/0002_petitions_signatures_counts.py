@@ -1,4 +1,4 @@
-"""Petitions, signatures (one per citizen), sharded counts and count announcements.
+"""Petitions, signatures (one per citizen), sharded counts, announcements and thresholds.
 
 Revision ID: 0002
 Revises: 0001
@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deadline", sa.DateTime(timezone=True), nullable=True),
         sa.Column("rejection_reason", sa.String(50), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
     )
     op.create_index("ix_petitions_status_created", "petitions", ["status", "created_at"])
     op.create_table(
@@ -43,6 +44,7 @@ def upgrade() -> None:
     op.create_table(
         "petition_count_shards",
         sa.Column("petition_id", sa.String(36), sa.ForeignKey("petitions.id"), primary_key=True),
+        sa.Column("departement", sa.String(3), primary_key=True),
         sa.Column("shard", sa.SmallInteger, primary_key=True, autoincrement=False),
         sa.Column("count", BIGINT, nullable=False),
     )
@@ -52,9 +54,16 @@ def upgrade() -> None:
         sa.Column("announced_count", BIGINT, nullable=False),
         sa.Column("announced_at", sa.DateTime(timezone=True), nullable=True),
     )
+    op.create_table(
+        "petition_thresholds_reached",
+        sa.Column("petition_id", sa.String(36), sa.ForeignKey("petitions.id"), primary_key=True),
+        sa.Column("threshold", BIGINT, primary_key=True, autoincrement=False),
+        sa.Column("reached_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("petition_thresholds_reached")
     op.drop_table("petition_count_announcements")
     op.drop_table("petition_count_shards")
     op.drop_table("signatures")

@@ -1,0 +1,191 @@
+"""Petitions, signatures and counts through one unit of work (core SQL: no ORM round trips)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from services.petitions.domain import Petition
+from services.petitions.storage import (
+    count_announcements,
+    count_shards,
+    petitions,
+    signatures,
+    thresholds_reached,
+)
+from shared.db import UnitOfWork
+
+UNDECLARED = ""  # the département bucket of citizens who declared none
+
+
+def _aware(value: object) -> object:
+    """SQLite hands back naive datetimes; the hub's are all UTC."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _petition(row: sa.Row[Any]) -> Petition:
+    values: dict[str, Any] = {k: _aware(v) for k, v in row._mapping.items()}
+    return Petition(**values)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class PetitionRepository:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    # -- petitions -------------------------------------------------------------------------
+
+    def get(self, petition_id: str, lock: bool = False) -> Petition | None:
+        query = sa.select(petitions).where(petitions.c.id == petition_id)
+        if lock:
+            query = query.with_for_update()
+        row = self.uow.execute(query).first()
+        return _petition(row) if row else None
+
+    def add(self, petition: Petition) -> None:
+        self.uow.execute(sa.insert(petitions).values(**asdict(petition)))
+        self.uow.execute(
+            sa.insert(count_announcements).values(petition_id=petition.id, announced_count=0)
+        )
+
+    def update(self, petition: Petition) -> None:
+        values = {k: v for k, v in asdict(petition).items() if k != "id"}
+        self.uow.execute(sa.update(petitions).where(petitions.c.id == petition.id).values(**values))
+
+    def page(
+        self, statuses: tuple[str, ...], limit: int, offset: int, search: str | None = None
+    ) -> list[Petition]:
+        query = sa.select(petitions).where(petitions.c.status.in_(statuses))
+        if search:
+            pattern = _like(search)
+            query = query.where(
+                sa.or_(
+                    petitions.c.title.ilike(pattern, escape="\\"),
+                    petitions.c.text.ilike(pattern, escape="\\"),
+                )
+            )
+        query = query.order_by(petitions.c.created_at.desc(), petitions.c.id)
+        rows = self.uow.execute(query.limit(limit).offset(offset)).all()
+        return [_petition(r) for r in rows]
+
+    def expired(self, now: datetime, limit: int = 100) -> list[Petition]:
+        """Open petitions past their deadline, locked (other replicas skip them)."""
+        rows = self.uow.execute(
+            sa.select(petitions)
+            .where(petitions.c.status == "open", petitions.c.deadline <= now)
+            .order_by(petitions.c.deadline)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        return [_petition(r) for r in rows]
+
+    # -- signatures and counts -------------------------------------------------------------
+
+    def add_signature(self, row: dict[str, Any], shard: int) -> bool:
+        """Insert the signature and count it; False if this citizen already signed."""
+        if not self.uow.insert_unless_exists(signatures, row):
+            return False
+        self._add_to_count(row["petition_id"], row["departement"], shard, 1)
+        return True
+
+    def remove_signature(self, petition_id: str, citizen_sub: str, shard: int) -> str | None:
+        row = self.uow.execute(
+            sa.delete(signatures)
+            .where(signatures.c.petition_id == petition_id, signatures.c.citizen_sub == citizen_sub)
+            .returning(signatures.c.id, signatures.c.departement)
+        ).first()
+        if row is None:
+            return None
+        self._add_to_count(petition_id, row.departement, shard, -1)
+        return str(row.id)
+
+    def _add_to_count(
+        self, petition_id: str, departement: str | None, shard: int, delta: int
+    ) -> None:
+        """Upsert one shard row: its lock is held by about 1/16 of the petition's signers."""
+        key = {"petition_id": petition_id, "departement": departement or UNDECLARED, "shard": shard}
+        dialect = self.uow.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(count_shards).values(**key, count=delta)
+        statement = statement.on_conflict_do_update(
+            index_elements=["petition_id", "departement", "shard"],
+            set_={"count": count_shards.c.count + delta},
+        )
+        self.uow.execute(statement)
+
+    def counts(self, petition_ids: list[str]) -> dict[str, int]:
+        if not petition_ids:
+            return {}
+        rows = self.uow.execute(
+            sa.select(count_shards.c.petition_id, sa.func.sum(count_shards.c.count))
+            .where(count_shards.c.petition_id.in_(petition_ids))
+            .group_by(count_shards.c.petition_id)
+        ).all()
+        found = {pid: int(total or 0) for pid, total in rows}
+        return {pid: found.get(pid, 0) for pid in petition_ids}
+
+    def counts_by_departement(self, petition_id: str) -> dict[str, int]:
+        rows = self.uow.execute(
+            sa.select(count_shards.c.departement, sa.func.sum(count_shards.c.count))
+            .where(count_shards.c.petition_id == petition_id)
+            .group_by(count_shards.c.departement)
+        ).all()
+        return {d: int(n) for d, n in rows if d != UNDECLARED and n}
+
+    def recount(self, petition_id: str) -> int:
+        """The count from the signature rows themselves (for the recount job)."""
+        return int(
+            self.uow.execute(
+                sa.select(sa.func.count())
+                .select_from(signatures)
+                .where(signatures.c.petition_id == petition_id)
+            ).scalar_one()
+        )
+
+    # -- announcements ---------------------------------------------------------------------
+
+    def changed_counts(self, limit: int = 500) -> list[tuple[str, int]]:
+        """Petitions whose count differs from the one last announced."""
+        total = sa.func.sum(count_shards.c.count)
+        announced = count_announcements.c.announced_count
+        rows = self.uow.execute(
+            sa.select(count_shards.c.petition_id, total)
+            .join(
+                count_announcements, count_announcements.c.petition_id == count_shards.c.petition_id
+            )
+            .group_by(count_shards.c.petition_id, announced)
+            .having(total != announced)
+            .limit(limit)
+        ).all()
+        return [(pid, int(n)) for pid, n in rows]
+
+    def claim_announcement(self, petition_id: str) -> bool:
+        """Lock the petition's announcement row, unless another replica holds it."""
+        row = self.uow.execute(
+            sa.select(count_announcements.c.petition_id)
+            .where(count_announcements.c.petition_id == petition_id)
+            .with_for_update(skip_locked=True)
+        ).first()
+        return row is not None
+
+    def record_announcement(self, petition_id: str, count: int, now: datetime) -> None:
+        self.uow.execute(
+            sa.update(count_announcements)
+            .where(count_announcements.c.petition_id == petition_id)
+            .values(announced_count=count, announced_at=now)
+        )
+
+    def reach_threshold(self, petition_id: str, threshold: int, now: datetime) -> bool:
+        """Record that the petition reached ``threshold``; False if it already had."""
+        values = {"petition_id": petition_id, "threshold": threshold, "reached_at": now}
+        return self.uow.insert_unless_exists(thresholds_reached, values)
