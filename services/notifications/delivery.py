@@ -1,0 +1,145 @@
+"""The delivery loop: a managed background thread that sends due webhooks.
+
+Every ~0.2 s (or at once when a handler committed new deliveries) it claims due deliveries from
+the database (``FOR UPDATE SKIP LOCKED`` plus a lease, so replicas share the work) and sends each
+in its own green thread of a bounded pool, so a slow endpoint never holds up the others. Each
+result is written back in its own transaction. All state lives in the database: a restart resumes
+where the last process stopped (an in-flight send is retried when its lease runs out).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import eventlet
+from eventlet.event import Event
+from eventlet.greenpool import GreenPool
+from nameko.extensions import DependencyProvider
+from prometheus_client import Counter, Histogram
+
+from services.notifications import handlers, webhooks
+from services.notifications.domain import cloud_event, serialize
+from shared.db import make_engine
+from shared.dependencies import hub_settings
+from shared.metrics import _get_or_create, registry_for
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.2
+CONCURRENCY = 50  # sends in flight per process
+# NOTE: longer than the 15 s send timeout plus the write-back, so a lease never expires mid-send.
+LEASE_SECONDS = 60.0
+STOP_GRACE_SECONDS = 5.0
+
+
+class DeliveryMetrics:
+    def __init__(self, service: str) -> None:
+        registry = registry_for(service)
+        self.attempts = _get_or_create(
+            registry,
+            Counter,
+            f"hub_{service}_webhook_attempts_total",
+            "Webhook delivery attempts by outcome.",
+            ["outcome"],
+        )
+        self.duration = _get_or_create(
+            registry,
+            Histogram,
+            f"hub_{service}_webhook_attempt_duration_seconds",
+            "Duration of webhook delivery attempts.",
+        )
+
+
+class DeliveryLoop(DependencyProvider):
+    """Sends due webhooks; the service gets it as a handle whose ``wake()`` says "look now"."""
+
+    def setup(self) -> None:
+        self.settings = hub_settings(self.container.config)
+        self.engine = make_engine(self.settings.database_url(self.container.service_name))
+        self.metrics = DeliveryMetrics(self.container.service_name)
+        self.pool = GreenPool(CONCURRENCY)
+        self._wake = Event()
+        self._stopping = False
+
+    def start(self) -> None:
+        self._thread = self.container.spawn_managed_thread(self._run)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.wake()
+        with eventlet.Timeout(STOP_GRACE_SECONDS, False):
+            self._thread.wait()
+            self.pool.waitall()  # what is still in flight after that is retried after its lease
+        self.engine.dispose()
+
+    def kill(self) -> None:
+        self._stopping = True
+        self.wake()
+        for thread in list(self.pool.coroutines_running):
+            thread.kill()
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx: Any) -> DeliveryLoop:
+        return self
+
+    def wake(self) -> None:
+        if not self._wake.ready():
+            self._wake.send(True)
+
+    def _run(self) -> None:
+        failures = 0
+        while not self._stopping:
+            try:
+                more = self.dispatch_due()
+                failures = 0
+            except Exception:  # noqa: BLE001 - the loop must outlive database blips
+                failures += 1
+                log.exception("delivery loop failed (attempt %d); retrying", failures)
+                eventlet.sleep(min(5.0, 0.2 * 2**failures))
+                continue
+            if not more:
+                self._wait(POLL_SECONDS)
+
+    def _wait(self, seconds: float) -> None:
+        with eventlet.Timeout(seconds, False):
+            self._wake.wait()
+        if self._wake.ready():
+            self._wake = Event()
+
+    def dispatch_due(self) -> bool:
+        """Claim what the pool can take now and start sending; True if there may be more."""
+        free = self.pool.free()
+        if free == 0:
+            return False
+        with self.engine.begin() as conn:
+            items = handlers.claim_due(conn, free, LEASE_SECONDS)
+        for item in items:
+            self.pool.spawn_n(self._deliver, item)
+        return len(items) == free
+
+    def _deliver(self, item: Any) -> None:
+        try:
+            body = serialize(
+                cloud_event(
+                    item.message_id, item.event_type, item.occurred_at, item.subject, item.data
+                )
+            )
+            result = webhooks.send(
+                item.url, item.message_id, item.secret, body, self.settings.webhook_allow_private
+            )
+            with self.engine.begin() as conn:
+                handlers.record_attempt(conn, item, result)
+        except Exception:  # noqa: BLE001 - one delivery's failure must not end the others
+            log.exception("delivery %s could not be recorded; retried after its lease", item.id)
+            return
+        self.metrics.attempts.labels(result.outcome).inc()
+        self.metrics.duration.observe(result.duration_ms / 1000)
+        if not result.succeeded:
+            log.info(
+                "delivery %s attempt failed: %s %s",
+                item.id,
+                result.outcome,
+                result.status_code or "",
+            )
+        self.wake()  # a slot is free again

@@ -1,0 +1,196 @@
+"""Sending one webhook: the HTTP POST, its limits, and the SSRF defence at connection time.
+
+NOTE: the target's addresses are checked on the very connection we open (a urllib3 connection
+class that resolves, checks every address, then connects to a checked one), not in a separate
+look-up beforehand, so DNS rebinding between "check" and "connect" cannot slip through. TLS still
+verifies the certificate against the URL's host name.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any
+
+import eventlet
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from services.notifications.domain import (
+    BLOCKED_TARGET,
+    CLOUDEVENTS_MEDIA_TYPE,
+    CONNECTION_ERROR,
+    TIMEOUT,
+    AttemptResult,
+    Target,
+    is_forbidden_address,
+    outcome_of,
+    sign,
+)
+from services.notifications.errors import ForbiddenTarget
+
+TIMEOUT_SECONDS = 15.0  # Standard Webhooks / Svix: a 2xx within 15 s is a success
+MAX_RESPONSE_READ_BYTES = 64 * 1024
+EXCERPT_BYTES = 1024
+USER_AGENT = "participation-hub-webhooks/1"
+
+
+class BlockedTarget(OSError):
+    """The target resolves to an address the hub must not call."""
+
+
+def public_addresses(host: str, port: int) -> list[str]:
+    """The host's addresses, if every one is on the public internet; else :class:`BlockedTarget`."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise BlockedTarget(f"{host} does not resolve: {exc}") from None
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    forbidden = [a for a in addresses if is_forbidden_address(a)]
+    if forbidden or not addresses:
+        raise BlockedTarget(f"{host} resolves to a non-public address")
+    return addresses
+
+
+def ensure_public_target(target: Target, allow_private: bool) -> None:
+    """Subscription-time check (delivery re-checks on every connection)."""
+    if allow_private:
+        return
+    try:
+        public_addresses(target.host, target.port)
+    except BlockedTarget as exc:
+        raise ForbiddenTarget(f"the url's host is not allowed: {exc}") from None
+
+
+class _GuardedConnectionMixin:
+    _dns_host: str
+    port: int
+
+    def _new_conn(self) -> socket.socket:
+        address = public_addresses(self._dns_host, self.port)[0]
+        host, self._dns_host = self._dns_host, address
+        try:
+            return super()._new_conn()  # type: ignore[misc]
+        finally:
+            self._dns_host = host
+
+
+class _GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):
+    pass
+
+
+class _GuardedHTTPSConnection(_GuardedConnectionMixin, HTTPSConnection):
+    pass
+
+
+class _GuardedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+class GuardedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _GuardedHTTPPool,
+            "https": _GuardedHTTPSPool,
+        }
+
+
+def _session(allow_private: bool) -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False  # no proxies from the environment: they would bypass the checks
+    if not allow_private:
+        session.mount("http://", GuardedAdapter())
+        session.mount("https://", GuardedAdapter())
+    return session
+
+
+def signed_headers(message_id: str, secret: str, body: str, timestamp: int) -> dict[str, str]:
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(secret, message_id, timestamp, body),
+        "content-type": CLOUDEVENTS_MEDIA_TYPE,
+        "user-agent": USER_AGENT,
+    }
+
+
+def send(url: str, message_id: str, secret: str, body: str, allow_private: bool) -> AttemptResult:
+    """POST one signed webhook; every failure becomes an :class:`AttemptResult`, never raises."""
+    headers = signed_headers(message_id, secret, body, int(time.time()))
+    started = time.perf_counter()
+    deadline = eventlet.Timeout(TIMEOUT_SECONDS)  # requests' timeout is per socket operation
+    try:
+        with _session(allow_private) as session:
+            return _post(session, url, headers, body, started)
+    except eventlet.Timeout as exc:
+        if exc is not deadline:
+            raise
+        return AttemptResult(TIMEOUT, _ms(started), excerpt="no answer within 15 s")
+    except requests.Timeout:
+        return AttemptResult(TIMEOUT, _ms(started), excerpt="no answer within 15 s")
+    except requests.RequestException as exc:
+        if _blocked(exc):
+            return AttemptResult(BLOCKED_TARGET, _ms(started), excerpt="target address not allowed")
+        return AttemptResult(CONNECTION_ERROR, _ms(started), excerpt=type(exc).__name__)
+    finally:
+        deadline.cancel()
+
+
+def _post(
+    session: requests.Session, url: str, headers: dict[str, str], body: str, started: float
+) -> AttemptResult:
+    response = session.post(
+        url,
+        data=body.encode(),
+        headers=headers,
+        timeout=TIMEOUT_SECONDS,
+        allow_redirects=False,
+        stream=True,
+    )
+    try:
+        raw = response.raw.read(MAX_RESPONSE_READ_BYTES, decode_content=True) or b""
+    finally:
+        response.close()
+    return AttemptResult(
+        outcome_of(response.status_code),
+        _ms(started),
+        status_code=response.status_code,
+        excerpt=raw[:EXCERPT_BYTES].decode("utf-8", errors="replace"),
+        retry_after=_retry_after(response.headers.get("Retry-After")),
+    )
+
+
+def _blocked(exc: BaseException) -> bool:
+    """Whether a BlockedTarget hides somewhere in the exception chain requests built."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, BlockedTarget):
+            return True
+        reason = getattr(seen, "reason", None)
+        nested = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = (
+            reason
+            if isinstance(reason, BaseException)
+            else nested or seen.__cause__ or seen.__context__
+        )
+    return False
+
+
+def _retry_after(raw: str | None) -> float | None:
+    try:
+        return max(0.0, float(raw)) if raw else None
+    except ValueError:
+        return None  # an HTTP date: ignored, the schedule applies
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)

@@ -1,0 +1,122 @@
+"""Sending one webhook to a real HTTP server on loopback: headers, limits, failures, SSRF."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from standardwebhooks import Webhook
+
+from services.notifications import domain, webhooks
+from services.notifications.errors import ForbiddenTarget
+
+
+class Endpoint:
+    """Answers POSTs with ``status`` and ``body`` after ``delay`` seconds; records what came."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.body = b"ok"
+        self.delay = 0.0
+        self.headers: dict[str, str] = {}
+        self.extra_headers: dict[str, str] = {}
+        self.received: list[tuple[dict[str, str], str]] = []
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                endpoint.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                time.sleep(endpoint.delay)
+                self.send_response(endpoint.status)
+                for name, value in endpoint.extra_headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(endpoint.body)))
+                self.end_headers()
+                self.wfile.write(endpoint.body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def endpoint() -> Iterator[Endpoint]:
+    found = Endpoint()
+    yield found
+    found.server.shutdown()
+    found.server.server_close()
+
+
+def test_a_delivery_carries_standard_webhooks_headers(endpoint: Endpoint) -> None:
+    secret = domain.new_secret()
+    body = '{"id":"evt-1"}'
+    result = webhooks.send(endpoint.url, "evt-1", secret, body, allow_private=True)
+    assert result.outcome == domain.SUCCESS and result.status_code == 200 and result.excerpt == "ok"
+    headers, received = endpoint.received[0]
+    assert received == body
+    assert headers["webhook-id"] == "evt-1"
+    assert headers["content-type"] == "application/cloudevents+json"
+    assert abs(int(headers["webhook-timestamp"]) - time.time()) < 5
+    assert Webhook(secret).verify(received, headers) == {"id": "evt-1"}
+
+
+def test_loopback_targets_are_refused_at_connection_time(endpoint: Endpoint) -> None:
+    result = webhooks.send(endpoint.url, "evt-1", domain.new_secret(), "{}", allow_private=False)
+    assert result.outcome == domain.BLOCKED_TARGET
+    assert endpoint.received == []
+
+
+def test_a_host_name_resolving_to_loopback_is_refused(endpoint: Endpoint) -> None:
+    url = endpoint.url.replace("127.0.0.1", "localhost")
+    result = webhooks.send(url, "evt-1", domain.new_secret(), "{}", allow_private=False)
+    assert result.outcome == domain.BLOCKED_TARGET and endpoint.received == []
+
+
+def test_subscription_time_check_resolves_the_host() -> None:
+    with pytest.raises(ForbiddenTarget):
+        webhooks.ensure_public_target(domain.parse_target("http://localhost:8080/", False), False)
+    with pytest.raises(ForbiddenTarget):
+        webhooks.ensure_public_target(domain.parse_target("http://169.254.169.254/", False), False)
+    webhooks.ensure_public_target(domain.parse_target("http://localhost:8080/", False), True)
+
+
+def test_the_response_excerpt_is_bounded(endpoint: Endpoint) -> None:
+    endpoint.status, endpoint.body = 500, b"x" * 200_000
+    result = webhooks.send(endpoint.url, "evt-1", domain.new_secret(), "{}", allow_private=True)
+    assert result.outcome == domain.HTTP_ERROR and result.status_code == 500
+    assert len(result.excerpt) == webhooks.EXCERPT_BYTES
+
+
+def test_redirects_are_not_followed(endpoint: Endpoint) -> None:
+    endpoint.status, endpoint.extra_headers = 307, {"Location": endpoint.url + "/elsewhere"}
+    result = webhooks.send(endpoint.url, "evt-1", domain.new_secret(), "{}", allow_private=True)
+    assert result.outcome == domain.HTTP_ERROR and result.status_code == 307
+    assert len(endpoint.received) == 1
+
+
+def test_retry_after_is_read(endpoint: Endpoint) -> None:
+    endpoint.status, endpoint.extra_headers = 429, {"Retry-After": "120"}
+    result = webhooks.send(endpoint.url, "evt-1", domain.new_secret(), "{}", allow_private=True)
+    assert result.retry_after == 120.0
+
+
+def test_a_slow_endpoint_times_out(endpoint: Endpoint, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(webhooks, "TIMEOUT_SECONDS", 0.3)
+    endpoint.delay = 1.5
+    result = webhooks.send(endpoint.url, "evt-1", domain.new_secret(), "{}", allow_private=True)
+    assert result.outcome == domain.TIMEOUT and result.duration_ms < 1200
+
+
+def test_a_closed_port_is_a_connection_error(endpoint: Endpoint) -> None:
+    endpoint.server.shutdown()
+    endpoint.server.server_close()
+    result = webhooks.send(endpoint.url, "evt-1", domain.new_secret(), "{}", allow_private=True)
+    assert result.outcome == domain.CONNECTION_ERROR
