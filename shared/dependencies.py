@@ -29,6 +29,7 @@ from shared.web import HttpError
 log = logging.getLogger(__name__)
 
 SETTINGS_KEY = "HUB_SETTINGS"
+RELAY_STOP_SECONDS = 10
 
 
 def hub_settings(config: dict[str, Any]) -> Settings:
@@ -98,7 +99,7 @@ class Database(DependencyProvider):
         if self.relay_enabled:
             publish = EnvelopePublisher(self.settings.amqp_uri, self.container.service_name)
             self.relay = OutboxRelay(self.engine, self._counted(publish))
-            self.container.spawn_managed_thread(self._run_relay)
+            self._relay_thread = self.container.spawn_managed_thread(self._run_relay)
 
     def _counted(self, publish: Any) -> Any:
         def publish_and_count(envelopes: list[dict[str, Any]]) -> None:
@@ -121,8 +122,13 @@ class Database(DependencyProvider):
             self._wake.send(True)
 
     def stop(self) -> None:
+        """Let the relay finish the batch it is publishing, then close the connections."""
         self._stopping = True
         self.wake_relay()
+        thread = getattr(self, "_relay_thread", None)
+        if thread is not None:
+            with eventlet.Timeout(RELAY_STOP_SECONDS, False):
+                thread.wait()
         self.engine.dispose()
 
     def kill(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -98,14 +98,18 @@ def sign(petition_id: str, citizen: Citizen, departement: str | None, uow: UnitO
     }
     if not repo.add_signature(row, _shard()):
         raise domain.AlreadySigned("this citizen has already signed this petition")
-    # Internal event: no citizen identity, not forwarded to agencies.
-    uow.emit(
-        "petition.signature_recorded", {"petition_id": petition.id, "signature_id": signature_id}
-    )
-    uow.commit()
     signed_at = isoformat(now)
-    receipt_hash = domain.receipt_hash(petition.id, signature_id, signed_at)
-    return Receipt(signature_id, petition.id, signed_at, receipt_hash)
+    receipt = Receipt(
+        signature_id,
+        petition.id,
+        signed_at,
+        domain.receipt_hash(petition.id, signature_id, signed_at),
+    )
+    # Internal event (never forwarded to agencies): no citizen identity, only the receipt, so
+    # that notifications can confirm it to a citizen who asks with that receipt.
+    uow.emit("petition.signature_recorded", asdict(receipt))
+    uow.commit()
+    return receipt
 
 
 def withdraw_signature(petition_id: str, citizen: Citizen, uow: UnitOfWork) -> None:
