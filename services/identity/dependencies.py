@@ -1,0 +1,38 @@
+"""nameko dependency providers of the identity service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+
+from services.identity.handlers import IdentityContext
+from services.identity.oidc.keys import KeyStore
+from services.identity.oidc.relying_party import UpstreamClient
+from services.identity.upstreams import load_upstreams
+from shared.db import make_engine
+from shared.dependencies import hub_settings
+
+
+class OpenIdProvider(DependencyProvider):
+    """The signing keys and the upstream providers, shared by the container's workers.
+
+    The keys have an engine of their own so that making the first key never commits, or waits
+    on, a worker's transaction.
+    """
+
+    def setup(self) -> None:
+        self.settings = hub_settings(self.container.config)
+        self.engine = make_engine(self.settings.database_url("identity"))
+        self.keys = KeyStore(self.engine)
+        hub_url = self.settings.public_url("identity")
+        self.upstreams = {p.id: UpstreamClient(p, hub_url) for p in load_upstreams(self.settings)}
+
+    def stop(self) -> None:
+        self.engine.dispose()
+
+    def kill(self) -> None:
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx: Any) -> IdentityContext:
+        return IdentityContext(self.settings, self.keys, self.upstreams)

@@ -1,0 +1,53 @@
+"""The mock provider's test identities (``MOCK_IDP_IDENTITIES``; default: identities.yaml here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from services.identity.domain import ACR_LEVELS, PIVOT_FIELDS
+from shared.scopes import PIVOT_SCOPES
+
+DEFAULT_IDENTITIES_FILE = Path(__file__).resolve().parent / "identities.yaml"
+
+
+class IdentitiesError(ValueError):
+    """The identities file cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class TestIdentity:
+    __test__ = False  # not a pytest test class
+
+    key: str
+    label: str
+    acr: str
+    claims: dict[str, str]  # the pivot identity, email and preferred_username
+
+
+def load_identities(path: Path | None) -> dict[str, TestIdentity]:
+    path = path or DEFAULT_IDENTITIES_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise IdentitiesError(f"MOCK_IDP_IDENTITIES: cannot load {path}: {exc}") from None
+    entries = data.get("identities") if isinstance(data, dict) else None
+    if not isinstance(entries, dict) or not entries:
+        raise IdentitiesError(f"MOCK_IDP_IDENTITIES: {path} has no `identities:` mapping")
+    return {str(key): _identity(str(key), value) for key, value in entries.items()}
+
+
+def _identity(key: str, value: Any) -> TestIdentity:
+    if not isinstance(value, dict):
+        raise IdentitiesError(f"MOCK_IDP_IDENTITIES: identity {key!r} must be a mapping")
+    missing = [f for f in PIVOT_FIELDS if f not in value]
+    if missing:
+        raise IdentitiesError(f"MOCK_IDP_IDENTITIES: identity {key!r} lacks {', '.join(missing)}")
+    acr = value.get("acr", "eidas1")
+    if acr not in ACR_LEVELS:
+        raise IdentitiesError(f"MOCK_IDP_IDENTITIES: identity {key!r} has an unknown acr {acr!r}")
+    claims = {c: str(value[c]) for c in PIVOT_SCOPES if value.get(c) is not None}
+    return TestIdentity(key=key, label=str(value.get("label") or key), acr=acr, claims=claims)

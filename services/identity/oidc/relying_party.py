@@ -1,0 +1,202 @@
+"""The hub as an OpenID relying party to one upstream provider (authlib for the OAuth legs).
+
+Checks follow OIDC Core 3.1.3.7 (ID token) and 5.3.2 (signed userinfo), plus what FranceConnect
+asks of its service providers: ``acr`` at least the level asked, userinfo ``sub`` equal to the
+ID token's, keys refetched when a token names an unknown ``kid``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.requests_client import OAuth2Session
+from joserfc.errors import JoseError
+from joserfc.jwk import import_key
+
+from services.identity.domain import meets_acr
+from services.identity.oidc import jwt as jwtutil
+from services.identity.oidc.jwt import JwtRejected
+from services.identity.upstreams import UpstreamProvider
+
+HTTP_TIMEOUT_SECONDS = 5.0
+JWKS_MIN_REFETCH_SECONDS = 10.0  # a flood of bogus kids must not hammer the provider
+
+
+class UpstreamError(Exception):
+    """The upstream login failed; ``error`` is the OAuth error to send on to the client."""
+
+    error = "access_denied"
+
+
+class UpstreamUnavailable(UpstreamError):
+    error = "temporarily_unavailable"
+
+
+class UpstreamRejected(UpstreamError):
+    """What the provider sent cannot be trusted or used."""
+
+
+class UpstreamClient:
+    def __init__(
+        self, provider: UpstreamProvider, hub_url: str, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.provider = provider
+        self.redirect_uri = provider.redirect_uri(hub_url)
+        self.clock = clock
+        self._metadata: dict[str, Any] | None = None
+        self._keys: dict[str, Any] = {}
+        self._keys_fetched_at = 0.0
+        self._lock = threading.Lock()
+
+    def authorization_url(
+        self, state: str, nonce: str, verifier: str, acr: str, login_hint: str | None
+    ) -> str:
+        extra = {"nonce": nonce, "acr_values": acr}
+        if login_hint:
+            extra["login_hint"] = login_hint
+        with self._session() as session:
+            url, _ = session.create_authorization_url(
+                self.metadata()["authorization_endpoint"],
+                state=state,
+                code_verifier=verifier,
+                **extra,
+            )
+        return url
+
+    def exchange(self, code: str, verifier: str) -> dict[str, Any]:
+        """RFC 6749 4.1.3 with the PKCE verifier (RFC 7636 4.5)."""
+        try:
+            with self._session() as session:
+                token = session.fetch_token(
+                    self.metadata()["token_endpoint"],
+                    code=code,
+                    code_verifier=verifier,
+                    grant_type="authorization_code",
+                )
+        except AuthlibBaseError as exc:
+            raise UpstreamRejected(f"the provider refused the code: {exc}") from None
+        except (requests.RequestException, ValueError) as exc:
+            raise UpstreamUnavailable(f"token endpoint unavailable: {exc}") from None
+        if not isinstance(token.get("id_token"), str) or not isinstance(
+            token.get("access_token"), str
+        ):
+            raise UpstreamRejected("the token response lacks id_token or access_token")
+        return dict(token)
+
+    def verify_id_token(self, id_token: str, nonce: str, minimum_acr: str) -> dict[str, Any]:
+        """OIDC Core 3.1.3.7, and the level of assurance asked for."""
+        claims = self._verified(id_token)
+        self._check_audience(claims)
+        try:
+            jwtutil.check_times(claims, self.clock())
+        except JwtRejected as exc:
+            raise UpstreamRejected(f"ID token refused: {exc}") from None
+        if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+            raise UpstreamRejected("the ID token has no sub")
+        if not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
+            raise UpstreamRejected("the ID token's nonce is not the one sent")
+        if not meets_acr(claims.get("acr"), minimum_acr):
+            raise UpstreamRejected(f"acr {claims.get('acr')!r} is below {minimum_acr}")
+        return claims
+
+    def userinfo(self, access_token: str, sub: str) -> dict[str, Any]:
+        """FranceConnect v2: userinfo is a signed JWT; OIDC Core 5.3.2: same ``sub``."""
+        try:
+            response = requests.get(
+                self.metadata()["userinfo_endpoint"],
+                headers={"Authorization": f"Bearer {access_token}", "Accept": "application/jwt"},
+                timeout=HTTP_TIMEOUT_SECONDS,
+            )
+        except requests.RequestException as exc:
+            raise UpstreamUnavailable(f"userinfo unavailable: {exc}") from None
+        if (
+            response.status_code != 200
+            or response.headers.get("Content-Type", "").split(";")[0] != "application/jwt"
+        ):
+            raise UpstreamRejected(f"userinfo answered {response.status_code}, not a signed JWT")
+        claims = self._verified(response.text.strip())
+        if "aud" in claims:
+            self._check_audience(claims)
+        if claims.get("sub") != sub:
+            raise UpstreamRejected("userinfo sub differs from the ID token's")
+        return claims
+
+    # --- keys and discovery ------------------------------------------------------------------
+
+    def metadata(self) -> dict[str, Any]:
+        if self._metadata is None:
+            data = _get_json(f"{self.provider.issuer}/.well-known/openid-configuration")
+            # OIDC Discovery 4.3: the issuer in the document must be the one we were configured with
+            if data.get("issuer") != self.provider.issuer:
+                raise UpstreamRejected("the provider's discovery document names another issuer")
+            self._metadata = data
+        return self._metadata
+
+    def _verified(self, token: str) -> dict[str, Any]:
+        try:
+            header = jwtutil.unverified_header(token)
+            claims = jwtutil.verified_claims(token, self._key(header["kid"]), header["alg"])
+        except JwtRejected as exc:
+            raise UpstreamRejected(f"token refused: {exc}") from None
+        if claims.get("iss") != self.provider.issuer:
+            raise UpstreamRejected("issuer mismatch")
+        return claims
+
+    def _check_audience(self, claims: dict[str, Any]) -> None:
+        aud, client_id = claims.get("aud"), self.provider.client_id
+        audiences = aud if isinstance(aud, list) else [aud]
+        if client_id not in audiences:
+            raise UpstreamRejected("the token is not meant for the hub")
+        if len(audiences) > 1 and claims.get("azp") != client_id:
+            raise UpstreamRejected("several audiences and azp is not the hub")
+
+    def _key(self, kid: str) -> Any:
+        if kid not in self._keys:
+            self._refresh_keys()
+        if kid not in self._keys:
+            raise JwtRejected("unknown kid")
+        return self._keys[kid]
+
+    def _refresh_keys(self) -> None:
+        with self._lock:
+            if self.clock() - self._keys_fetched_at < JWKS_MIN_REFETCH_SECONDS:
+                return
+            self._keys_fetched_at = self.clock()
+            keys = _get_json(self.metadata()["jwks_uri"]).get("keys", [])
+            self._keys = dict(_imported(k) for k in keys if isinstance(k, dict) and "kid" in k)
+
+    def _session(self) -> OAuth2Session:
+        return OAuth2Session(
+            client_id=self.provider.client_id,
+            client_secret=self.provider.client_secret,
+            token_endpoint_auth_method=self.provider.token_endpoint_auth_method,
+            scope=" ".join(self.provider.scopes),
+            redirect_uri=self.redirect_uri,
+            code_challenge_method="S256",
+            default_timeout=HTTP_TIMEOUT_SECONDS,
+        )
+
+
+def _get_json(url: str) -> dict[str, Any]:
+    try:
+        response = requests.get(url, timeout=HTTP_TIMEOUT_SECONDS)
+        response.raise_for_status()
+        data = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise UpstreamUnavailable(f"{url} unavailable: {exc}") from None
+    if not isinstance(data, dict):
+        raise UpstreamUnavailable(f"{url} did not answer a JSON object")
+    return data
+
+
+def _imported(jwk: dict[str, Any]) -> tuple[str, Any]:
+    try:
+        return jwk["kid"], import_key(jwk)
+    except (JoseError, ValueError, TypeError, KeyError) as exc:
+        raise UpstreamRejected(f"the provider published an unusable key: {exc}") from None
