@@ -15,6 +15,11 @@ from tests.e2e.conftest import citizen_login, client_credentials
 PUBLIC_TYPES = ("petition.published", "petition.signature_count_changed")
 
 
+def metrics_of(hub, service: str) -> str:
+    port = hub.env[f"{service.upper()}_METRICS_PORT"]
+    return requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -114,6 +119,13 @@ def test_a_petition_is_created_published_signed_and_announced_to_an_agency(hub, 
     everything = str(webhook_receiver.received)
     for personal in ("Marie", "DUPONT", "Jean", "MARTIN"):
         assert personal not in everything
+
+    # Each service is ready and serves its metrics on its own port.
+    for service in ("identity", "petitions", "notifications"):
+        assert requests.get(hub.url(service) + "/readyz", timeout=10).status_code == 200
+        assert f"hub_{service}_entrypoint_calls_total" in metrics_of(hub, service)
+    signed = 'hub_petitions_entrypoint_calls_total{entrypoint="sign",outcome="ok"} 2.0'
+    assert signed in metrics_of(hub, "petitions")
 
     # Ctrl-C stops all four processes cleanly.
     assert hub.stop() == 0
