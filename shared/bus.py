@@ -10,11 +10,12 @@ So every process declares the queues of *every* consumer in the hub before anyth
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import Iterable
 from typing import Any
 
-from kombu import Connection, Exchange, Queue
-from nameko.amqp.publish import Publisher
+from kombu import Connection, Exchange, Producer, Queue
 from nameko.constants import HEADER_PREFIX
 from nameko.events import EventHandler
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
@@ -24,27 +25,91 @@ def event_exchange(source: str) -> Exchange:
     return Exchange(f"{source}.events", type="topic", durable=True, auto_delete=False)
 
 
-class EnvelopePublisher:
-    """Publishes batches of envelopes with publisher confirms (one confirm wait per message)."""
+class PublishNotConfirmed(ConnectionError):
+    """The broker refused (nacked) or did not confirm a batch in time; it will be re-sent."""
 
-    def __init__(self, amqp_uri: str, source: str) -> None:
+
+class EnvelopePublisher:
+    """Publishes batches of envelopes with publisher confirms, one confirm wait per batch.
+
+    NOTE: kombu's ``confirm_publish`` waits for the broker's ack after every message, which caps
+    a connection at about 1,200 messages/s here. A batch is published back to back on a channel
+    in confirm mode and then waited for once (RabbitMQ acks cumulatively, ``multiple=True``),
+    which is what the relay needs: it marks a batch sent only when all of it is confirmed.
+    """
+
+    def __init__(self, amqp_uri: str, source: str, confirm_timeout: float = 10.0) -> None:
+        self.amqp_uri = amqp_uri
         self.exchange = event_exchange(source)
-        self._publisher = Publisher(
-            amqp_uri, use_confirms=True, exchange=self.exchange, declare=[self.exchange]
-        )
+        self.confirm_timeout = confirm_timeout
+        self._connection: Connection | None = None
+        self._producer: Producer | None = None
 
     def __call__(self, envelopes: list[dict[str, Any]]) -> None:
+        try:
+            self._publish_confirmed(envelopes)
+        except Exception:
+            self.close()  # start afresh: a half-confirmed channel cannot be trusted
+            raise
+
+    def _publish_confirmed(self, envelopes: list[dict[str, Any]]) -> None:
+        producer, state = self._ready()
+        last = state["published"] + len(envelopes)
         for envelope in envelopes:
-            headers = {}
-            if envelope.get("correlation_id"):
-                headers[f"{HEADER_PREFIX}.correlation_id"] = envelope["correlation_id"]
-            self._publisher.publish(
+            producer.publish(
                 envelope,
                 routing_key=envelope["type"],
                 message_id=envelope["id"],
-                headers=headers,
+                headers=_context_headers(envelope),
                 delivery_mode=2,
+                serializer="json",
             )
+        state["published"] = last
+        deadline = time.monotonic() + self.confirm_timeout
+        while state["acked"] < last:
+            if state["nacked"]:
+                raise PublishNotConfirmed("the broker refused a message")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise PublishNotConfirmed("the broker did not confirm in time")
+            assert self._connection is not None
+            self._connection.drain_events(timeout=remaining)
+        if state["nacked"]:
+            raise PublishNotConfirmed("the broker refused a message")
+
+    def _ready(self) -> tuple[Producer, dict[str, int]]:
+        if self._producer is None:
+            self._connection = Connection(self.amqp_uri, connect_timeout=5)
+            channel = self._connection.channel()
+            state = {"published": 0, "acked": 0, "nacked": 0}
+
+            def on_ack(tag: int, multiple: bool) -> None:
+                state["acked"] = max(state["acked"], tag)
+
+            def on_nack(tag: int, multiple: bool) -> None:
+                state["nacked"] += 1
+
+            channel.confirm_select()
+            channel.events["basic_ack"].add(on_ack)
+            channel.events["basic_nack"].add(on_nack)
+            self.exchange(channel).declare()
+            self._producer = Producer(channel, exchange=self.exchange)
+            self._state = state
+        return self._producer, self._state
+
+    def close(self) -> None:
+        if self._connection is not None:
+            # closing a broken connection may fail too; it is being dropped either way
+            with contextlib.suppress(Exception):
+                self._connection.release()
+        self._connection = None
+        self._producer = None
+
+
+def _context_headers(envelope: dict[str, Any]) -> dict[str, str]:
+    # nameko turns "nameko.<key>" headers into the consuming worker's context data.
+    cid = envelope.get("correlation_id")
+    return {f"{HEADER_PREFIX}.correlation_id": cid} if cid else {}
 
 
 def consumer_queues(service_classes: Iterable[type]) -> list[Queue]:
