@@ -31,12 +31,14 @@ run: setup ## start the whole hub on its defaults (Ctrl-C stops it)
 	$(BIN)/hub up
 
 test: setup ## run the whole test suite against real RabbitMQ and PostgreSQL
+	bash scripts/ensure_system_packages.sh
 	$(BIN)/python scripts/check_services.py
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: setup ## ruff and mypy
+lint: setup ## ruff, mypy and hadolint
 	$(BIN)/ruff check services shared tests
 	$(BIN)/mypy services shared
+	$(BIN)/hadolint Dockerfile
 
 clean: ## remove the virtualenv and local data
 	rm -rf $(VENV) var

@@ -52,6 +52,7 @@ def run_process(process: str, settings: Settings) -> int:
     from shared.dependencies import nameko_config
     from shared.metrics import serve_metrics
 
+    settings.require_production_secrets(process)
     if process == "mock-idp" and settings.production:
         raise StartError("the mock identity provider refuses to start when HUB_ENV=production")
     ensure_port_free(settings.bind_host, settings.port(process), process)

@@ -43,6 +43,8 @@ class JWKSCache:
     issuer: str
     fetch_json: Callable[[str], Any] | None = None
     on_refresh: Callable[[str], None] | None = None
+    # Where to fetch from when it differs from the issuer (a cluster-internal address).
+    fetch_base: str | None = None
 
     def __post_init__(self) -> None:
         self._keys: dict[str, dict[str, Any]] = {}
@@ -66,8 +68,7 @@ class JWKSCache:
                 return
             try:
                 if self._jwks_uri is None:
-                    config = self._fetch(f"{self.issuer}/.well-known/openid-configuration")
-                    self._jwks_uri = config["jwks_uri"]
+                    self._jwks_uri = self._discover_jwks_uri()
                 keys = self._fetch(self._jwks_uri)["keys"]
             except Exception as exc:  # noqa: BLE001 - any failure: the issuer is unavailable
                 log.warning("could not fetch the issuer's keys: %s", exc)
@@ -78,6 +79,13 @@ class JWKSCache:
             self._fetched_at = time.monotonic()
             if self.on_refresh:
                 self.on_refresh(self.issuer)
+
+    def _discover_jwks_uri(self) -> str:
+        base = self.fetch_base or self.issuer
+        jwks_uri = str(self._fetch(f"{base}/.well-known/openid-configuration")["jwks_uri"])
+        if base != self.issuer and jwks_uri.startswith(self.issuer):
+            jwks_uri = base + jwks_uri[len(self.issuer) :]
+        return jwks_uri
 
 
 def _get_json(url: str) -> Any:

@@ -44,6 +44,7 @@ class Settings:
     ports: Mapping[str, int] = field(default_factory=dict)
     metrics_ports: Mapping[str, int] = field(default_factory=dict)
     public_urls: Mapping[str, str] = field(default_factory=dict)
+    internal_urls: Mapping[str, str] = field(default_factory=dict)
     database_urls: Mapping[str, str] = field(default_factory=dict)
     upstream_idps_file: Path | None = None
     mock_idp_identities_file: Path | None = None
@@ -74,6 +75,15 @@ class Settings:
     def database_url(self, service: str) -> str:
         return self.database_urls[service]
 
+    def internal_url(self, process: str) -> str:
+        """Where other services reach ``process`` (inside a cluster), default its public URL."""
+        return self.internal_urls.get(process) or self.public_urls[process]
+
+    def require_production_secrets(self, process: str) -> None:
+        """Refuse development secrets in production (only identity uses the subject secret)."""
+        if self.production and process == "identity" and self.subject_secret == DEV_SUBJECT_SECRET:
+            raise SettingsError("HUB_SUBJECT_SECRET must be a private random value in production")
+
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build the settings from ``environ`` (default: the process environment)."""
@@ -99,6 +109,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ports=ports,
         metrics_ports=metrics_ports,
         public_urls=public_urls,
+        internal_urls={"identity": env.get("IDENTITY_INTERNAL_URL", "").rstrip("/")},
         database_urls=database_urls,
         upstream_idps_file=_path(env, "HUB_UPSTREAM_IDPS"),
         mock_idp_identities_file=_path(env, "MOCK_IDP_IDENTITIES"),
@@ -111,15 +122,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         petition_thresholds=_thresholds(env, "HUB_PETITION_THRESHOLDS", (10_000, 100_000)),
         petition_duration_days=_int(env, "HUB_PETITION_DURATION_DAYS", 182),
     )
-    _check(settings)
     return settings
-
-
-def _check(settings: Settings) -> None:
-    if settings.production and settings.subject_secret == DEV_SUBJECT_SECRET:
-        raise SettingsError(
-            "HUB_SUBJECT_SECRET must be set to a private random value in production"
-        )
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

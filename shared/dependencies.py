@@ -162,7 +162,11 @@ class AccessTokens(DependencyProvider):
         self.verifier = TokenVerifier(
             issuer=issuer,
             audience=settings.public_url(self.container.service_name),
-            jwks=JWKSCache(issuer, on_refresh=lambda _iss: metrics.jwks_refreshes.inc()),
+            jwks=JWKSCache(
+                issuer,
+                on_refresh=lambda _iss: metrics.jwks_refreshes.inc(),
+                fetch_base=settings.internal_url("identity"),
+            ),
             on_failure=lambda reason: metrics.token_failures.labels(reason).inc(),
         )
 

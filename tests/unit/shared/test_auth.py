@@ -125,3 +125,20 @@ def test_unknown_kids_cannot_hammer_the_issuer(issuer):
         with pytest.raises(TokenInvalid):
             verifier.verify(stranger.token(AUDIENCE))
     assert len([u for u in fetches if u.endswith("/jwks")]) == 1
+
+
+def test_keys_can_be_fetched_from_an_internal_address(issuer):
+    fetched: list[str] = []
+
+    def fetch(url: str) -> dict:
+        fetched.append(url)
+        if url.endswith("/.well-known/openid-configuration"):
+            return {"jwks_uri": issuer.url + "/jwks"}
+        return issuer.jwks
+
+    cache = JWKSCache(issuer.url, fetch_json=fetch, fetch_base="http://identity.internal:8001")
+    TokenVerifier(issuer.url, AUDIENCE, cache).verify(issuer.token(AUDIENCE))
+    assert fetched == [
+        "http://identity.internal:8001/.well-known/openid-configuration",
+        "http://identity.internal:8001/jwks",
+    ]

@@ -42,9 +42,25 @@ def test_settings_come_from_the_environment():
         ({"PETITIONS_PORT": "eighty"}, "PETITIONS_PORT"),
         ({"HUB_WEBHOOK_ALLOW_PRIVATE": "maybe"}, "HUB_WEBHOOK_ALLOW_PRIVATE"),
         ({"HUB_LOG_FORMAT": "xml"}, "HUB_LOG_FORMAT"),
-        ({"HUB_ENV": "production"}, "HUB_SUBJECT_SECRET"),
+        ({"HUB_PETITION_THRESHOLDS": "100,lots"}, "HUB_PETITION_THRESHOLDS"),
     ],
 )
 def test_bad_settings_are_named_in_the_error(env, message):
     with pytest.raises(SettingsError, match=message):
         load_settings(env)
+
+
+def test_identity_refuses_the_development_subject_secret_in_production():
+    settings = load_settings({"HUB_ENV": "production"})
+    settings.require_production_secrets("petitions")  # petitions does not use it
+    with pytest.raises(SettingsError, match="HUB_SUBJECT_SECRET"):
+        settings.require_production_secrets("identity")
+    secret = {"HUB_ENV": "production", "HUB_SUBJECT_SECRET": "s3cret"}
+    load_settings(secret).require_production_secrets("identity")
+
+
+def test_services_may_reach_identity_at_an_internal_address():
+    settings = load_settings({"IDENTITY_INTERNAL_URL": "http://identity.hub.svc:8001/"})
+    assert settings.internal_url("identity") == "http://identity.hub.svc:8001"
+    assert settings.public_url("identity") == "http://127.0.0.1:8001"
+    assert load_settings({}).internal_url("identity") == "http://127.0.0.1:8001"
