@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 SETTINGS_KEY = "HUB_SETTINGS"
 RELAY_STOP_SECONDS = 10
+WATCH_INTERVAL_SECONDS = 5.0
 
 
 def hub_settings(config: dict[str, Any]) -> Settings:
@@ -100,16 +101,33 @@ class Database(DependencyProvider):
             publish = EnvelopePublisher(self.settings.amqp_uri, self.container.service_name)
             self.relay = OutboxRelay(self.engine, self._counted(publish))
             self._relay_thread = self.container.spawn_managed_thread(self._run_relay)
+        self.container.spawn_managed_thread(self._watch)
 
     def _counted(self, publish: Any) -> Any:
         def publish_and_count(envelopes: list[dict[str, Any]]) -> None:
-            publish(envelopes)
+            with self.metrics.relay_publish_duration.time():
+                publish(envelopes)
             self.metrics.relay_published.inc(len(envelopes))
 
         return publish_and_count
 
     def _run_relay(self) -> None:
         self.relay.run(lambda: self._stopping, self._wait, self.settings.outbox_poll_interval)
+
+    def _watch(self) -> None:
+        """Keep the outbox and pool gauges current for the metrics scrape."""
+        while not self._stopping:
+            try:
+                if self.relay_enabled and hasattr(self, "relay"):
+                    backlog, age = self.relay.backlog()
+                    self.metrics.outbox_backlog.set(backlog)
+                    self.metrics.outbox_oldest_age.set(age)
+                pool = self.engine.pool
+                self.metrics.db_pool_in_use.set(getattr(pool, "checkedout", lambda: 0)())
+                self.metrics.db_pool_size.set(getattr(pool, "size", lambda: 0)())
+            except Exception:  # noqa: BLE001 - a database blip must not end the watch
+                log.warning("could not read the outbox backlog", exc_info=True)
+            eventlet.sleep(WATCH_INTERVAL_SECONDS)
 
     def _wait(self, seconds: float) -> None:
         with eventlet.Timeout(seconds, False):

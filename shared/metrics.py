@@ -77,16 +77,56 @@ class ServiceMetrics:
             f"{prefix}_jwks_refreshes_total",
             "JWKS fetched from the issuer.",
         )
+        self.relay_publish_duration = _get_or_create(
+            self.registry,
+            Histogram,
+            f"{prefix}_outbox_publish_duration_seconds",
+            "Time to publish one batch of events and have the broker confirm it.",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
+        self.event_lag = _get_or_create(
+            self.registry,
+            Histogram,
+            f"{prefix}_event_lag_seconds",
+            "Consumer lag: from an event's creation to its handling here, by event type.",
+            ["event_type"],
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
+        )
+        self.db_pool_in_use = _get_or_create(
+            self.registry,
+            Gauge,
+            f"{prefix}_db_pool_connections_in_use",
+            "Database connections checked out of the pool.",
+        )
+        self.db_pool_size = _get_or_create(
+            self.registry, Gauge, f"{prefix}_db_pool_size_connections", "Size of the pool."
+        )
+
+    def observe_event_lag(self, event_type: str, event_time: str) -> None:
+        """Record how long an event took from its creation to this consumer."""
+        from datetime import datetime
+
+        from shared.envelope import utcnow
+
+        try:
+            created = datetime.fromisoformat(event_time.replace("Z", "+00:00"))
+        except ValueError:
+            return
+        self.event_lag.labels(event_type).observe(max(0.0, (utcnow() - created).total_seconds()))
 
 
-def _get_or_create(
-    registry: CollectorRegistry, kind: type, name: str, doc: str, labels: Any = ()
+def get_or_create(
+    registry: CollectorRegistry, kind: type, name: str, doc: str, labels: Any = (), **kwargs: Any
 ) -> Any:
+    """The collector ``name`` of ``registry``, made on first use (containers restart in tests)."""
     base = name[: -len("_total")] if name.endswith("_total") else name
     existing = registry._names_to_collectors.get(base) or registry._names_to_collectors.get(name)
     if existing is not None:
         return existing
-    return kind(name, doc, labels, registry=registry)
+    return kind(name, doc, labels, registry=registry, **kwargs)
+
+
+_get_or_create = get_or_create
 
 
 class EntrypointMetrics(DependencyProvider):

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from nameko.timer import timer
+from prometheus_client import Counter
 from werkzeug.wrappers import Request, Response
 
 from services.petitions import handlers, schemas
@@ -17,7 +18,7 @@ from services.petitions.openapi import openapi_document
 from services.petitions.opendata import csv_rows
 from shared.dependencies import AccessTokens, Config, Correlation, Database
 from shared.health import HealthEndpoints
-from shared.metrics import EntrypointMetrics
+from shared.metrics import EntrypointMetrics, ServiceMetrics, get_or_create
 from shared.scopes import CITIZEN_PETITIONS, PETITIONS_MODERATE, has_scope
 from shared.web import (
     HttpError,
@@ -104,7 +105,12 @@ class PetitionsService(HealthEndpoints):
     def sign(self, request: Request, petition_id: str) -> Response:
         citizen = self._citizen(request)
         departement = schemas.signature_request(_optional_json(request))
-        receipt = _domain(lambda: handlers.sign(petition_id, citizen, departement, self.db))
+        try:
+            receipt = handlers.sign(petition_id, citizen, departement, self.db)
+        except PetitionError as error:
+            signature_outcomes(self.metrics).labels(error.code).inc()
+            raise to_http(error) from None
+        signature_outcomes(self.metrics).labels("accepted").inc()
         return json_response({"receipt": asdict(receipt)}, status=201)
 
     @http("DELETE", "/api/petitions/<string:petition_id>/signatures/me")
@@ -146,6 +152,17 @@ class PetitionsService(HealthEndpoints):
             return None
         claims = self.tokens.claims(bearer_token(request))
         return claims if scope is None or has_scope(claims, scope) else None
+
+
+def signature_outcomes(metrics: ServiceMetrics) -> Any:
+    """Signatures accepted, and refused by reason code (no citizen in any label)."""
+    return get_or_create(
+        metrics.registry,
+        Counter,
+        "hub_petitions_signatures_total",
+        "Signature attempts by outcome: accepted, or the refusal's reason code.",
+        ["outcome"],
+    )
 
 
 def _domain(call: Callable[[], T]) -> T:

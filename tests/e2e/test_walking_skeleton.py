@@ -8,6 +8,8 @@ published and count events, signed per Standard Webhooks, as CloudEvents.
 
 from __future__ import annotations
 
+import subprocess
+
 import requests
 
 from tests.e2e.conftest import citizen_login, client_credentials
@@ -124,8 +126,21 @@ def test_a_petition_is_created_published_signed_and_announced_to_an_agency(hub, 
     for service in ("identity", "petitions", "notifications"):
         assert requests.get(hub.url(service) + "/readyz", timeout=10).status_code == 200
         assert f"hub_{service}_entrypoint_calls_total" in metrics_of(hub, service)
-    signed = 'hub_petitions_entrypoint_calls_total{entrypoint="sign",outcome="ok"} 2.0'
-    assert signed in metrics_of(hub, "petitions")
+    petitions_metrics = metrics_of(hub, "petitions")
+    assert (
+        'hub_petitions_entrypoint_calls_total{entrypoint="sign",outcome="ok"} 2.0'
+        in petitions_metrics
+    )
+    assert 'hub_petitions_signatures_total{outcome="accepted"} 2.0' in petitions_metrics
+    assert 'hub_petitions_signatures_total{outcome="already_signed"} 1.0' in petitions_metrics
+    for service in ("identity", "petitions", "notifications"):
+        lint = subprocess.run(
+            ["promtool", "check", "metrics"],
+            input=metrics_of(hub, service),
+            text=True,
+            capture_output=True,
+        )
+        assert lint.returncode == 0, f"{service}: {lint.stdout}{lint.stderr}"
 
     # Ctrl-C stops all four processes cleanly.
     assert hub.stop() == 0
