@@ -61,7 +61,7 @@ def run_process(process: str, settings: Settings) -> int:
     if process in SERVICES:
         if not broker_reachable(settings.amqp_uri):
             raise StartError(f"no RabbitMQ broker answers at {_safe_uri(settings.amqp_uri)}")
-        declare_consumer_queues(settings.amqp_uri, all_service_classes())
+        declare_consumer_queues(settings.amqp_uri, all_service_classes(), settings.queue_type)
     serve_metrics(settings.metrics_port(process), settings.bind_host, cls.name)  # type: ignore[attr-defined]
     runner = ServiceRunner(nameko_config(settings, process))
     runner.add_service(cls)

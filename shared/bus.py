@@ -17,7 +17,7 @@ from typing import Any
 
 from kombu import Connection, Exchange, Producer, Queue
 from nameko.constants import HEADER_PREFIX
-from nameko.events import EventHandler
+from nameko.events import EventHandler as NamekoEventHandler
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
 
@@ -112,19 +112,43 @@ def _context_headers(envelope: dict[str, Any]) -> dict[str, str]:
     return {f"{HEADER_PREFIX}.correlation_id": cid} if cid else {}
 
 
-def consumer_queues(service_classes: Iterable[type]) -> list[Queue]:
+def queue_arguments(queue_type: str) -> dict[str, str] | None:
+    """Quorum queues (replicated, for a RabbitMQ cluster) are chosen when the queue is declared."""
+    return {"x-queue-type": "quorum"} if queue_type == "quorum" else None
+
+
+class EventHandler(NamekoEventHandler):
+    """nameko's event handler, declaring its queue as the deployment asks (HUB_QUEUE_TYPE).
+
+    NOTE: nameko declares classic queues; on a cluster the hub wants quorum queues, and a queue's
+    type can only be set when it is first declared.
+    """
+
+    def setup(self) -> None:
+        super().setup()
+        settings = self.container.config.get("HUB_SETTINGS")
+        self.queue.queue_arguments = queue_arguments(getattr(settings, "queue_type", "classic"))
+
+
+event_handler = EventHandler.decorator
+
+
+def consumer_queues(service_classes: Iterable[type], queue_type: str = "classic") -> list[Queue]:
     """The durable queues nameko will declare for the event handlers of these services."""
     queues = []
     for cls in service_classes:
         for name in dir(cls):
             method = getattr(cls, name, None)
             for ext in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
-                if isinstance(ext, EventHandler):
-                    queues.append(_queue_for(cls.name, name, ext))  # type: ignore[attr-defined]
+                if isinstance(ext, NamekoEventHandler):
+                    service = cls.name  # type: ignore[attr-defined]
+                    queues.append(_queue_for(service, name, ext, queue_type))
     return queues
 
 
-def _queue_for(service_name: str, method_name: str, handler: EventHandler) -> Queue:
+def _queue_for(
+    service_name: str, method_name: str, handler: NamekoEventHandler, queue_type: str
+) -> Queue:
     # Mirrors nameko.events.EventHandler.setup for the SERVICE_POOL handler type.
     return Queue(
         f"evt-{handler.source_service}-{handler.event_type}--{service_name}.{method_name}",
@@ -133,11 +157,14 @@ def _queue_for(service_name: str, method_name: str, handler: EventHandler) -> Qu
         durable=True,
         auto_delete=False,
         exclusive=False,
+        queue_arguments=queue_arguments(queue_type),
     )
 
 
-def declare_consumer_queues(amqp_uri: str, service_classes: Iterable[type]) -> int:
-    queues = consumer_queues(service_classes)
+def declare_consumer_queues(
+    amqp_uri: str, service_classes: Iterable[type], queue_type: str = "classic"
+) -> int:
+    queues = consumer_queues(service_classes, queue_type)
     with Connection(amqp_uri, connect_timeout=5) as conn:
         channel = conn.channel()
         for queue in queues:

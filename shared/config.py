@@ -50,6 +50,7 @@ class Settings:
     mock_idp_identities_file: Path | None = None
     webhook_allow_private: bool = False
     smtp_url: str = "smtp://127.0.0.1:1025"
+    queue_type: str = "classic"
     log_format: str = "text"
     log_level: str = "INFO"
     subject_secret: str = DEV_SUBJECT_SECRET
@@ -116,6 +117,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         webhook_allow_private=_bool(env, "HUB_WEBHOOK_ALLOW_PRIVATE", False),
         smtp_url=env.get("HUB_SMTP_URL", "smtp://127.0.0.1:1025"),
         log_format=_choice(env, "HUB_LOG_FORMAT", "text", ("text", "json")),
+        queue_type=_choice(env, "HUB_QUEUE_TYPE", "classic", ("classic", "quorum")),
         log_level=env.get("HUB_LOG_LEVEL", "INFO").upper(),
         subject_secret=env.get("HUB_SUBJECT_SECRET", DEV_SUBJECT_SECRET),
         access_token_ttl=_int(env, "HUB_ACCESS_TOKEN_TTL", 600),
