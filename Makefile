@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test lint migrate clean
+.PHONY: help setup test-setup run test lint migrate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,7 +20,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
+# The certified OpenID peers the identity tests run against (oidc-provider, openid-client).
+PEERS_STAMP := tests/peers/node_modules/.package-lock.json
+$(PEERS_STAMP): tests/peers/package-lock.json
+	npm ci --prefix tests/peers --no-audit --no-fund
+
 setup: $(STAMP) ## create the virtualenv and install the hub (done by run and test)
+
+test-setup: setup $(PEERS_STAMP)
 
 migrate: setup ## migrate every service's database
 	$(BIN)/hub db upgrade
@@ -30,7 +37,7 @@ run: setup ## start the whole hub on its defaults (Ctrl-C stops it)
 	$(BIN)/hub db upgrade
 	$(BIN)/hub up
 
-test: setup ## run the whole test suite against real RabbitMQ and PostgreSQL
+test: test-setup ## run the whole test suite against real RabbitMQ and PostgreSQL
 	bash scripts/ensure_system_packages.sh
 	$(BIN)/python scripts/check_services.py
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,10 +1,14 @@
-"""``hub clients create``: registering OAuth clients with the identity service.
+"""The identity service's operator commands (``hub ...``); each prints JSON on standard output.
 
     hub clients create --name NAME --kind service-provider|agency|operator
                        [--scope "..."] [--redirect-uri URI]... [--public]
+    hub clients list
+    hub clients disable CLIENT_ID
+    hub clients rotate-secret CLIENT_ID
+    hub keys rotate [--activate-in SECONDS]
+    hub citizens erase SUBJECT [--client CLIENT_ID]
 
-Prints one JSON object (client_id, client_secret, name, kind, scopes, redirect_uris, public).
-The secret is shown this once; the database keeps only its digest.
+Secrets are shown once; the database keeps only their digest.
 """
 
 from __future__ import annotations
@@ -12,12 +16,32 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from shared.scopes import CLIENT_KINDS, DEFAULT_SCOPES
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    _client_commands(commands)
+    keys = commands.add_parser("keys", help="the identity service's signing keys")
+    key_commands = keys.add_subparsers(title="keys commands", metavar="COMMAND")
+    rotate = key_commands.add_parser(
+        "rotate", help="publish a new signing key now; it signs after --activate-in seconds"
+    )
+    rotate.add_argument("--activate-in", type=int, default=None, metavar="SECONDS")
+    rotate.set_defaults(handler=_keys_rotate)
+    citizens = commands.add_parser("citizens", help="citizens known to the identity service")
+    citizen_commands = citizens.add_subparsers(title="citizens commands", metavar="COMMAND")
+    erase = citizen_commands.add_parser(
+        "erase", help="forget a citizen, found by their petitions subject (or a client's sub)"
+    )
+    erase.add_argument("subject")
+    erase.add_argument("--client", help="SUBJECT is this client's ID-token sub")
+    erase.set_defaults(handler=_citizens_erase)
+
+
+def _client_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     clients = commands.add_parser("clients", help="OAuth clients of the identity service")
     client_commands = clients.add_subparsers(title="clients commands", metavar="COMMAND")
     create = client_commands.add_parser(
@@ -39,6 +63,30 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     create.add_argument("--public", action="store_true", help="a client without secret (PKCE only)")
     create.set_defaults(handler=_create)
+    client_commands.add_parser("list", help="every client, without secrets").set_defaults(
+        handler=_list
+    )
+    for name, handler, text in (
+        ("disable", _disable, "stop a client and revoke what it holds"),
+        ("rotate-secret", _rotate_secret, "give a client a new secret (printed once)"),
+    ):
+        command = client_commands.add_parser(name, help=text)
+        command.add_argument("client_id")
+        command.set_defaults(handler=handler)
+
+
+def with_unit_of_work(settings: Any, use_case: Callable[..., Any], *args: Any) -> Any:
+    """Runs an operator use case in one unit of work on the identity database."""
+    from sqlalchemy.orm import Session
+
+    from shared.db import UnitOfWork, make_engine
+
+    engine = make_engine(settings.database_url("identity"))
+    try:
+        with Session(engine) as session:
+            return use_case(UnitOfWork(session, "identity"), *args)
+    finally:
+        engine.dispose()
 
 
 def create_client(
@@ -50,38 +98,78 @@ def create_client(
     public: bool = False,
 ) -> dict[str, Any]:
     """Registers a client in the identity database (what the command runs; tests use it too)."""
-    from sqlalchemy.orm import Session
+    from services.identity.admin import register_client
 
-    from services.identity.grants import register_client
-    from shared.db import UnitOfWork, make_engine
-
-    engine = make_engine(settings.database_url("identity"))
-    try:
-        with Session(engine) as session:
-            uow = UnitOfWork(session, "identity")
-            return register_client(
-                uow, name, kind, scope, redirect_uris, public, production=settings.production
-            )
-    finally:
-        engine.dispose()
+    return with_unit_of_work(  # type: ignore[no-any-return]
+        settings, register_client, name, kind, scope, redirect_uris, public, settings.production
+    )
 
 
 def _create(args: argparse.Namespace, settings: Any) -> int:
+    args_ = (args.name, args.kind, args.scope, args.redirect_uris, args.public)
+    return _answer("clients create", lambda: create_client(settings, *args_))
+
+
+def _list(args: argparse.Namespace, settings: Any) -> int:
+    from services.identity.admin import list_clients
+
+    return _answer("clients list", lambda: with_unit_of_work(settings, list_clients))
+
+
+def _disable(args: argparse.Namespace, settings: Any) -> int:
+    from services.identity.admin import disable_client
+
+    return _answer(
+        "clients disable", lambda: with_unit_of_work(settings, disable_client, args.client_id)
+    )
+
+
+def _rotate_secret(args: argparse.Namespace, settings: Any) -> int:
+    from services.identity.admin import rotate_client_secret
+
+    return _answer(
+        "clients rotate-secret",
+        lambda: with_unit_of_work(settings, rotate_client_secret, args.client_id),
+    )
+
+
+def _keys_rotate(args: argparse.Namespace, settings: Any) -> int:
+    from services.identity.oidc.keys import rotate_keys
+
+    return _answer("keys rotate", lambda: rotate_keys(settings, args.activate_in))
+
+
+def _citizens_erase(args: argparse.Namespace, settings: Any) -> int:
+    from services.identity.admin import erase_citizen
+
+    def erase() -> Any:
+        found = with_unit_of_work(settings, erase_citizen, settings, args.subject, args.client)
+        if found is None:
+            raise LookupError("no citizen has this subject")
+        return found
+
+    return _answer("citizens erase", erase)
+
+
+def _answer(command: str, run: Callable[[], Any]) -> int:
+    """Prints the result as JSON, or one readable line on standard error (exit status 1)."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from services.identity.admin import UnknownClient
     from services.identity.clients import ClientRegistrationError
 
     try:
-        client = create_client(
-            settings, args.name, args.kind, args.scope, args.redirect_uris, args.public
-        )
-    except ClientRegistrationError as exc:
-        print(f"hub clients create: {exc}", file=sys.stderr)
+        result = run()
+    except UnknownClient as exc:
+        print(f"hub {command}: no client has the id {exc}", file=sys.stderr)
+        return 1
+    except (ClientRegistrationError, LookupError, ValueError) as exc:
+        print(f"hub {command}: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
-        print(f"hub clients create: {_database_problem(exc)}", file=sys.stderr)
+        print(f"hub {command}: {_database_problem(exc)}", file=sys.stderr)
         return 1
-    print(json.dumps(client, ensure_ascii=False))
+    print(json.dumps(result, ensure_ascii=False))
     return 0
 
 

@@ -15,7 +15,7 @@ from shared.scopes import CLIENT_KINDS, DEFAULT_SCOPES, parse_scope
 # Which grant each kind of client may use: citizens act through service providers; agencies
 # and operators act on their own behalf.
 GRANTS_BY_KIND = {
-    "service-provider": ("authorization_code",),
+    "service-provider": ("authorization_code", "refresh_token"),
     "agency": ("client_credentials",),
     "operator": ("client_credentials",),
 }

@@ -7,6 +7,7 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 
 from services.identity.handlers import IdentityContext
+from services.identity.metrics import IdentityMetrics
 from services.identity.oidc.keys import KeyStore
 from services.identity.oidc.relying_party import UpstreamClient
 from services.identity.upstreams import load_upstreams
@@ -24,7 +25,8 @@ class OpenIdProvider(DependencyProvider):
     def setup(self) -> None:
         self.settings = hub_settings(self.container.config)
         self.engine = make_engine(self.settings.database_url("identity"))
-        self.keys = KeyStore(self.engine)
+        self.keys = KeyStore(self.engine, self.settings.subject_secret)
+        self.metrics = IdentityMetrics()
         hub_url = self.settings.public_url("identity")
         self.upstreams = {p.id: UpstreamClient(p, hub_url) for p in load_upstreams(self.settings)}
 
@@ -35,4 +37,4 @@ class OpenIdProvider(DependencyProvider):
         self.engine.dispose()
 
     def get_dependency(self, worker_ctx: Any) -> IdentityContext:
-        return IdentityContext(self.settings, self.keys, self.upstreams)
+        return IdentityContext(self.settings, self.keys, self.upstreams, metrics=self.metrics)

@@ -68,6 +68,13 @@ ERROR_RESPONSES: dict[type[Exception], Callable[[Any], Response]] = {
 }
 
 
+def _count(service: Any, endpoint: str, exc: Exception) -> None:
+    metrics = getattr(getattr(service, "oidc", None), "metrics", None)
+    if metrics is not None:
+        error = exc.error if isinstance(exc, OAuthError) else "unsafe_request"
+        metrics.oauth_errors.labels(endpoint, error).inc()
+
+
 def translated(entrypoint: Callable[..., Response]) -> Callable[..., Response]:
     """Answers the service's own errors through :data:`ERROR_RESPONSES`; others reach shared.web."""
 
@@ -76,6 +83,7 @@ def translated(entrypoint: Callable[..., Response]) -> Callable[..., Response]:
         try:
             return entrypoint(*args, **kwargs)
         except tuple(ERROR_RESPONSES) as exc:
+            _count(args[0] if args else None, entrypoint.__name__, exc)
             return ERROR_RESPONSES[type(exc)](exc)
 
     return wrapper

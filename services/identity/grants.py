@@ -1,41 +1,32 @@
-"""Use cases of the token, userinfo and revocation endpoints, and client registration."""
+"""Use cases of the token endpoint (RFC 6749 3.2): authorization code, refresh token, client
+credentials; and client authentication.
+
+A family is everything one authorization code issued: its access tokens (grants) and its chain of
+refresh tokens, all keyed by the code's digest. Replaying the code (RFC 6749 4.1.2) or a spent
+refresh token (RFC 9700 4.14.2) revokes the whole family.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlencode
 
 from services.identity import storage
-from services.identity.clients import Client, new_client
-from services.identity.domain import digest, pkce_matches
-from services.identity.errors import OAuthError, UnsafeRequest, invalid_client, invalid_token
+from services.identity.clients import Client
+from services.identity.domain import digest, pkce_matches, random_token, released_claims
+from services.identity.errors import OAuthError, invalid_client
 from services.identity.handlers import IdentityContext
 from services.identity.oidc import tokens
-from services.identity.oidc.jwt import JwtRejected
 from services.identity.schemas import ClientCredentials, TokenRequest
 from shared.db import UnitOfWork
 from shared.scopes import parse_scope
 
 log = logging.getLogger(__name__)
 
-GRANT_TYPES = ("authorization_code", "client_credentials")
-
-
-def register_client(
-    uow: UnitOfWork,
-    name: str,
-    kind: str,
-    scope: str | None = None,
-    redirect_uris: list[str] | None = None,
-    public: bool = False,
-    production: bool = False,
-) -> dict[str, Any]:
-    """Registers a client; its description with the secret, shown this once and never stored."""
-    client, secret = new_client(name, kind, scope, redirect_uris, public, production)
-    storage.add_client(uow, client)
-    uow.commit()
-    return {**client.to_public_dict(), "client_secret": secret}
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+# NOTE: a refresh token never outlives the hub's session it was issued in (FranceConnect: 1800 s);
+# logging out ends it sooner.
+REFRESH_TOKEN_TTL_SECONDS = 1800
 
 
 def authenticate(uow: UnitOfWork, credentials: ClientCredentials) -> Client:
@@ -63,8 +54,13 @@ def token(uow: UnitOfWork, ctx: IdentityContext, request: TokenRequest) -> dict[
     if not client.allows_grant(grant_type):
         raise OAuthError("unauthorized_client", f"a {client.kind} may not use {grant_type}")
     if grant_type == "authorization_code":
-        return redeem_code(uow, ctx, client, request)
-    return client_credentials(ctx, client, request)
+        answer = redeem_code(uow, ctx, client, request)
+    elif grant_type == "refresh_token":
+        answer = refresh(uow, ctx, client, request)
+    else:
+        answer = client_credentials(ctx, client, request)
+    ctx.metrics.tokens_issued.labels(grant_type).inc()
+    return answer
 
 
 def redeem_code(
@@ -84,16 +80,9 @@ def redeem_code(
         raise OAuthError("invalid_grant", "the code is unknown, expired or already used")
     uow.commit()  # the code is spent, whatever comes next
     _check_code_binding(client, row, request)
-    grant = tokens.CitizenGrant(
-        client_id=client.client_id,
-        citizen_id=row["citizen_id"],
-        scopes=list(row["scopes"]),
-        acr=row["acr"],
-        adult=row["adult"],
-        nonce=row["nonce"],
-        auth_time=row["auth_time"],
-    )
-    return _citizen_tokens(uow, ctx, grant, row)
+    grant = _grant(client.client_id, row, list(row["scopes"]), row["nonce"])
+    refresh_until = row["auth_time"] + REFRESH_TOKEN_TTL_SECONDS
+    return _citizen_tokens(uow, ctx, grant, row, code_hash, refresh_until)
 
 
 def _check_code_binding(client: Client, row: dict[str, Any], request: TokenRequest) -> None:
@@ -109,23 +98,92 @@ def _check_code_binding(client: Client, row: dict[str, Any], request: TokenReque
         raise OAuthError("invalid_grant", "no code_challenge was sent for this code")
 
 
+def refresh(
+    uow: UnitOfWork, ctx: IdentityContext, client: Client, request: TokenRequest
+) -> dict[str, Any]:
+    """RFC 6749 6, rotated (RFC 9700 4.14.2): each refresh token works once."""
+    value = request.get("refresh_token")
+    if value is None:
+        raise OAuthError("invalid_request", "refresh_token is required")
+    token_hash = digest(value)
+    row = storage.claim_refresh_token(uow, token_hash, ctx.now())
+    if row is None:
+        family = storage.spent_refresh_family(uow, token_hash)
+        if family:
+            storage.revoke_grants(uow, code_hash=family)
+            uow.commit()
+            log.warning("refresh token replayed; its family is revoked")
+        raise OAuthError("invalid_grant", "the refresh token is unknown, expired or already used")
+    if row["client_id"] != client.client_id:
+        uow.rollback()  # NOTE: another client's token stays usable by its owner
+        raise OAuthError("invalid_grant", "the refresh token was issued to another client")
+    uow.commit()
+    scopes = _narrowed_scopes(request.get("scope"), list(row["scopes"]))
+    grant = _grant(client.client_id, row, scopes, None)
+    return _citizen_tokens(uow, ctx, grant, row, row["family"], row["expires_at"])
+
+
+def _narrowed_scopes(asked: str | None, granted: list[str]) -> list[str]:
+    """RFC 6749 6: the scope may shrink, never grow."""
+    if asked is None:
+        return granted
+    scopes = list(dict.fromkeys(parse_scope(asked)))
+    if not scopes or any(s not in granted for s in scopes):
+        raise OAuthError("invalid_scope", "the scope may only shrink on refresh")
+    return scopes
+
+
+def _grant(client_id: str, row: dict[str, Any], scopes: list[str], nonce: Any) -> Any:
+    return tokens.CitizenGrant(
+        client_id=client_id,
+        citizen_id=row["citizen_id"],
+        scopes=scopes,
+        acr=row["acr"],
+        adult=row["adult"],
+        nonce=nonce,
+        auth_time=row["auth_time"],
+        sid=row["sid"],
+    )
+
+
 def _citizen_tokens(
-    uow: UnitOfWork, ctx: IdentityContext, grant: tokens.CitizenGrant, row: dict[str, Any]
+    uow: UnitOfWork,
+    ctx: IdentityContext,
+    grant: tokens.CitizenGrant,
+    row: dict[str, Any],
+    family: str,
+    refresh_until: int,
 ) -> dict[str, Any]:
     now = ctx.now()
     access_claims = tokens.citizen_access_claims(ctx.settings, grant, now)
     access_token = ctx.keys.sign(access_claims, typ=tokens.ACCESS_TOKEN_TYPE)
     id_token = ctx.keys.sign(tokens.id_token_claims(ctx.settings, grant, access_token, now))
+    kept = {"client_id": grant.client_id, "citizen_id": grant.citizen_id, "sid": grant.sid}
+    claims = {c: v for c, v in row["claims"].items() if c in released_claims(grant.scopes)}
     storage.add_grant(
         uow,
         {
+            **kept,
             "jti": access_claims["jti"],
-            "code_hash": row["code_hash"],
-            "client_id": grant.client_id,
-            "citizen_id": grant.citizen_id,
+            "code_hash": family,
             "scopes": grant.scopes,
-            "claims": row["claims"],
+            "claims": claims,
             "expires_at": access_claims["exp"],
+        },
+    )
+    refresh_token = random_token()
+    storage.add_refresh_token(
+        uow,
+        {
+            **kept,
+            "token_hash": digest(refresh_token),
+            "family": family,
+            "scopes": grant.scopes,
+            "claims": claims,
+            "acr": grant.acr,
+            "adult": grant.adult,
+            "auth_time": grant.auth_time,
+            "expires_at": refresh_until,
         },
     )
     uow.commit()
@@ -134,6 +192,7 @@ def _citizen_tokens(
         "token_type": "Bearer",
         "expires_in": ctx.settings.access_token_ttl,
         "id_token": id_token,
+        "refresh_token": refresh_token,
         "scope": access_claims["scope"],
     }
 
@@ -154,67 +213,3 @@ def client_credentials(
         "expires_in": ctx.settings.access_token_ttl,
         "scope": claims["scope"],
     }
-
-
-def userinfo(uow: UnitOfWork, ctx: IdentityContext, access_token: str | None) -> dict[str, Any]:
-    """OIDC Core 5.3: the citizen's claims the client was granted; ``sub`` as in its ID token."""
-    if not access_token:
-        raise invalid_token("an access token is required")
-    try:
-        claims = ctx.keys.verify(access_token, ctx.issuer, typ=tokens.ACCESS_TOKEN_TYPE)
-    except JwtRejected as exc:
-        raise invalid_token(f"the access token is not valid ({exc})") from None
-    grant = storage.find_grant(uow, str(claims.get("jti")), ctx.now())
-    if grant is None:
-        raise invalid_token("the access token was revoked or is not a citizen's")
-    if "openid" not in grant["scopes"]:
-        raise OAuthError(
-            "insufficient_scope",
-            "the openid scope is required",
-            403,
-            {"WWW-Authenticate": 'Bearer error="insufficient_scope", scope="openid"'},
-        )
-    sub = tokens.citizen_subject_for_client(ctx.settings, grant["client_id"], grant["citizen_id"])
-    return {"sub": sub, **grant["claims"]}
-
-
-def revoke(uow: UnitOfWork, ctx: IdentityContext, request: TokenRequest) -> None:
-    """RFC 7009 2: the client's own access token stops working at userinfo; unknown tokens are ok.
-
-    NOTE: access tokens are self-contained JWTs, so resource services honour them until ``exp``
-    (HUB_ACCESS_TOKEN_TTL, short on purpose).
-    """
-    client = authenticate(uow, request.credentials)
-    value = request.get("token")
-    if value is None:
-        raise OAuthError("invalid_request", "token is required")
-    try:
-        claims = ctx.keys.verify(value, ctx.issuer, typ=tokens.ACCESS_TOKEN_TYPE)
-    except JwtRejected:
-        return
-    if claims.get("client_id") == client.client_id:
-        storage.revoke_grants(uow, jti=str(claims.get("jti")))
-        uow.commit()
-
-
-def end_session(uow: UnitOfWork, ctx: IdentityContext, params: dict[str, str]) -> str | None:
-    """OIDC RP-Initiated Logout 1.0: where to send the browser back (None: show a page).
-
-    NOTE: the hub keeps no login session of its own (every sign-in goes upstream), so there is
-    nothing to end here. The return address must be one of the client's registered redirect URIs.
-    """
-    target = params.get("post_logout_redirect_uri")
-    if not target:
-        return None
-    hint = params.get("id_token_hint")
-    try:
-        claims = ctx.keys.verify(hint or "", ctx.issuer, allow_expired=True)
-    except JwtRejected:
-        raise UnsafeRequest(
-            "The sign-out request does not come from a service of the hub."
-        ) from None
-    client = storage.find_client(uow, str(claims.get("aud")))
-    if client is None or not client.registered_redirect(target):
-        raise UnsafeRequest("The address to return to is not registered for this service.")
-    state = params.get("state")
-    return target + (("&" if "?" in target else "?") + urlencode({"state": state}) if state else "")

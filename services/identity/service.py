@@ -2,7 +2,7 @@
 
 Endpoints (under the issuer = ``IDENTITY_PUBLIC_URL``): ``/.well-known/openid-configuration``,
 ``/jwks``, ``/authorize``, ``/oidc-callback/<provider id>``, ``/token``, ``/userinfo``,
-``/revoke``, ``/session/end``, and ``/healthz``, ``/readyz``.
+``/revoke``, ``/session/end``, ``/logout-callback/<provider id>``, and ``/healthz``, ``/readyz``.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from nameko.timer import timer
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from services.identity import grants, handlers, storage
+from services.identity import grants, handlers, logout, storage, upstream_login, userinfo
 from services.identity.dependencies import OpenIdProvider
 from services.identity.domain import random_token
 from services.identity.errors import translated
 from services.identity.oidc import pages
 from services.identity.oidc.discovery import provider_metadata
+from services.identity.oidc.keys import purge_retired
 from services.identity.schemas import authorization_request, bearer, token_request
 from shared.dependencies import Config, Correlation, Database
 from shared.health import HealthEndpoints
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 # The browser's key: binds a login at an upstream provider to the browser that started it.
 BROWSER_COOKIE = "hub_login"
+SESSION_COOKIE = "hub_session"  # the hub's session id, which logout ends without an id_token_hint
 _BROWSER_KEY = re.compile(r"^[A-Za-z0-9_-]{43}$")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 PURGE_INTERVAL_SECONDS = 60
@@ -63,28 +65,22 @@ class IdentityService(HealthEndpoints):
             self.db, self.oidc, authorization_request(values), browser_key
         )
         if isinstance(outcome, handlers.ChooseProvider):
-            return pages.chooser_page(outcome.query, outcome.providers)
-        response = redirect(outcome.location)
-        response.headers.update(NO_STORE)
-        response.set_cookie(
-            BROWSER_COOKIE,
-            browser_key,
-            max_age=handlers.PENDING_LOGIN_TTL_SECONDS,
-            httponly=True,
-            secure=self.oidc.issuer.startswith("https://"),
-            samesite="Lax",  # sent on the top-level GET coming back from the provider
-        )
+            return pages.chooser_page(outcome.query, outcome.providers, outcome.acr)
+        response = _no_store(redirect(outcome.location))
+        self._set_cookie(response, BROWSER_COOKIE, browser_key, handlers.PENDING_LOGIN_TTL_SECONDS)
         return response
 
     @http("GET", "/oidc-callback/<provider_id>")
     @translated
     def oidc_callback(self, request: Request, provider_id: str) -> Response:
         params = {name: request.args.get(name, "") for name in request.args}
-        outcome = handlers.finish_login(
+        outcome = upstream_login.finish_login(
             self.db, self.oidc, provider_id, params, _browser_key(request)
         )
-        response = redirect(outcome.location)
-        response.headers.update(NO_STORE)
+        if isinstance(outcome, upstream_login.LoginFailed):
+            return pages.login_failed_page(outcome.title, outcome.message, outcome.location)
+        response = _no_store(redirect(outcome.location))
+        self._set_cookie(response, SESSION_COOKIE, outcome.sid, upstream_login.SESSION_TTL_SECONDS)
         return response
 
     @http("POST", "/token")
@@ -96,29 +92,71 @@ class IdentityService(HealthEndpoints):
     @http("GET,POST", "/userinfo")
     @translated
     def userinfo(self, request: Request) -> Response:
-        return json_response(grants.userinfo(self.db, self.oidc, bearer(request)), headers=NO_STORE)
+        info = userinfo.userinfo(self.db, self.oidc, bearer(request))
+        if _prefers_json(request):
+            return json_response(info.claims, headers=NO_STORE)
+        signed = info.signed(self.oidc)
+        return Response(signed, mimetype="application/jwt", headers=NO_STORE)
 
     @http("POST", "/revoke")
     @translated
     def revoke(self, request: Request) -> Response:
-        grants.revoke(self.db, self.oidc, token_request(request))
+        userinfo.revoke(self.db, self.oidc, token_request(request))
         return json_response({}, headers=NO_STORE)
 
-    @http("GET", "/session/end")
+    @http("GET,POST", "/session/end")
     @translated
     def end_session(self, request: Request) -> Response:
+        values = request.form if request.method == "POST" else request.args
+        params = {name: values.get(name, "") for name in values}
+        cookie_sid = request.cookies.get(SESSION_COOKIE)
+        outcome = logout.end_session(self.db, self.oidc, params, cookie_sid)
+        return _logged_out(outcome)
+
+    @http("GET", "/logout-callback/<provider_id>")
+    @translated
+    def logout_callback(self, request: Request, provider_id: str) -> Response:
         params = {name: request.args.get(name, "") for name in request.args}
-        target = grants.end_session(self.db, self.oidc, params)
-        if target is None:
-            return pages.error_page(200, "Signed out", "You are signed out of the hub.")
-        return redirect(target)
+        return _logged_out(logout.logout_callback(self.db, self.oidc, provider_id, params))
 
     @timer(interval=PURGE_INTERVAL_SECONDS)
     def purge_expired(self) -> None:
-        removed = storage.purge_expired(self.db, int(time.time()), KEEP_USED_CODES_SECONDS)
+        now = int(time.time())
+        removed = storage.purge_expired(self.db, now, KEEP_USED_CODES_SECONDS)
         self.db.commit()
+        removed += purge_retired(self.oidc.keys.engine, now)
+        self.oidc.metrics.signing_key_age.set(self.oidc.keys.signing_key_age())
         if removed:
-            log.info("purged %d expired logins, codes and grants", removed)
+            log.info("purged %d expired logins, codes, sessions, tokens and keys", removed)
+
+    def _set_cookie(self, response: Response, name: str, value: str, max_age: int) -> None:
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            httponly=True,
+            secure=self.oidc.issuer.startswith("https://"),
+            samesite="Lax",  # sent on the top-level GET coming back from the provider
+        )
+
+
+def _no_store(response: Response) -> Response:
+    response.headers.update(NO_STORE)
+    return response
+
+
+def _logged_out(outcome: logout.LoggedOut) -> Response:
+    response = (
+        _no_store(redirect(outcome.location)) if outcome.location else pages.signed_out_page()
+    )
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def _prefers_json(request: Request) -> bool:
+    """FranceConnect v2 answers userinfo as a signed JWT; JSON only for who asks for it alone."""
+    accept = request.accept_mimetypes
+    return accept["application/json"] > accept["application/jwt"]
 
 
 def _browser_key(request: Request) -> str | None:

@@ -11,6 +11,10 @@ Format (CONTRACT.md; more keys allowed)::
         scopes: [openid, given_name, family_name, birthdate, gender, birthplace, birthcountry]
         acr_values: [eidas1]
         token_endpoint_auth_method: client_secret_post   # optional; or client_secret_basic
+        timeout_seconds: 5                               # optional; HTTP calls to the provider
+
+The hub's redirect URI at the provider is ``{IDENTITY_PUBLIC_URL}/oidc-callback/{id}``, its
+post-logout redirect URI ``{IDENTITY_PUBLIC_URL}/logout-callback/{id}``.
 
 Without the setting: the mock identity provider alone (id ``mock``, client ``hub`` /
 ``change-me``, levels eidas1 to eidas3), which is for development and tests only.
@@ -31,6 +35,7 @@ from shared.config import Settings
 _PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 AUTH_METHODS = ("client_secret_post", "client_secret_basic")
 DEFAULT_SCOPES = ("openid", *PIVOT_FIELDS, "email", "preferred_username")
+DEFAULT_TIMEOUT_SECONDS = 5.0
 
 
 class UpstreamConfigError(ValueError):
@@ -47,12 +52,16 @@ class UpstreamProvider:
     scopes: tuple[str, ...]
     acr_values: tuple[str, ...]
     token_endpoint_auth_method: str = "client_secret_post"  # noqa: S105 - a method name
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
 
     def can_meet(self, acr: str) -> bool:
         return max((acr_rank(a) for a in self.acr_values), default=-1) >= acr_rank(acr) >= 0
 
     def redirect_uri(self, hub_public_url: str) -> str:
         return f"{hub_public_url}/oidc-callback/{self.id}"
+
+    def post_logout_redirect_uri(self, hub_public_url: str) -> str:
+        return f"{hub_public_url}/logout-callback/{self.id}"
 
 
 def load_upstreams(settings: Settings) -> list[UpstreamProvider]:
@@ -119,6 +128,9 @@ def _provider(entry: Any, index: int) -> UpstreamProvider:
         raise UpstreamConfigError(
             f"{where}: token_endpoint_auth_method must be one of {AUTH_METHODS}"
         )
+    timeout = entry.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS)
+    if not isinstance(timeout, int | float) or not 0 < timeout <= 60:
+        raise UpstreamConfigError(f"{where}: timeout_seconds must be a number of seconds (0-60]")
     return UpstreamProvider(
         id=entry["id"],
         name=str(entry.get("name") or entry["id"]),
@@ -128,4 +140,5 @@ def _provider(entry: Any, index: int) -> UpstreamProvider:
         scopes=scopes,
         acr_values=acr_values,
         token_endpoint_auth_method=method,
+        timeout_seconds=float(timeout),
     )

@@ -12,6 +12,14 @@ from services.identity.domain import ACR_LEVELS, PIVOT_FIELDS
 from shared.scopes import PIVOT_SCOPES
 
 DEFAULT_IDENTITIES_FILE = Path(__file__).resolve().parent / "identities.yaml"
+# What a fault identity makes the mock do, for tests of the hub's refusals:
+FAULTS = (
+    "access_denied",  # answer the hub with error=access_denied (the citizen said no)
+    "timeout",  # the token endpoint answers only after the hub's timeout for this provider
+    "bad_signature",  # the ID token is signed by another key under the published kid
+    "wrong_nonce",  # the ID token carries another nonce than the one sent
+    "sub_mismatch",  # userinfo names another sub than the ID token
+)
 
 
 class IdentitiesError(ValueError):
@@ -26,6 +34,7 @@ class TestIdentity:
     label: str
     acr: str
     claims: dict[str, str]  # the pivot identity, email and preferred_username
+    fault: str | None = None  # makes the mock misbehave for this identity (FAULTS)
 
 
 def load_identities(path: Path | None) -> dict[str, TestIdentity]:
@@ -49,5 +58,9 @@ def _identity(key: str, value: Any) -> TestIdentity:
     acr = value.get("acr", "eidas1")
     if acr not in ACR_LEVELS:
         raise IdentitiesError(f"MOCK_IDP_IDENTITIES: identity {key!r} has an unknown acr {acr!r}")
+    fault = value.get("fault")
+    if fault is not None and fault not in FAULTS:
+        raise IdentitiesError(f"MOCK_IDP_IDENTITIES: identity {key!r} has an unknown fault")
     claims = {c: str(value[c]) for c in PIVOT_SCOPES if value.get(c) is not None}
-    return TestIdentity(key=key, label=str(value.get("label") or key), acr=acr, claims=claims)
+    label = str(value.get("label") or key)
+    return TestIdentity(key=key, label=label, acr=acr, claims=claims, fault=fault)

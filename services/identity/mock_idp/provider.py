@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus, urlencode
 
@@ -24,9 +24,9 @@ from services.identity.domain import (
     released_claims,
     valid_s256_challenge,
 )
+from services.identity.mock_idp.clients import MockClient
 from services.identity.mock_idp.identities import TestIdentity
 from services.identity.oidc import jwt as jwtutil
-from services.identity.upstreams import UpstreamProvider
 from shared.scopes import PIVOT_SCOPES, SCOPE_ALIASES
 
 CODE_TTL_SECONDS = 30
@@ -56,13 +56,6 @@ class MockError(Exception):
         )
 
 
-@dataclass
-class MockClient:
-    client_id: str
-    secret: str
-    redirect_uris: set[str] = field(default_factory=set)
-
-
 @dataclass(frozen=True)
 class LoginRequest:
     client_id: str
@@ -73,19 +66,6 @@ class LoginRequest:
     acr_values: str
     code_challenge: str | None
     login_hint: str | None
-
-
-def mock_clients(
-    upstreams: list[UpstreamProvider], issuer: str, hub_url: str
-) -> dict[str, MockClient]:
-    clients: dict[str, MockClient] = {}
-    for provider in upstreams:
-        if provider.issuer == issuer:
-            client = clients.setdefault(
-                provider.client_id, MockClient(provider.client_id, provider.client_secret)
-            )
-            client.redirect_uris.add(provider.redirect_uri(hub_url))
-    return clients
 
 
 class MockProvider:
@@ -170,6 +150,10 @@ class MockProvider:
         """The redirect back to the client once ``identity_key`` has authenticated."""
         identity = self.identities[identity_key]
         self._forget_expired()
+        if identity.fault == "access_denied":
+            denied = MockError("access_denied", "the person refused")
+            target = {"redirect_uri": request.redirect_uri, "state": request.state}
+            return self.error_redirect(target, denied)
         code = random_token()
         self._codes[code] = {
             "request": request,
@@ -191,6 +175,7 @@ class MockProvider:
             "error": error.error,
             "error_description": error.description,
             "state": params.get("state", ""),
+            "iss": self.issuer,
         }
         return _with_query(params["redirect_uri"], answer)
 
@@ -214,6 +199,8 @@ class MockProvider:
             request.code_challenge, form.get("code_verifier")
         ):
             raise MockError("invalid_grant", "PKCE verification failed")
+        if grant["identity"].fault == "timeout":
+            time.sleep(client.timeout + 0.5)
         access_token = random_token()
         self._tokens[access_token] = {**grant, "expires": self.clock() + TOKEN_TTL_SECONDS}
         return {
@@ -250,11 +237,14 @@ class MockProvider:
             "iat": now,
             "exp": now + TOKEN_TTL_SECONDS,
             "auth_time": now,
-            "nonce": request.nonce,
+            "nonce": random_token() if identity.fault == "wrong_nonce" else request.nonce,
             "acr": identity.acr,
             "amr": ["pwd"],
         }
-        return jwtutil.sign(claims, self.key, self.kid)
+        key = self.key
+        if identity.fault == "bad_signature":
+            key = ECKey.generate_key("P-256", private=True)  # under our kid all the same
+        return jwtutil.sign(claims, key, self.kid)
 
     def subject(self, client_id: str, identity_key: str) -> str:
         """Pairwise, 66 characters like FranceConnect's (here simply derived, not secret)."""
@@ -277,6 +267,8 @@ class MockProvider:
             "iat": now,
             "exp": now + TOKEN_TTL_SECONDS,
         }
+        if identity.fault == "sub_mismatch":
+            claims["sub"] = self.subject(request.client_id, "somebody-else")
         for name in released_claims(request.scopes):
             if name in identity.claims:
                 claims[name] = identity.claims[name]

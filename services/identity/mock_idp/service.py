@@ -16,8 +16,9 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from services.identity.mock_idp import pages
+from services.identity.mock_idp.clients import mock_clients
 from services.identity.mock_idp.identities import load_identities
-from services.identity.mock_idp.provider import PATHS, MockError, MockProvider, mock_clients
+from services.identity.mock_idp.provider import PATHS, MockError, MockProvider
 from services.identity.upstreams import load_upstreams
 from shared.dependencies import hub_settings
 from shared.web import HttpError, http, json_response

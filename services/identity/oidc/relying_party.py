@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -24,7 +25,6 @@ from services.identity.oidc import jwt as jwtutil
 from services.identity.oidc.jwt import JwtRejected
 from services.identity.upstreams import UpstreamProvider
 
-HTTP_TIMEOUT_SECONDS = 5.0
 JWKS_MIN_REFETCH_SECONDS = 10.0  # a flood of bogus kids must not hammer the provider
 
 
@@ -48,6 +48,8 @@ class UpstreamClient:
     ) -> None:
         self.provider = provider
         self.redirect_uri = provider.redirect_uri(hub_url)
+        self.post_logout_redirect_uri = provider.post_logout_redirect_uri(hub_url)
+        self.timeout = provider.timeout_seconds
         self.clock = clock
         self._metadata: dict[str, Any] | None = None
         self._keys: dict[str, Any] = {}
@@ -111,7 +113,7 @@ class UpstreamClient:
             response = requests.get(
                 self.metadata()["userinfo_endpoint"],
                 headers={"Authorization": f"Bearer {access_token}", "Accept": "application/jwt"},
-                timeout=HTTP_TIMEOUT_SECONDS,
+                timeout=self.timeout,
             )
         except requests.RequestException as exc:
             raise UpstreamUnavailable(f"userinfo unavailable: {exc}") from None
@@ -127,11 +129,25 @@ class UpstreamClient:
             raise UpstreamRejected("userinfo sub differs from the ID token's")
         return claims
 
+    def end_session_url(self, id_token: str, state: str) -> str | None:
+        """RP-Initiated Logout 1.0 section 2 at the provider; None if it offers none."""
+        endpoint = self.metadata().get("end_session_endpoint")
+        if not isinstance(endpoint, str) or not endpoint:
+            return None
+        query = {
+            "id_token_hint": id_token,
+            "state": state,
+            "post_logout_redirect_uri": self.post_logout_redirect_uri,
+        }
+        return endpoint + ("&" if "?" in endpoint else "?") + urlencode(query)
+
     # --- keys and discovery ------------------------------------------------------------------
 
     def metadata(self) -> dict[str, Any]:
         if self._metadata is None:
-            data = _get_json(f"{self.provider.issuer}/.well-known/openid-configuration")
+            data = _get_json(
+                f"{self.provider.issuer}/.well-known/openid-configuration", self.timeout
+            )
             # OIDC Discovery 4.3: the issuer in the document must be the one we were configured with
             if data.get("issuer") != self.provider.issuer:
                 raise UpstreamRejected("the provider's discovery document names another issuer")
@@ -168,7 +184,7 @@ class UpstreamClient:
             if self.clock() - self._keys_fetched_at < JWKS_MIN_REFETCH_SECONDS:
                 return
             self._keys_fetched_at = self.clock()
-            keys = _get_json(self.metadata()["jwks_uri"]).get("keys", [])
+            keys = _get_json(self.metadata()["jwks_uri"], self.timeout).get("keys", [])
             self._keys = dict(_imported(k) for k in keys if isinstance(k, dict) and "kid" in k)
 
     def _session(self) -> OAuth2Session:
@@ -179,13 +195,13 @@ class UpstreamClient:
             scope=" ".join(self.provider.scopes),
             redirect_uri=self.redirect_uri,
             code_challenge_method="S256",
-            default_timeout=HTTP_TIMEOUT_SECONDS,
+            default_timeout=self.timeout,
         )
 
 
-def _get_json(url: str) -> dict[str, Any]:
+def _get_json(url: str, timeout: float) -> dict[str, Any]:
     try:
-        response = requests.get(url, timeout=HTTP_TIMEOUT_SECONDS)
+        response = requests.get(url, timeout=timeout)
         response.raise_for_status()
         data = response.json()
     except (requests.RequestException, ValueError) as exc:

@@ -11,7 +11,11 @@ Access token (RFC 9068, header ``typ: at+jwt``, ES256 with ``kid``)::
     adult      citizen tokens whose scope includes "petitions": true/false (never the birthdate)
 
 ID token (OIDC Core 2): iss, sub (pairwise per client), aud (client_id), azp, iat, exp (60 s,
-FranceConnect's lifetime), auth_time, acr, nonce (when sent), at_hash.
+FranceConnect's lifetime), auth_time, acr, nonce (when sent; never on refresh, OIDC Core 12.2),
+at_hash, sid (the hub's session, which RP-initiated logout ends).
+
+Userinfo as a signed JWT (FranceConnect v2, OIDC Core 5.3.2): iss, aud (client_id), sub as in the
+ID token, iat, exp (60 s), and the released claims.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ class CitizenGrant:
     adult: bool
     nonce: str | None
     auth_time: int
+    sid: str | None = None
 
 
 def issuer(settings: Settings) -> str:
@@ -105,7 +110,21 @@ def id_token_claims(
     }
     if grant.nonce:
         claims["nonce"] = grant.nonce
+    if grant.sid:
+        claims["sid"] = grant.sid
     return claims
+
+
+def userinfo_claims(
+    settings: Settings, client_id: str, claims: dict[str, Any], now: int
+) -> dict[str, Any]:
+    return {
+        "iss": issuer(settings),
+        "aud": client_id,
+        "iat": now,
+        "exp": now + ID_TOKEN_TTL_SECONDS,
+        **claims,
+    }
 
 
 def citizen_subject_for_client(settings: Settings, client_id: str, citizen_id: str) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
+from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
@@ -47,10 +49,28 @@ def authorize_url(
     return settings.public_url("identity") + "/authorize?" + urlencode(sent), sent
 
 
+RETURN_LINK = re.compile(r'<a id="return-to-service" href="([^"]+)"')
+
+
+def return_link(response: requests.Response) -> str | None:
+    """The "return to the service" link of the hub's failed sign-in page, if this is one."""
+    match = RETURN_LINK.search(response.text) if response.status_code == 200 else None
+    return unescape(match.group(1)) if match else None
+
+
 def follow(
-    browser: requests.Session, url: str, stop_at: str, max_hops: int = 10
+    browser: requests.Session,
+    url: str,
+    stop_at: str,
+    max_hops: int = 10,
+    first_is_redirect: bool = False,
 ) -> requests.Response:
     """Follows redirects like a browser until one points at ``stop_at`` (not fetched)."""
+    if first_is_redirect and url.startswith(stop_at):
+        response = requests.Response()
+        response.status_code = 200
+        response.final_url = url  # type: ignore[attr-defined]
+        return response
     for _ in range(max_hops):
         response = browser.get(url, allow_redirects=False, timeout=10)
         location = response.headers.get("Location")
@@ -83,6 +103,9 @@ def login(
         params.setdefault("login_hint", identity)
     url, sent = authorize_url(settings, client, **params)
     response = follow(browser, url, client.redirect_uri)
+    back = return_link(response)
+    if back:  # a failed sign-in: the citizen reads the page and goes back to the service
+        response = follow(browser, back, client.redirect_uri, first_is_redirect=True)
     final = getattr(response, "final_url", None)
     assert final, f"no redirect back to the client: {response.status_code} {response.text[:300]}"
     answer = {k: v[0] for k, v in parse_qs(urlsplit(final).query).items()}

@@ -88,7 +88,10 @@ def test_userinfo_gives_granted_claims_and_the_id_token_subject(hub, register):
     assert access["aud"] == hub.public_url("identity") and "adult" not in access
     response = requests.get(
         hub.public_url("identity") + "/userinfo",
-        headers={"Authorization": f"Bearer {answer['access_token']}"},
+        headers={
+            "Authorization": f"Bearer {answer['access_token']}",
+            "Accept": "application/json",
+        },
         timeout=10,
     )
     assert response.status_code == 200, response.text

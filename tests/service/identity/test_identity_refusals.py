@@ -183,3 +183,41 @@ def test_token_endpoint_answers_oauth_errors_as_json(hub):
         timeout=10,
     )
     assert unknown.status_code == 401 and unknown.json()["error"] == "invalid_client"
+
+
+def test_unknown_authorization_parameters_are_ignored(hub, register):
+    """OIDF conformance: an OP must ignore parameters it does not understand."""
+    client = register()
+    signed_in = login(hub, client, extra_parameter="whatever", claims_locales="xx")
+    assert "code" in signed_in.answer and signed_in.answer["state"] == signed_in.state
+
+
+def test_hostile_authorization_requests_get_an_oidc_error_and_store_nothing(hub, register):
+    import sqlalchemy as sa
+
+    client = register()
+    engine = sa.create_engine(hub.database_url("identity"))
+    with engine.connect() as conn:
+        before = conn.execute(sa.text("select count(*) from pending_logins")).scalar()
+    cases = {
+        "unsupported_response_type": {"response_type": "token"},
+        "invalid_request": {"code_challenge_method": "plain", "code_challenge": "x" * 43},
+        "request_not_supported": {"request": "eyJhbGciOiJub25lIn0.e30."},
+        "invalid_scope": {"scope": "profile"},
+    }
+    for error, params in cases.items():
+        url, sent = authorize_url(hub, client, **params)
+        location = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
+        assert f"error={error}" in location and f"state={sent['state']}" in location, location
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("select count(*) from pending_logins")).scalar() == before
+    engine.dispose()
+
+
+def test_a_repeated_redirect_uri_gets_a_400_page(hub, register):
+    client = register()
+    url, _ = authorize_url(hub, client)
+    response = requests.get(
+        url + "&redirect_uri=https%3A%2F%2Fattacker.example%2F", allow_redirects=False, timeout=10
+    )
+    assert response.status_code == 400 and "Location" not in response.headers

@@ -1,0 +1,103 @@
+"""The operator's use cases (``hub clients ...``, ``hub keys rotate``, ``hub citizens erase``)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+
+from services.identity import storage
+from services.identity.clients import new_client
+from services.identity.domain import (
+    client_sector,
+    digest,
+    pairwise_subject,
+    resource_sector,
+)
+from shared.config import Settings
+from shared.db import UnitOfWork
+from shared.scopes import RESOURCE_OF_SCOPE
+
+CITIZEN_ERASED = "citizen.erased"  # published on the identity.events exchange
+
+
+class UnknownClient(LookupError):
+    """No client has this id."""
+
+
+def register_client(
+    uow: UnitOfWork,
+    name: str,
+    kind: str,
+    scope: str | None = None,
+    redirect_uris: list[str] | None = None,
+    public: bool = False,
+    production: bool = False,
+) -> dict[str, Any]:
+    """Registers a client; its description with the secret, shown this once and never stored."""
+    client, secret = new_client(name, kind, scope, redirect_uris, public, production)
+    storage.add_client(uow, client)
+    uow.commit()
+    return {**client.to_public_dict(), "client_secret": secret}
+
+
+def list_clients(uow: UnitOfWork) -> list[dict[str, Any]]:
+    return [{**c.to_public_dict(), "disabled": c.disabled} for c in storage.all_clients(uow)]
+
+
+def disable_client(uow: UnitOfWork, client_id: str) -> dict[str, Any]:
+    """The client can no longer sign anyone in nor get tokens; what it holds stops at userinfo."""
+    if not storage.update_client(uow, client_id, disabled=True):
+        raise UnknownClient(client_id)
+    storage.revoke_client_tokens(uow, client_id)
+    uow.commit()
+    return {"client_id": client_id, "disabled": True}
+
+
+def rotate_client_secret(uow: UnitOfWork, client_id: str) -> dict[str, Any]:
+    """A new secret, shown this once; the old one stops working at once."""
+    client = storage.find_client(uow, client_id)
+    if client is None:
+        raise UnknownClient(client_id)
+    if client.public:
+        raise ValueError("a public client has no secret")
+    secret = secrets.token_urlsafe(32)
+    storage.update_client(uow, client_id, secret_hash=digest(secret))
+    uow.commit()
+    return {"client_id": client_id, "client_secret": secret}
+
+
+def erase_citizen(
+    uow: UnitOfWork, settings: Settings, subject: str, client_id: str | None = None
+) -> dict[str, Any] | None:
+    """Forgets the citizen whose pairwise ``subject`` is given (the petitions service's, or a
+    client's ID-token ``sub`` with ``client_id``), and tells resource services through the outbox
+    which subjects they knew the citizen by. None when no citizen has this subject.
+
+    NOTE: pairwise subjects are keyed hashes, so the citizen is found by recomputing each one's
+    subject: linear in the number of citizens, fine for a rare operator command.
+    """
+    sector = client_sector(client_id) if client_id else _resource_sectors(settings)["petitions"]
+    citizen_id = _citizen_with_subject(uow, settings.subject_secret, sector, subject)
+    if citizen_id is None:
+        return None
+    subjects = {
+        process: pairwise_subject(settings.subject_secret, s, citizen_id)
+        for process, s in _resource_sectors(settings).items()
+    }
+    storage.erase_citizen(uow, citizen_id)
+    event = uow.emit(CITIZEN_ERASED, {"subjects": subjects})
+    uow.commit()
+    return {"erased": True, "event_id": event.id, "subjects": subjects}
+
+
+def _resource_sectors(settings: Settings) -> dict[str, str]:
+    processes = sorted(set(RESOURCE_OF_SCOPE.values()))
+    return {p: resource_sector(settings.public_url(p)) for p in processes}
+
+
+def _citizen_with_subject(uow: UnitOfWork, secret: str, sector: str, subject: str) -> str | None:
+    for citizen_id in storage.citizen_ids(uow):
+        if hmac.compare_digest(pairwise_subject(secret, sector, citizen_id), subject):
+            return citizen_id
+    return None

@@ -1,0 +1,115 @@
+"""Use cases of RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0), FranceConnect's way:
+the hub ends its own session (and the refresh tokens and userinfo grants issued in it), sends the
+browser to the upstream provider's logout with the upstream ID token, and, when the provider sends
+it back, returns it to the client's registered address with the client's ``state``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from services.identity import storage
+from services.identity.domain import random_token
+from services.identity.errors import UnsafeRequest
+from services.identity.handlers import IdentityContext, with_query
+from services.identity.oidc.jwt import JwtRejected
+from services.identity.oidc.relying_party import UpstreamError
+from shared.db import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+PENDING_LOGOUT_TTL_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class LoggedOut:
+    location: str | None  # where the browser goes next; None: show the "signed out" page
+
+
+def end_session(
+    uow: UnitOfWork, ctx: IdentityContext, params: dict[str, str], cookie_sid: str | None
+) -> LoggedOut:
+    """Section 2: ``id_token_hint``, ``post_logout_redirect_uri`` (registered), ``state``."""
+    claims = _hint_claims(ctx, params.get("id_token_hint"))
+    target = params.get("post_logout_redirect_uri") or None
+    if target is not None:
+        _check_target(uow, claims, target)
+    if params.get("client_id") and claims and params["client_id"] != claims.get("aud"):
+        raise UnsafeRequest("The sign-out request names two different services.")
+    sid = str((claims or {}).get("sid") or cookie_sid or "")
+    session = storage.take_session(uow, sid) if sid else None
+    state = params.get("state") or None
+    back = with_query(target, {"state": state}) if target else None
+    upstream_logout = _upstream_logout(uow, ctx, session, target, state) if session else None
+    uow.commit()
+    ctx.metrics.sessions_ended.labels("yes" if upstream_logout else "no").inc()
+    return LoggedOut(upstream_logout or back)
+
+
+def _hint_claims(ctx: IdentityContext, hint: str | None) -> dict[str, Any] | None:
+    """Section 2: an ID token the hub issued, expired or not."""
+    if not hint:
+        return None
+    try:
+        return ctx.keys.verify(hint, ctx.issuer, allow_expired=True)
+    except JwtRejected:
+        raise UnsafeRequest(
+            "The sign-out request does not come from a service of the hub."
+        ) from None
+
+
+def _check_target(uow: UnitOfWork, claims: dict[str, Any] | None, target: str) -> None:
+    """Section 3: only with an ID token, to an address registered for its client (exact match)."""
+    if claims is None:
+        raise UnsafeRequest("The sign-out request does not say which service sent it.")
+    client = storage.find_client(uow, str(claims.get("aud")))
+    if client is None or not client.registered_redirect(target):
+        raise UnsafeRequest("The address to return to is not registered for this service.")
+
+
+def _upstream_logout(
+    uow: UnitOfWork,
+    ctx: IdentityContext,
+    session: dict[str, Any],
+    target: str | None,
+    state: str | None,
+) -> str | None:
+    """The upstream provider's logout URL, remembering where to go afterwards; None if none."""
+    upstream = ctx.upstreams.get(session["provider_id"])
+    if upstream is None or not session["upstream_id_token"]:
+        return None
+    upstream_state = random_token()
+    try:
+        url = upstream.end_session_url(session["upstream_id_token"], upstream_state)
+    except UpstreamError as exc:
+        log.warning("upstream %s logout unavailable: %s", upstream.provider.id, exc)
+        return None
+    if url is None:
+        return None
+    storage.add_pending_logout(
+        uow,
+        {
+            "state": upstream_state,
+            "provider_id": upstream.provider.id,
+            "target": target,
+            "client_state": state,
+            "expires_at": ctx.now() + PENDING_LOGOUT_TTL_SECONDS,
+        },
+    )
+    return url
+
+
+def logout_callback(
+    uow: UnitOfWork, ctx: IdentityContext, provider_id: str, params: dict[str, str]
+) -> LoggedOut:
+    """Back from the upstream provider's logout: on to the client, with its state."""
+    state = params.get("state") or ""
+    pending = storage.take_pending_logout(uow, state, ctx.now()) if state else None
+    uow.commit()
+    if pending is None or pending["provider_id"] != provider_id:
+        raise UnsafeRequest("This sign-out is unknown or already completed.")
+    if not pending["target"]:
+        return LoggedOut(None)
+    return LoggedOut(with_query(pending["target"], {"state": pending["client_state"]}))

@@ -1,0 +1,76 @@
+"""Use cases of the userinfo and revocation endpoints: what a citizen's access token entitles.
+
+NOTE: access tokens are self-contained JWTs: revocation (and a replayed code, and logout) stops
+them at userinfo and stops their refresh tokens, but resource services honour them until ``exp``.
+That is why they are short-lived (HUB_ACCESS_TOKEN_TTL; FranceConnect gives 60 s).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from services.identity import storage
+from services.identity.domain import digest
+from services.identity.errors import OAuthError, invalid_token
+from services.identity.grants import authenticate
+from services.identity.handlers import IdentityContext
+from services.identity.oidc import tokens
+from services.identity.oidc.jwt import JwtRejected
+from services.identity.schemas import TokenRequest
+from shared.db import UnitOfWork
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    client_id: str
+    claims: dict[str, Any]  # sub (as in the client's ID token) and the released claims
+
+    def signed(self, ctx: IdentityContext) -> str:
+        """FranceConnect v2 / OIDC Core 5.3.2: a JWT signed with the hub's key."""
+        body = tokens.userinfo_claims(ctx.settings, self.client_id, self.claims, ctx.now())
+        return ctx.keys.sign(body)
+
+
+def userinfo(uow: UnitOfWork, ctx: IdentityContext, access_token: str | None) -> UserInfo:
+    """OIDC Core 5.3: the citizen's claims the client was granted; ``sub`` as in its ID token."""
+    if not access_token:
+        raise invalid_token("an access token is required")
+    try:
+        claims = ctx.keys.verify(access_token, ctx.issuer, typ=tokens.ACCESS_TOKEN_TYPE)
+    except JwtRejected as exc:
+        raise invalid_token(f"the access token is not valid ({exc})") from None
+    grant = storage.find_grant(uow, str(claims.get("jti")), ctx.now())
+    if grant is None:
+        raise invalid_token("the access token was revoked or is not a citizen's")
+    if "openid" not in grant["scopes"]:
+        raise OAuthError(
+            "insufficient_scope",
+            "the openid scope is required",
+            403,
+            {"WWW-Authenticate": 'Bearer error="insufficient_scope", scope="openid"'},
+        )
+    sub = tokens.citizen_subject_for_client(ctx.settings, grant["client_id"], grant["citizen_id"])
+    return UserInfo(grant["client_id"], {"sub": sub, **grant["claims"]})
+
+
+def revoke(uow: UnitOfWork, ctx: IdentityContext, request: TokenRequest) -> None:
+    """RFC 7009 2: the client's own tokens; a refresh token takes its whole family with it
+    (2.1); unknown tokens are fine (2.2)."""
+    client = authenticate(uow, request.credentials)
+    value = request.get("token")
+    if value is None:
+        raise OAuthError("invalid_request", "token is required")
+    refresh = storage.find_refresh_token(uow, digest(value))
+    if refresh is not None:
+        if refresh["client_id"] == client.client_id:
+            storage.revoke_grants(uow, code_hash=refresh["family"])
+            uow.commit()
+        return
+    try:
+        claims = ctx.keys.verify(value, ctx.issuer, typ=tokens.ACCESS_TOKEN_TYPE)
+    except JwtRejected:
+        return
+    if claims.get("client_id") == client.client_id:
+        storage.revoke_grants(uow, jti=str(claims.get("jti")))
+        uow.commit()
