@@ -2,9 +2,11 @@
 
 Every ~0.2 s (or at once when a handler committed new deliveries) it claims due deliveries from
 the database (``FOR UPDATE SKIP LOCKED`` plus a lease, so replicas share the work) and sends each
-in its own green thread of a bounded pool, so a slow endpoint never holds up the others. Each
-result is written back in its own transaction. All state lives in the database: a restart resumes
-where the last process stopped (an in-flight send is retried when its lease runs out).
+in its own green thread of a bounded pool. No subscription may hold more than a few of the pool's
+slots, nor exceed its rate limit (:mod:`limits`), so a slow, dead or backlogged endpoint never
+holds up anyone else's deliveries. Each result is written back in its own transaction. All
+state lives in the database: a restart resumes where the last process stopped (an in-flight
+send is retried when its lease runs out).
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from eventlet.event import Event
 from eventlet.greenpool import GreenPool
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Histogram
+from sqlalchemy.orm import Session
 
-from services.notifications import handlers, webhooks
-from services.notifications.domain import cloud_event, serialize
-from shared.db import make_engine
+from services.notifications import attempts, webhooks
+from services.notifications.domain import cloud_event, serialize, signing_secrets
+from services.notifications.limits import SubscriptionLimits
+from services.notifications.storage import as_utc
+from shared.db import UnitOfWork, make_engine
 from shared.dependencies import hub_settings
+from shared.envelope import utcnow
 from shared.metrics import _get_or_create, registry_for
 
 log = logging.getLogger(__name__)
@@ -31,6 +37,8 @@ CONCURRENCY = 50  # sends in flight per process
 # NOTE: longer than the 15 s send timeout plus the write-back, so a lease never expires mid-send.
 LEASE_SECONDS = 60.0
 STOP_GRACE_SECONDS = 5.0
+# Write-backs are short; 50 sends in flight share a few connections (they wait their turn).
+POOL_CONNECTIONS, POOL_OVERFLOW = 4, 6
 
 
 class DeliveryMetrics:
@@ -56,9 +64,14 @@ class DeliveryLoop(DependencyProvider):
 
     def setup(self) -> None:
         self.settings = hub_settings(self.container.config)
-        self.engine = make_engine(self.settings.database_url(self.container.service_name))
+        self.engine = make_engine(
+            self.settings.database_url(self.container.service_name),
+            pool_size=POOL_CONNECTIONS,
+            max_overflow=POOL_OVERFLOW,
+        )
         self.metrics = DeliveryMetrics(self.container.service_name)
         self.pool = GreenPool(CONCURRENCY)
+        self.limits = SubscriptionLimits()
         self._wake = Event()
         self._stopping = False
 
@@ -112,27 +125,54 @@ class DeliveryLoop(DependencyProvider):
         free = self.pool.free()
         if free == 0:
             return False
-        with self.engine.begin() as conn:
-            items = handlers.claim_due(conn, free, LEASE_SECONDS)
+        admitted: list[str] = []
+
+        def admit(subscription_id: str, rate: int | None) -> bool:
+            if self.limits.admit(subscription_id, rate):
+                admitted.append(subscription_id)
+                return True
+            return False
+
+        try:
+            with self.engine.begin() as conn:
+                items = attempts.claim_due(conn, free, LEASE_SECONDS, self.limits.blocked(), admit)
+        except Exception:
+            for subscription_id in admitted:
+                self.limits.release(subscription_id)
+            raise
         for item in items:
-            self.pool.spawn_n(self._deliver, item)
+            # NOTE: spawn, not spawn_n: kill() needs GreenThreads (greenlets have no kill()).
+            self.pool.spawn(self._deliver, item)
         return len(items) == free
 
     def _deliver(self, item: Any) -> None:
         try:
-            body = serialize(
-                cloud_event(
-                    item.message_id, item.event_type, item.occurred_at, item.subject, item.data
-                )
-            )
-            result = webhooks.send(
-                item.url, item.message_id, item.secret, body, self.settings.webhook_allow_private
-            )
-            with self.engine.begin() as conn:
-                handlers.record_attempt(conn, item, result)
+            result = self._send(item)
+            uow = UnitOfWork(Session(self.engine), self.container.service_name)
+            try:
+                attempts.record_attempt(uow, item, result)
+            finally:
+                uow.close()
         except Exception:  # noqa: BLE001 - one delivery's failure must not end the others
             log.exception("delivery %s could not be recorded; retried after its lease", item.id)
             return
+        finally:
+            self.limits.release(item.subscription_id)
+            self.wake()  # a slot is free again
+        self._count(item, result)
+
+    def _send(self, item: Any) -> webhooks.AttemptResult:
+        body = serialize(
+            cloud_event(item.message_id, item.event_type, item.occurred_at, item.subject, item.data)
+        )
+        secrets = signing_secrets(
+            item.secret, item.previous_secret, as_utc(item.previous_secret_expires_at), utcnow()
+        )
+        return webhooks.send(
+            item.url, item.message_id, secrets, body, self.settings.webhook_allow_private
+        )
+
+    def _count(self, item: Any, result: webhooks.AttemptResult) -> None:
         self.metrics.attempts.labels(result.outcome).inc()
         self.metrics.duration.observe(result.duration_ms / 1000)
         if not result.succeeded:
@@ -142,4 +182,3 @@ class DeliveryLoop(DependencyProvider):
                 result.outcome,
                 result.status_code or "",
             )
-        self.wake()  # a slot is free again

@@ -13,12 +13,13 @@ import random
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from services.notifications.errors import InsufficientScope, InvalidRequest
 from services.notifications.events import CLOUDEVENT_SOURCE, CLOUDEVENT_TYPE_PREFIX
-from shared.scopes import EVENTS_SUBSCRIBE, has_scope
+from shared.scopes import EVENTS_SUBSCRIBE, PETITIONS_MODERATE, has_scope
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
 SECRET_BYTES = 32
@@ -29,6 +30,12 @@ MAX_ATTEMPTS = 1 + len(RETRY_DELAYS_SECONDS)
 JITTER = 0.1  # +-10 %, so endpoints that failed together are not retried in one burst
 MAX_RETRY_AFTER_SECONDS = 10 * 3600
 MAX_URL_LENGTH = 2048
+# Svix: an endpoint failing for 5 days is disabled; a rotated secret still signs for 24 h.
+FAILURE_WINDOW = timedelta(days=5)
+ROTATION_OVERLAP = timedelta(hours=24)
+# Answers that mean "you are sending too fast" or "I am overloaded": the whole endpoint waits.
+THROTTLE_STATUSES = frozenset((429, 502, 503, 504))
+MIN_THROTTLE_SECONDS = 5.0
 
 # Delivery statuses, and the outcomes of one attempt.
 PENDING, SUCCEEDED, FAILED, CANCELLED = "pending", "succeeded", "failed", "cancelled"
@@ -39,14 +46,21 @@ SUCCESS, HTTP_ERROR, TIMEOUT, CONNECTION_ERROR, BLOCKED_TARGET = (
     "connection_error",
     "blocked_target",
 )
-# Subscription statuses.
-ACTIVE, DISABLED, DELETED = "active", "disabled", "deleted"
+# Subscription statuses: paused holds deliveries (sent on resume); disabled stops queuing them.
+ACTIVE, PAUSED, DISABLED, DELETED = "active", "paused", "disabled", "deleted"
 
 
 def agency_of(claims: Mapping[str, Any]) -> str:
     """The agency acting: the OAuth client of a client-credentials token."""
     if not has_scope(dict(claims), EVENTS_SUBSCRIBE):
         raise InsufficientScope(EVENTS_SUBSCRIBE)
+    return str(claims.get("client_id") or claims["sub"])
+
+
+def operator_of(claims: Mapping[str, Any]) -> str:
+    """An operator acting: today the moderation scope is the hub's operator scope."""
+    if not has_scope(dict(claims), PETITIONS_MODERATE):
+        raise InsufficientScope(PETITIONS_MODERATE)
     return str(claims.get("client_id") or claims["sub"])
 
 
@@ -59,6 +73,24 @@ def sign(secret: str, message_id: str, timestamp: int, body: str) -> str:
     key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
     digest = hmac.new(key, f"{message_id}.{timestamp}.{body}".encode(), hashlib.sha256).digest()
     return "v1," + base64.b64encode(digest).decode()
+
+
+def signature_header(secrets: list[str], message_id: str, timestamp: int, body: str) -> str:
+    """Standard Webhooks: space-separated signatures, one per secret valid now (rotation)."""
+    return " ".join(sign(secret, message_id, timestamp, body) for secret in secrets)
+
+
+def signing_secrets(
+    current: str, previous: str | None, previous_expires_at: datetime | None, now: datetime
+) -> list[str]:
+    """The current secret, and the previous one during the 24 h after a rotation."""
+    if previous and previous_expires_at is not None and previous_expires_at > now:
+        return [current, previous]
+    return [current]
+
+
+def failing_too_long(failing_since: datetime | None, now: datetime) -> bool:
+    return failing_since is not None and now - failing_since >= FAILURE_WINDOW
 
 
 def cloud_event(
@@ -106,6 +138,8 @@ class Decision:
     status: str
     retry_in: float | None = None  # seconds, when status is PENDING
     disable_subscription: bool = False
+    throttle_for: float | None = None  # seconds the whole subscription waits
+    exhausted: bool = False  # every attempt of the schedule failed
 
 
 def outcome_of(status_code: int) -> str:
@@ -127,11 +161,20 @@ def decide(attempts_made: int, result: AttemptResult, rng: random.Random | None 
     if result.status_code == 410:  # Gone: the agency asks us to stop
         return Decision(FAILED, disable_subscription=True)
     delay = retry_delay(attempts_made, rng)
+    throttle = throttle_seconds(result, delay)
     if delay is None:
-        return Decision(FAILED)
-    if result.retry_after is not None and result.status_code in (429, 503):
-        delay = max(delay, min(result.retry_after, MAX_RETRY_AFTER_SECONDS))
-    return Decision(PENDING, retry_in=delay)
+        return Decision(FAILED, throttle_for=throttle, exhausted=True)
+    if throttle is not None:
+        delay = max(delay, throttle)
+    return Decision(PENDING, retry_in=delay, throttle_for=throttle)
+
+
+def throttle_seconds(result: AttemptResult, scheduled: float | None) -> float | None:
+    """How long the endpoint asked us to hold off (Retry-After), or the schedule's next step."""
+    if result.status_code not in THROTTLE_STATUSES:
+        return None
+    wanted = result.retry_after if result.retry_after is not None else scheduled
+    return min(max(wanted or 0.0, MIN_THROTTLE_SECONDS), MAX_RETRY_AFTER_SECONDS)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,20 @@ class SubscriptionNotFound(NotificationsError):
     code = "subscription_not_found"
 
 
+class DeliveryNotFound(NotificationsError):
+    code = "delivery_not_found"
+
+
+class ReceiptNotFound(NotificationsError):
+    """Unknown (perhaps not yet: the petitions service announces receipts within seconds)."""
+
+    code = "receipt_not_found"
+
+
+class Conflict(NotificationsError):
+    code = "conflict"
+
+
 class InsufficientScope(NotificationsError):
     code = "insufficient_scope"
 
@@ -48,16 +62,22 @@ _STATUS: dict[type[NotificationsError], int] = {
     ForbiddenTarget: 400,
     InsufficientScope: 403,
     SubscriptionNotFound: 404,
+    DeliveryNotFound: 404,
+    ReceiptNotFound: 404,
+    Conflict: 409,
 }
+RETRY_RECEIPT_AFTER_SECONDS = 2
 
 
 def to_http(exc: NotificationsError) -> HttpError:
     status = _STATUS.get(type(exc), 400)
-    headers = {}
+    headers: dict[str, str] = {}
     if isinstance(exc, InsufficientScope):
         headers["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{exc.message}"'
         return HttpError(status, exc.code, f"this call needs the scope {exc.message}", headers)
-    return HttpError(status, exc.code, exc.message)
+    if isinstance(exc, ReceiptNotFound):
+        headers["Retry-After"] = str(RETRY_RECEIPT_AFTER_SECONDS)
+    return HttpError(status, exc.code, exc.message, headers)
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -62,6 +62,7 @@ CATALOGUE: dict[str, EventType] = {
                 "petition_id": _PETITION_ID,
                 "title": {"type": "string"},
                 "published_at": {"type": "string", "format": "date-time"},
+                "deadline": {"type": ["string", "null"], "format": "date-time"},
             },
             ("petition_id", "title", "published_at"),
         ),
@@ -90,7 +91,11 @@ CATALOGUE: dict[str, EventType] = {
         EventType(
             "petition.closed",
             "A petition closed; its final count.",
-            {"petition_id": _PETITION_ID, "signature_count": _COUNT},
+            {
+                "petition_id": _PETITION_ID,
+                "signature_count": _COUNT,
+                "closed_at": {"type": ["string", "null"], "format": "date-time"},
+            },
             ("petition_id", "signature_count"),
         ),
     )
@@ -120,9 +125,12 @@ def public_data(event_type: str, payload: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _matches(spec: Mapping[str, Any], value: Any) -> bool:
-    if spec["type"] == "string":
+    types = spec["type"] if isinstance(spec["type"], list) else [spec["type"]]
+    if value is None:
+        return "null" in types
+    if "string" in types:
         return isinstance(value, str) and len(value) >= spec.get("minLength", 0)
-    if spec["type"] == "integer":
+    if "integer" in types:
         is_int = isinstance(value, int) and not isinstance(value, bool)
         return is_int and value >= spec.get("minimum", value)
     return False  # pragma: no cover - the catalogue only uses strings and integers

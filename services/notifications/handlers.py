@@ -1,45 +1,36 @@
-"""Use cases of the notifications service: one function each, through a unit of work (HTTP and
-bus) or a connection of the delivery loop."""
+"""Use cases of the agencies' subscriptions API: one function each, through a unit of work.
+
+The bus consumers are in :mod:`consumers`, the delivery loop's steps in :mod:`attempts`, and
+the citizens' e-mail in :mod:`mail`.
+"""
 
 from __future__ import annotations
 
-import json
-import random
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from services.notifications import storage
+from services.notifications import webhook_store as store
 from services.notifications.domain import (
     ACTIVE,
     DELETED,
     DISABLED,
-    PENDING,
-    AttemptResult,
-    Decision,
+    PAUSED,
+    ROTATION_OVERLAP,
     Target,
-    decide,
     new_secret,
     wants,
 )
-from services.notifications.errors import SubscriptionNotFound
-from services.notifications.storage import (
-    dead_letters,
-    deliveries,
-    delivery_attempts,
-    messages,
-    subscriptions,
-)
+from services.notifications.errors import Conflict, DeliveryNotFound, SubscriptionNotFound
+from services.notifications.storage import as_utc, deliveries, subscriptions
 from shared.db import UnitOfWork
-from shared.envelope import Envelope, utcnow
-from shared.inbox import first_delivery
+from shared.envelope import utcnow
 
-CONSUMER = "notifications.fan_out"
-MAX_DEAD_LETTER_CHARS = 64 * 1024
+MAX_RECOVERY_DAYS = 14  # messages older than this may be gone: recovery says so
 
 
 @dataclass(frozen=True)
@@ -48,9 +39,13 @@ class NewSubscription:
     url: str
     target: Target
     event_types: list[str] | None
+    rate_limit: int | None = None
 
 
-# Subscriptions (HTTP)
+@dataclass(frozen=True)
+class Page:
+    rows: list[Any]
+    more: bool
 
 
 def create_subscription(
@@ -63,6 +58,7 @@ def create_subscription(
         "agency_id": command.agency_id,
         "url": command.url,
         "event_types": command.event_types,
+        "rate_limit": command.rate_limit,
         "secret": new_secret(),
         "status": ACTIVE,
         "created_at": utcnow(),
@@ -72,12 +68,15 @@ def create_subscription(
     return row
 
 
-def list_subscriptions(uow: UnitOfWork, agency_id: str) -> list[Any]:
-    return storage.agency_subscriptions(uow, agency_id)
+def list_subscriptions(
+    uow: UnitOfWork, agency_id: str, limit: int, after: store.Cursor | None
+) -> Page:
+    rows = store.agency_subscriptions(uow, agency_id, limit + 1, after)
+    return Page(rows[:limit], len(rows) > limit)
 
 
 def get_subscription(uow: UnitOfWork, agency_id: str, subscription_id: str) -> Any:
-    row = storage.own_subscription(uow, agency_id, subscription_id)
+    row = store.own_subscription(uow, agency_id, subscription_id)
     if row is None:
         raise SubscriptionNotFound("no such subscription")
     return row
@@ -85,113 +84,93 @@ def get_subscription(uow: UnitOfWork, agency_id: str, subscription_id: str) -> A
 
 def delete_subscription(uow: UnitOfWork, agency_id: str, subscription_id: str) -> None:
     get_subscription(uow, agency_id, subscription_id)
-    storage.end_subscription(uow, subscription_id, DELETED, "deleted by the agency", utcnow())
+    store.end_subscription(uow, subscription_id, DELETED, "deleted by the agency", utcnow())
     uow.commit()
+
+
+def pause_subscription(uow: UnitOfWork, agency_id: str, subscription_id: str) -> Any:
+    """Hold deliveries (new messages still queue for it); a disabled one must be resumed first."""
+    row = get_subscription(uow, agency_id, subscription_id)
+    if row.status == DISABLED:
+        raise Conflict(
+            "a disabled subscription cannot be paused: resume it", "subscription_disabled"
+        )
+    store.update_subscription(uow, subscription_id, status=PAUSED)
+    uow.commit()
+    return get_subscription(uow, agency_id, subscription_id)
+
+
+def resume_subscription(uow: UnitOfWork, agency_id: str, subscription_id: str) -> Any:
+    """Deliver again, with a clean bill of health; held deliveries go out at once."""
+    get_subscription(uow, agency_id, subscription_id)
+    store.update_subscription(
+        uow,
+        subscription_id,
+        status=ACTIVE,
+        disabled_at=None,
+        disabled_reason=None,
+        failing_since=None,
+        throttled_until=None,
+    )
+    uow.commit()
+    return get_subscription(uow, agency_id, subscription_id)
+
+
+def rotate_secret(uow: UnitOfWork, agency_id: str, subscription_id: str) -> dict[str, Any]:
+    """A new secret; the current one keeps signing (alongside) for 24 h."""
+    row = get_subscription(uow, agency_id, subscription_id)
+    now = utcnow()
+    rotated = {
+        "secret": new_secret(),
+        "previous_secret": row.secret,
+        "previous_secret_expires_at": now + ROTATION_OVERLAP,
+    }
+    store.update_subscription(uow, subscription_id, **rotated)
+    uow.commit()
+    return rotated
 
 
 def subscription_deliveries(
-    uow: UnitOfWork, agency_id: str, subscription_id: str, limit: int
-) -> list[tuple[Any, list[Any]]]:
-    """The subscription's latest deliveries, newest first, each with its attempts."""
+    uow: UnitOfWork, agency_id: str, subscription_id: str, limit: int, before: int | None
+) -> tuple[list[tuple[Any, list[Any]]], bool]:
+    """The subscription's deliveries, newest first, each with its attempts; and whether more."""
     get_subscription(uow, agency_id, subscription_id)
-    rows = storage.recent_deliveries(uow, subscription_id, limit)
-    attempts = storage.attempts_of(uow, [row.id for row in rows])
-    return [(row, attempts[row.id]) for row in rows]
+    rows = store.recent_deliveries(uow, subscription_id, limit + 1, before)
+    page = rows[:limit]
+    attempts = store.attempts_of(uow, [row.id for row in page])
+    return [(row, attempts[row.id]) for row in page], len(rows) > limit
 
 
-# Events from the bus
+def redeliver(uow: UnitOfWork, agency_id: str, subscription_id: str, message_id: str) -> None:
+    """Send one message again (same webhook-id), with a fresh round of retries."""
+    get_subscription(uow, agency_id, subscription_id)
+    found = store.delivery_of(uow, subscription_id, message_id)
+    if found is None:
+        raise DeliveryNotFound("this subscription never received that message")
+    store.requeue(uow, deliveries.c.id == found.id, utcnow())
+    uow.commit()
 
 
-def accept_event(uow: UnitOfWork, envelope: Envelope, data: Mapping[str, Any]) -> int:
-    """Queue one delivery per interested subscription, once per event id; how many were queued."""
-    if not first_delivery(uow, CONSUMER, envelope.id):
-        uow.rollback()
-        return 0
+def recover(uow: UnitOfWork, agency_id: str, subscription_id: str, since: datetime) -> int:
+    """Send again every message since ``since`` that failed, was cancelled, or was never queued
+    (while the subscription was disabled); how many."""
+    row = get_subscription(uow, agency_id, subscription_id)
     now = utcnow()
-    uow.execute(
-        sa.insert(messages).values(
-            id=envelope.id,
-            event_type=envelope.type,
-            occurred_at=envelope.time,
-            subject=str(data["petition_id"]),
-            data=dict(data),
-            received_at=now,
-        )
-    )
-    rows = [
-        _pending(envelope.id, sub.id, now)
-        for sub in storage.active_subscriptions(uow)
-        if wants(sub.event_types, envelope.type)
+    if (now - since).days >= MAX_RECOVERY_DAYS:
+        raise Conflict(f"recovery reaches back at most {MAX_RECOVERY_DAYS} days", "since_too_old")
+    count = store.requeue(uow, store.failed_since(subscription_id, since), now)
+    start = max(since, as_utc(row.created_at) or since)
+    missed = [
+        store.pending_delivery(m.id, subscription_id, now)
+        for m in store.messages_missed(uow, subscription_id, start)
+        if wants(row.event_types, m.event_type)
     ]
-    if rows:
-        uow.execute(sa.insert(deliveries), rows)
+    if missed:
+        uow.execute(sa.insert(deliveries), missed)
     uow.commit()
-    return len(rows)
+    return count + len(missed)
 
 
-def _pending(message_id: str, subscription_id: str, now: datetime) -> dict[str, Any]:
-    return {
-        "message_id": message_id,
-        "subscription_id": subscription_id,
-        "status": PENDING,
-        "attempt_count": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
-
-
-def record_dead_letter(uow: UnitOfWork, routing_key: str, body: Any, reason: str) -> None:
-    raw = json.dumps(body, default=str, ensure_ascii=False)[:MAX_DEAD_LETTER_CHARS]
-    uow.execute(
-        sa.insert(dead_letters).values(
-            consumer=CONSUMER,
-            routing_key=routing_key,
-            reason=reason,
-            body=raw,
-            received_at=utcnow(),
-        )
-    )
-    uow.commit()
-
-
-# Delivery (the loop's connections)
-
-
-def claim_due(conn: Any, limit: int, lease_seconds: float) -> list[Any]:
-    return storage.claim_due(conn, utcnow(), limit, timedelta(seconds=lease_seconds))
-
-
-def record_attempt(
-    conn: Any, item: Any, result: AttemptResult, rng: random.Random | None = None
-) -> Decision:
-    """Log the attempt and move the delivery on: done, retried later, or failed for good."""
-    now = utcnow()
-    attempts_made = item.attempt_count + 1
-    decision = decide(attempts_made, result, rng)
-    conn.execute(
-        sa.insert(delivery_attempts).values(
-            delivery_id=item.id,
-            attempted_at=now,
-            status_code=result.status_code,
-            duration_ms=result.duration_ms,
-            outcome=result.outcome,
-            response_excerpt=result.excerpt,
-        )
-    )
-    retry_at = now + timedelta(seconds=decision.retry_in) if decision.retry_in is not None else None
-    # NOTE: only a still-pending delivery moves on: one cancelled mid-flight stays cancelled.
-    conn.execute(
-        sa.update(deliveries)
-        .where(deliveries.c.id == item.id, deliveries.c.status == PENDING)
-        .values(
-            status=decision.status,
-            attempt_count=attempts_made,
-            next_attempt_at=retry_at,
-            last_attempt_at=now,
-        )
-    )
-    if decision.disable_subscription:
-        storage.end_subscription(
-            conn, item.subscription_id, DISABLED, "the endpoint answered 410 Gone", now
-        )
-    return decision
+def dead_letters(uow: UnitOfWork, limit: int, before: int | None) -> Page:
+    rows = store.dead_letter_page(uow, limit + 1, before)
+    return Page(rows[:limit], len(rows) > limit)

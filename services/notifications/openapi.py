@@ -1,22 +1,52 @@
-"""The OpenAPI 3.1 description of the notifications API (served at ``GET /openapi.json``)."""
+"""The OpenAPI 3.1 description of the notifications API (served at ``GET /openapi.json``).
+
+Every HTTP route of the service is here; a service test checks that, and checks answers against
+these schemas.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from services.notifications.events import CATALOGUE
+from services.notifications.openapi_components import components, ref
 
-_ERROR = {"$ref": "#/components/schemas/Error"}
-_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+SUBSCRIPTION = "/api/subscriptions/{subscription_id}"
 _AGENCY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+
+
+def _param(name: str, where: str = "path", **schema: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": where,
+        "required": where == "path",
+        "schema": schema or {"type": "string"},
+    }
+
+
+_PAGE = [
+    _param("limit", "query", type="integer", minimum=1, maximum=200),
+    _param("cursor", "query"),
+]
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _html(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
 def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(status): _json(_ERROR, "error") for status in statuses}
+    return {str(status): _json(ref("Error"), "error") for status in statuses}
+
+
+def _body(name: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": ref(name)}}}
+
+
+def _agency_call(summary: str, responses: dict[str, Any], **more: Any) -> dict[str, Any]:
+    return {"summary": summary, "security": _AGENCY, "responses": responses, **more}
 
 
 def document(server_url: str) -> dict[str, Any]:
@@ -25,181 +55,159 @@ def document(server_url: str) -> dict[str, Any]:
         "info": {
             "title": "Participation hub: notifications",
             "version": "1",
-            "description": "Agencies subscribe webhook endpoints to petition events. "
-            "Deliveries are "
-            "signed (Standard Webhooks v1) CloudEvents 1.0 in structured JSON mode.",
+            "description": "Agencies subscribe webhook endpoints to petition events; deliveries "
+            "are signed (Standard Webhooks v1) CloudEvents 1.0 in structured JSON mode. Citizens "
+            "ask for their signature's confirmation by e-mail with their receipt.",
         },
         "servers": [{"url": server_url}],
-        "paths": _paths(),
-        "components": _components(),
+        "paths": {**_subscription_paths(), **_delivery_paths(), **_other_paths()},
+        "components": components(),
     }
 
 
-def _paths() -> dict[str, Any]:
-    sub = {"$ref": "#/components/schemas/Subscription"}
+def _subscription_paths() -> dict[str, Any]:
+    sub = _json(ref("Subscription"), "the subscription")
     return {
         "/api/subscriptions": {
-            "post": {
-                "summary": "Subscribe a webhook endpoint (the answer shows its secret once)",
-                "security": _AGENCY,
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {"$ref": "#/components/schemas/NewSubscription"}
-                        }
-                    },
-                },
-                "responses": {
-                    "201": _json({"$ref": "#/components/schemas/CreatedSubscription"}, "created"),
+            "post": _agency_call(
+                "Subscribe a webhook endpoint (the answer shows its secret once)",
+                {
+                    "201": _json(ref("CreatedSubscription"), "created"),
                     **_errors(400, 401, 403, 413, 415),
                 },
-            },
-            "get": {
-                "summary": "The agency's subscriptions",
-                "security": _AGENCY,
-                "responses": {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "properties": {"subscriptions": {"type": "array", "items": sub}},
-                        },
-                        "the agency's subscriptions",
-                    ),
-                    **_errors(401, 403),
-                },
-            },
+                requestBody=_body("NewSubscription"),
+            ),
+            "get": _agency_call(
+                "The agency's subscriptions, oldest first, a page at a time",
+                {"200": _json(ref("SubscriptionPage"), "a page"), **_errors(400, 401, 403)},
+                parameters=_PAGE,
+            ),
         },
-        "/api/subscriptions/{id}": {
-            "parameters": _ID,
-            "get": {
-                "summary": "One of the agency's subscriptions",
-                "security": _AGENCY,
-                "responses": {"200": _json(sub, "the subscription"), **_errors(401, 403, 404)},
-            },
-            "delete": {
-                "summary": "Unsubscribe (pending deliveries are cancelled)",
-                "security": _AGENCY,
-                "responses": {"204": {"description": "deleted"}, **_errors(401, 403, 404)},
-            },
+        SUBSCRIPTION: {
+            "parameters": [_param("subscription_id")],
+            "get": _agency_call(
+                "One of the agency's subscriptions", {"200": sub, **_errors(401, 403, 404)}
+            ),
+            "delete": _agency_call(
+                "Unsubscribe (pending deliveries are cancelled)",
+                {"204": {"description": "deleted"}, **_errors(401, 403, 404)},
+            ),
         },
-        "/api/subscriptions/{id}/deliveries": {
-            "parameters": _ID,
-            "get": {
-                "summary": "The subscription's latest deliveries and their attempts, newest first",
-                "security": _AGENCY,
-                "parameters": [
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 200},
-                    }
-                ],
-                "responses": {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "properties": {
-                                "deliveries": {
-                                    "type": "array",
-                                    "items": {"$ref": "#/components/schemas/Delivery"},
-                                }
-                            },
-                        },
-                        "deliveries",
-                    ),
-                    **_errors(400, 401, 403, 404),
-                },
-            },
+        f"{SUBSCRIPTION}/pause": {
+            "parameters": [_param("subscription_id")],
+            "post": _agency_call(
+                "Hold deliveries; new messages still queue and go out on resume",
+                {"200": sub, **_errors(401, 403, 404, 409)},
+            ),
         },
+        f"{SUBSCRIPTION}/resume": {
+            "parameters": [_param("subscription_id")],
+            "post": _agency_call(
+                "Deliver again (also after an automatic disable)",
+                {"200": sub, **_errors(401, 403, 404)},
+            ),
+        },
+        f"{SUBSCRIPTION}/secret/rotate": {
+            "parameters": [_param("subscription_id")],
+            "post": _agency_call(
+                "A new secret; for 24 h webhook-signature carries both signatures",
+                {"200": _json(ref("RotatedSecret"), "the new secret"), **_errors(401, 403, 404)},
+            ),
+        },
+    }
+
+
+def _delivery_paths() -> dict[str, Any]:
+    return {
+        f"{SUBSCRIPTION}/deliveries": {
+            "parameters": [_param("subscription_id")],
+            "get": _agency_call(
+                "The delivery log, newest first: each attempt's time, status, duration, excerpt",
+                {"200": _json(ref("DeliveryPage"), "a page"), **_errors(400, 401, 403, 404)},
+                parameters=_PAGE,
+            ),
+        },
+        f"{SUBSCRIPTION}/messages/{{message_id}}/redeliver": {
+            "parameters": [_param("subscription_id"), _param("message_id")],
+            "post": _agency_call(
+                "Send one message again (same webhook-id), with a fresh round of retries",
+                {"202": _json(ref("Redelivery"), "queued"), **_errors(401, 403, 404)},
+            ),
+        },
+        f"{SUBSCRIPTION}/recover": {
+            "parameters": [_param("subscription_id")],
+            "post": _agency_call(
+                "Send again every message since a time that failed or was never sent",
+                {"202": _json(ref("Recovered"), "queued"), **_errors(400, 401, 403, 404, 409)},
+                requestBody=_body("Recovery"),
+            ),
+        },
+    }
+
+
+def _other_paths() -> dict[str, Any]:
+    token = [_param("token")]
+    return {
         "/api/event-types": {
             "get": {
                 "summary": "The event catalogue, with the JSON Schema of each event's data",
+                "responses": {"200": _json(ref("EventTypes"), "the catalogue")},
+            }
+        },
+        "/api/dead-letters": {
+            "get": {
+                "summary": "Operators: bus messages the service could not handle, newest first",
+                "security": _AGENCY,
+                "parameters": _PAGE,
                 "responses": {
-                    "200": _json({"$ref": "#/components/schemas/EventTypes"}, "the catalogue")
+                    "200": _json(ref("DeadLetterPage"), "a page"),
+                    **_errors(400, 401, 403),
                 },
             }
         },
-    }
-
-
-def _components() -> dict[str, Any]:
-    event_type = {"type": "string", "enum": list(CATALOGUE)}
-    time = {"type": "string", "format": "date-time"}
-    subscription = {
-        "type": "object",
-        "properties": {
-            "id": {"type": "string"},
-            "url": {"type": "string", "format": "uri"},
-            "event_types": {"type": "array", "items": event_type},
-            "all_event_types": {"type": "boolean"},
-            "status": {"type": "string", "enum": ["active", "disabled"]},
-            "created_at": time,
-            "disabled_reason": {"type": ["string", "null"]},
-        },
-        "required": ["id", "url", "event_types", "status", "created_at"],
-    }
-    attempt = {
-        "type": "object",
-        "properties": {
-            "attempted_at": time,
-            "status_code": {"type": ["integer", "null"]},
-            "duration_ms": {"type": "integer"},
-            "outcome": {
-                "type": "string",
-                "enum": ["success", "http_error", "timeout", "connection_error", "blocked_target"],
-            },
-            "response_excerpt": {"type": "string", "maxLength": 1024},
-        },
-    }
-    return {
-        "securitySchemes": {
-            "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-        },
-        "schemas": {
-            "Error": {
-                "type": "object",
-                "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
-                "required": ["error", "message"],
-            },
-            "NewSubscription": {
-                "type": "object",
-                "properties": {
-                    "url": {"type": "string", "format": "uri"},
-                    "event_types": {"type": "array", "items": event_type, "minItems": 1},
-                },
-                "required": ["url"],
-                "additionalProperties": False,
-            },
-            "Subscription": subscription,
-            "CreatedSubscription": {
-                "allOf": [
-                    {"$ref": "#/components/schemas/Subscription"},
-                    {
-                        "properties": {"secret": {"type": "string", "pattern": "^whsec_"}},
-                        "required": ["secret"],
+        "/api/signature-emails": {
+            "post": {
+                "summary": "A citizen asks for their signature's confirmation (and, if they "
+                "wish, the outcome) by e-mail; the receipt is the proof, no token needed",
+                "requestBody": _body("SignatureEmailRequest"),
+                "responses": {
+                    "202": _json(ref("SignatureEmailQueued"), "queued"),
+                    **_errors(400, 409, 413, 415),
+                    "404": {
+                        **_json(ref("Error"), "unknown receipt (perhaps not yet: see Retry-After)"),
+                        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
                     },
-                ]
-            },
-            "Delivery": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "integer"},
-                    "message_id": {"type": "string", "description": "the webhook-id header"},
-                    "event_type": event_type,
-                    "status": {
-                        "type": "string",
-                        "enum": ["pending", "succeeded", "failed", "cancelled"],
-                    },
-                    "attempt_count": {"type": "integer"},
-                    "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
-                    "created_at": time,
-                    "attempts": {"type": "array", "items": attempt},
                 },
+            }
+        },
+        "/unsubscribe/{token}": {
+            "parameters": token,
+            "get": {
+                "summary": "A page confirming the unsubscription",
+                "responses": {"200": _html("page")},
             },
-            "EventTypes": {
-                "type": "object",
-                "properties": {"event_types": {"type": "array", "items": {"type": "object"}}},
+            "post": {
+                "summary": "RFC 8058 one-click unsubscribe (no cookie, no login)",
+                "requestBody": {
+                    "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}
+                },
+                "responses": {"200": _html("unsubscribed")},
             },
+        },
+        "/healthz": {"get": {"summary": "Alive", "responses": {"200": _json(ref("Health"), "ok")}}},
+        "/readyz": {
+            "get": {
+                "summary": "Database and broker reachable",
+                "responses": {
+                    "200": _json(ref("Health"), "ready"),
+                    "503": _json(ref("Health"), "unavailable"),
+                },
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")},
+            }
         },
     }

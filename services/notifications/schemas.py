@@ -2,30 +2,41 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from services.notifications.domain import parse_target
+from services.notifications.domain import PENDING, parse_target
 from services.notifications.errors import InvalidRequest
 from services.notifications.events import CATALOGUE, unknown_event_types
 from services.notifications.handlers import NewSubscription
+from services.notifications.limits import DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND
 from services.notifications.storage import as_utc
+from services.notifications.webhook_store import Cursor
 from shared.envelope import isoformat
 
-MAX_DELIVERIES_LISTED = 200
-DEFAULT_DELIVERIES_LISTED = 50
+MAX_PAGE = 200
+DEFAULT_PAGE = 50
 
 
 def new_subscription(
     agency_id: str, data: Mapping[str, Any], require_https: bool
 ) -> NewSubscription:
-    unknown_fields = sorted(set(data) - {"url", "event_types"})
+    unknown_fields = sorted(set(data) - {"url", "event_types", "rate_limit"})
     if unknown_fields:
         raise InvalidRequest(f"unknown fields: {', '.join(unknown_fields)}", "unknown_field")
     if "url" not in data:
         raise InvalidRequest("url is required", "invalid_url")
     target = parse_target(data["url"], require_https)
-    return NewSubscription(agency_id, data["url"], target, _event_types(data.get("event_types")))
+    return NewSubscription(
+        agency_id,
+        data["url"],
+        target,
+        _event_types(data.get("event_types")),
+        _rate_limit(data.get("rate_limit")),
+    )
 
 
 def _event_types(raw: Any) -> list[str] | None:
@@ -45,25 +56,78 @@ def _event_types(raw: Any) -> list[str] | None:
     return sorted(set(raw))
 
 
-def deliveries_limit(raw: str | None) -> int:
+def _rate_limit(raw: Any) -> int | None:
     if raw is None:
-        return DEFAULT_DELIVERIES_LISTED
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_DELIVERIES_LISTED:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_RATE_PER_SECOND:
         raise InvalidRequest(
-            f"limit must be between 1 and {MAX_DELIVERIES_LISTED}", "invalid_limit"
+            f"rate_limit must be a whole number of deliveries per second, 1 to "
+            f"{MAX_RATE_PER_SECOND}",
+            "invalid_rate_limit",
         )
+    return raw
+
+
+def page_limit(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_PAGE
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE}", "invalid_limit")
     return int(raw)
 
 
+def subscription_cursor(raw: str | None) -> Cursor | None:
+    """Opaque to clients: the (created_at, id) of the last subscription of the previous page."""
+    if raw is None:
+        return None
+    try:
+        moment, _, subscription_id = base64.urlsafe_b64decode(raw.encode()).decode().partition("|")
+        return datetime.fromisoformat(moment), subscription_id
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidRequest("cursor is not one this API gave", "invalid_cursor") from None
+
+
+def next_subscription_cursor(row: Any) -> str:
+    raw = f"{as_utc(row.created_at).isoformat()}|{row.id}"  # type: ignore[union-attr]
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def id_cursor(raw: str | None) -> int | None:
+    """Cursors of newest-first lists: the id of the last row of the previous page."""
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise InvalidRequest("cursor is not one this API gave", "invalid_cursor")
+    return int(raw)
+
+
+def recovery_since(data: Mapping[str, Any], now: datetime) -> datetime:
+    raw = data.get("since")
+    if set(data) - {"since"} or not isinstance(raw, str):
+        raise InvalidRequest('send {"since": an RFC 3339 date-time}', "invalid_since")
+    try:
+        since = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidRequest("since must be an RFC 3339 date-time", "invalid_since") from None
+    if since.tzinfo is None or since > now:
+        raise InvalidRequest("since must be a past date-time with its offset", "invalid_since")
+    return since
+
+
 def subscription_view(row: Any) -> dict[str, Any]:
+    rotation_ends = as_utc(row.previous_secret_expires_at)
     return {
         "id": row.id,
         "url": row.url,
         "event_types": row.event_types if row.event_types is not None else list(CATALOGUE),
         "all_event_types": row.event_types is None,
         "status": row.status,
+        "rate_limit": row.rate_limit or DEFAULT_RATE_PER_SECOND,
         "created_at": _time(row.created_at),
         "disabled_reason": row.disabled_reason,
+        "failing_since": _time(row.failing_since),
+        "throttled_until": _time(row.throttled_until),
+        "previous_secret_expires_at": _time(rotation_ends),
     }
 
 
@@ -73,6 +137,13 @@ def created_subscription_view(row: Mapping[str, Any]) -> dict[str, Any]:
     return view
 
 
+def rotated_secret_view(rotated: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "secret": rotated["secret"],
+        "previous_secret_expires_at": _time(rotated["previous_secret_expires_at"]),
+    }
+
+
 def delivery_view(row: Any, attempts: list[Any]) -> dict[str, Any]:
     return {
         "id": row.id,
@@ -80,7 +151,7 @@ def delivery_view(row: Any, attempts: list[Any]) -> dict[str, Any]:
         "event_type": row.event_type,
         "status": row.status,
         "attempt_count": row.attempt_count,
-        "next_attempt_at": _time(row.next_attempt_at) if row.status == "pending" else None,
+        "next_attempt_at": _time(row.next_attempt_at) if row.status == PENDING else None,
         "created_at": _time(row.created_at),
         "attempts": [attempt_view(a) for a in attempts],
     }
@@ -93,6 +164,17 @@ def attempt_view(row: Any) -> dict[str, Any]:
         "duration_ms": row.duration_ms,
         "outcome": row.outcome,
         "response_excerpt": row.response_excerpt,
+    }
+
+
+def dead_letter_view(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "consumer": row.consumer,
+        "routing_key": row.routing_key,
+        "reason": row.reason,
+        "body": row.body,
+        "received_at": _time(row.received_at),
     }
 
 
@@ -109,5 +191,12 @@ class _Row:
     """Attribute access over a freshly inserted row's values."""
 
     def __init__(self, values: Mapping[str, Any]) -> None:
-        self.__dict__.update(values)
-        self.__dict__.setdefault("disabled_reason", None)
+        self.__dict__.update(
+            {
+                "disabled_reason": None,
+                "failing_since": None,
+                "throttled_until": None,
+                "previous_secret_expires_at": None,
+                **values,
+            }
+        )

@@ -1,39 +1,46 @@
-"""The notifications service: agencies' webhook subscriptions, fed by the petitions events.
+"""The notifications service: agencies' webhook subscriptions and citizens' e-mail, fed by the
+petitions events.
 
-Entrypoints only; the rules are in :mod:`domain`, the use cases in :mod:`handlers`, the sending
-in :mod:`delivery` and :mod:`webhooks`.
+Entrypoints only (the HTTP ones in :mod:`web_agencies` and :mod:`web_citizens`); the rules are
+in :mod:`domain` and :mod:`receipts`, the use cases in :mod:`handlers`, :mod:`consumers` and
+:mod:`mail`, the sending in :mod:`delivery` and :mod:`mailer`.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from nameko.events import event_handler
 from werkzeug.wrappers import Request, Response
 
-from services.notifications import handlers, openapi, schemas
+from services.notifications import consumers, handlers, mail, openapi, schemas
+from services.notifications.consumers import FAN_OUT, consume
 from services.notifications.delivery import DeliveryLoop
-from services.notifications.domain import agency_of
+from services.notifications.domain import operator_of
 from services.notifications.errors import InvalidEvent, translated
 from services.notifications.events import SOURCE_SERVICE, public_data
-from services.notifications.webhooks import ensure_public_target
+from services.notifications.mail import CITIZEN_MAIL
+from services.notifications.mailer import MailLoop
+from services.notifications.web_agencies import SubscriptionEndpoints
+from services.notifications.web_citizens import CitizenMailEndpoints
+from shared.bus import event_handler
 from shared.dependencies import AccessTokens, Config, Correlation, Database
-from shared.envelope import Envelope, InvalidEnvelope
+from shared.envelope import Envelope
 from shared.health import HealthEndpoints
 from shared.metrics import EntrypointMetrics
-from shared.web import bearer_token, http, json_response, read_json
+from shared.web import bearer_token, http, json_response
 
 log = logging.getLogger(__name__)
 
 
 def _on(event_type: str) -> Any:
-    # requeue_on_error: a database blip redelivers the event; the inbox makes that harmless.
+    # requeue_on_error: only transient failures reach nameko (see consumers.consume); the inbox
+    # makes the redelivery harmless.
     return event_handler(SOURCE_SERVICE, event_type, requeue_on_error=True)
 
 
-class NotificationsService(HealthEndpoints):
+class NotificationsService(HealthEndpoints, SubscriptionEndpoints, CitizenMailEndpoints):
     name = "notifications"
 
     db = Database()
@@ -42,56 +49,25 @@ class NotificationsService(HealthEndpoints):
     tokens = AccessTokens()
     metrics = EntrypointMetrics()
     deliveries = DeliveryLoop()
-
-    # Agencies' subscriptions
-
-    @http("POST", "/api/subscriptions")
-    @translated
-    def create_subscription(self, request: Request) -> Response:
-        agency = self._agency(request)
-        command = schemas.new_subscription(agency, read_json(request), self.config.production)
-        check = functools.partial(
-            ensure_public_target, allow_private=self.config.webhook_allow_private
-        )
-        row = handlers.create_subscription(self.db, command, check)
-        return json_response(schemas.created_subscription_view(row), status=201)
-
-    @http("GET", "/api/subscriptions")
-    @translated
-    def list_subscriptions(self, request: Request) -> Response:
-        rows = handlers.list_subscriptions(self.db, self._agency(request))
-        return json_response({"subscriptions": [schemas.subscription_view(r) for r in rows]})
-
-    @http("GET", "/api/subscriptions/<string:subscription_id>")
-    @translated
-    def get_subscription(self, request: Request, subscription_id: str) -> Response:
-        row = handlers.get_subscription(self.db, self._agency(request), subscription_id)
-        return json_response(schemas.subscription_view(row))
-
-    @http("DELETE", "/api/subscriptions/<string:subscription_id>")
-    @translated
-    def delete_subscription(self, request: Request, subscription_id: str) -> Response:
-        handlers.delete_subscription(self.db, self._agency(request), subscription_id)
-        return Response(status=204)
-
-    @http("GET", "/api/subscriptions/<string:subscription_id>/deliveries")
-    @translated
-    def list_deliveries(self, request: Request, subscription_id: str) -> Response:
-        agency = self._agency(request)
-        limit = schemas.deliveries_limit(request.args.get("limit"))
-        found = handlers.subscription_deliveries(self.db, agency, subscription_id, limit)
-        return json_response({"deliveries": [schemas.delivery_view(d, a) for d, a in found]})
+    mails = MailLoop()
 
     @http("GET", "/api/event-types")
     def event_types(self, request: Request) -> Response:
         return json_response(schemas.event_types_view())
 
+    @http("GET", "/api/dead-letters")
+    @translated
+    def dead_letters(self, request: Request) -> Response:
+        operator_of(self.tokens.claims(bearer_token(request)))
+        limit = schemas.page_limit(request.args.get("limit"))
+        page = handlers.dead_letters(self.db, limit, schemas.id_cursor(request.args.get("cursor")))
+        cursor = str(page.rows[-1].id) if page.more else None
+        views = [schemas.dead_letter_view(r) for r in page.rows]
+        return json_response({"dead_letters": views, "next_cursor": cursor})
+
     @http("GET", "/openapi.json")
     def openapi(self, request: Request) -> Response:
         return json_response(openapi.document(self.config.public_url(self.name)))
-
-    def _agency(self, request: Request) -> str:
-        return agency_of(self.tokens.claims(bearer_token(request)))
 
     # Petition events, forwarded to the agencies that subscribed
 
@@ -116,14 +92,57 @@ class NotificationsService(HealthEndpoints):
         self._fan_out("petition.closed", body)
 
     def _fan_out(self, routing_key: str, body: Any) -> None:
-        try:
-            envelope = Envelope.from_dict(body)
-            if envelope.type != routing_key:
-                raise InvalidEvent(f"an event of type {envelope.type!r} arrived as {routing_key!r}")
-            data = public_data(envelope.type, envelope.payload)
-        except (InvalidEnvelope, InvalidEvent) as exc:
-            log.warning("dropping an invalid %s event (kept in dead_letters): %s", routing_key, exc)
-            handlers.record_dead_letter(self.db, routing_key, body, str(exc))
-            return
-        if handlers.accept_event(self.db, envelope, data):
+        def apply() -> int:
+            envelope = _envelope(routing_key, body)
+            self.metrics.observe_event_lag(envelope.type, envelope.time)
+            return consumers.accept_event(
+                self.db, envelope, public_data(envelope.type, envelope.payload)
+            )
+
+        if consume(self.db, FAN_OUT, routing_key, body, apply):
             self.deliveries.wake()
+
+    # Petition events that concern citizens' e-mail
+
+    @_on("petition.signature_recorded")
+    def on_signature_recorded(self, body: Any) -> None:
+        self._citizen_mail("petition.signature_recorded", body, mail.record_receipt)
+
+    @_on("petition.signature_withdrawn")
+    def on_signature_withdrawn(self, body: Any) -> None:
+        self._citizen_mail("petition.signature_withdrawn", body, mail.forget_signature)
+
+    @_on("petition.closed")
+    def on_petition_closed_mail(self, body: Any) -> None:
+        def closed(uow: Any, envelope: Envelope) -> int:
+            return mail.petition_closed(uow, envelope, self.mails.context)
+
+        if self._citizen_mail("petition.closed", body, closed):
+            self.mails.wake()
+
+    @_on("petition.withdrawn")
+    def on_petition_withdrawn(self, body: Any) -> None:
+        self._citizen_mail("petition.withdrawn", body, mail.petition_withdrawn)
+
+    def _citizen_mail(
+        self, routing_key: str, body: Any, apply: Callable[[Any, Envelope], Any]
+    ) -> Any:
+        return consume(
+            self.db,
+            CITIZEN_MAIL,
+            routing_key,
+            body,
+            lambda: apply(self.db, self._received(routing_key, body)),
+        )
+
+    def _received(self, routing_key: str, body: Any) -> Envelope:
+        envelope = _envelope(routing_key, body)
+        self.metrics.observe_event_lag(envelope.type, envelope.time)
+        return envelope
+
+
+def _envelope(routing_key: str, body: Any) -> Envelope:
+    envelope = Envelope.from_dict(body)
+    if envelope.type != routing_key:
+        raise InvalidEvent(f"an event of type {envelope.type!r} arrived as {routing_key!r}")
+    return envelope

@@ -1,22 +1,30 @@
-"""Tables of the notifications service's database (migrations in ./migrations), and its queries.
+"""Tables of the notifications service's database (migrations in ./migrations).
 
-- ``subscriptions``: an agency's webhook endpoint, its secret and its event-type filter;
+Webhooks:
+- ``subscriptions``: an agency's endpoint, its secrets (the previous one signs too for 24 h after
+  a rotation), its event-type filter, its rate limit, and its health (failing since, throttled);
 - ``messages``: each public event received once (its id is the ``webhook-id`` agencies see);
 - ``deliveries``: one per (message, subscription), with its state and next attempt time, so a
   restart loses nothing;
 - ``delivery_attempts``: the attempt log agencies read;
-- ``dead_letters``: bus messages we could not understand, kept for an operator.
+- ``dead_letters``: bus messages we could not handle, kept for operators.
+
+Citizen e-mail (addresses only with the citizen's consent, kept no longer than needed):
+- ``signature_receipts``: receipts announced by the petitions service (no personal data), so a
+  citizen holding one can prove a signature; a withdrawn signature leaves a tombstone;
+- ``petition_outcomes``: petitions already closed or withdrawn (nobody waits for their outcome);
+- ``outcome_subscribers``: addresses of signers who opted in to the outcome, deleted once it is
+  sent, on unsubscribe, or when the signature is withdrawn;
+- ``mail_outbox``: rendered mails waiting for the SMTP server, deleted once sent.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
-from services.notifications.domain import ACTIVE, CANCELLED, DELETED, PENDING
+from shared.consumers import dead_letters_table
 from shared.inbox import inbox_table
 from shared.outbox import BIGINT, outbox_table
 
@@ -34,10 +42,15 @@ subscriptions = sa.Table(
     sa.Column("url", sa.Text, nullable=False),
     sa.Column("event_types", sa.JSON, nullable=True),  # NULL: every event type
     sa.Column("secret", sa.String(100), nullable=False),
+    sa.Column("previous_secret", sa.String(100), nullable=True),
+    sa.Column("previous_secret_expires_at", TZ, nullable=True),
+    sa.Column("rate_limit", sa.Integer, nullable=True),  # deliveries per second; NULL: default
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("created_at", TZ, nullable=False),
     sa.Column("disabled_at", TZ, nullable=True),
     sa.Column("disabled_reason", sa.String(200), nullable=True),
+    sa.Column("failing_since", TZ, nullable=True),  # first failure since the last success
+    sa.Column("throttled_until", TZ, nullable=True),  # 429/502/503/504: hold every delivery
 )
 
 messages = sa.Table(
@@ -49,6 +62,7 @@ messages = sa.Table(
     sa.Column("subject", sa.String(100), nullable=False),
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("received_at", TZ, nullable=False),
+    sa.Index("ix_messages_subject", "subject"),
 )
 
 deliveries = sa.Table(
@@ -58,7 +72,7 @@ deliveries = sa.Table(
     sa.Column("message_id", sa.String(36), sa.ForeignKey("messages.id"), nullable=False),
     sa.Column("subscription_id", sa.String(36), sa.ForeignKey("subscriptions.id"), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
-    sa.Column("attempt_count", sa.Integer, nullable=False),
+    sa.Column("attempt_count", sa.Integer, nullable=False),  # in the current round of retries
     sa.Column("next_attempt_at", TZ, nullable=True),
     sa.Column("created_at", TZ, nullable=False),
     sa.Column("last_attempt_at", TZ, nullable=True),
@@ -84,15 +98,54 @@ delivery_attempts = sa.Table(
     sa.Column("response_excerpt", sa.Text, nullable=False),
 )
 
-dead_letters = sa.Table(
-    "dead_letters",
+dead_letters = dead_letters_table(metadata)
+
+signature_receipts = sa.Table(
+    "signature_receipts",
+    metadata,
+    sa.Column("signature_id", sa.String(36), primary_key=True),
+    sa.Column("petition_id", sa.String(100), nullable=False, index=True),
+    sa.Column("signed_at", sa.String(40), nullable=True),
+    sa.Column("hash", sa.String(64), nullable=True),
+    sa.Column("recorded_at", TZ, nullable=False),
+    sa.Column("email_requested_at", TZ, nullable=True),  # a receipt confirms by e-mail once
+    sa.Column("withdrawn_at", TZ, nullable=True),
+)
+
+petition_outcomes = sa.Table(
+    "petition_outcomes",
+    metadata,
+    sa.Column("petition_id", sa.String(100), primary_key=True),
+    sa.Column("outcome", sa.String(20), nullable=False),  # closed | withdrawn
+    sa.Column("signature_count", sa.Integer, nullable=True),
+    sa.Column("recorded_at", TZ, nullable=False),
+)
+
+outcome_subscribers = sa.Table(
+    "outcome_subscribers",
+    metadata,
+    sa.Column("signature_id", sa.String(36), primary_key=True),
+    sa.Column("petition_id", sa.String(100), nullable=False, index=True),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("locale", sa.String(5), nullable=False),
+    # NOTE: kept as is, not hashed: every later mail must carry it. Whoever reads it can only
+    # unsubscribe someone.
+    sa.Column("unsubscribe_token", sa.String(64), nullable=False, unique=True),
+    sa.Column("consented_at", TZ, nullable=False),
+)
+
+mail_outbox = sa.Table(
+    "mail_outbox",
     metadata,
     sa.Column("id", BIGINT, primary_key=True, autoincrement=True),
-    sa.Column("consumer", sa.String(100), nullable=False),
-    sa.Column("routing_key", sa.String(100), nullable=False),
-    sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("body", sa.Text, nullable=False),
-    sa.Column("received_at", TZ, nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("recipient", sa.String(254), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),  # the rendered RFC 5322 message
+    sa.Column("attempt_count", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", TZ, nullable=False),
+    sa.Column("last_error", sa.String(200), nullable=True),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Index("ix_mail_outbox_due", "next_attempt_at"),
 )
 
 
@@ -101,124 +154,3 @@ def as_utc(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment
-
-
-# Subscriptions
-
-
-def own_subscription(conn: Any, agency_id: str, subscription_id: str) -> Any:
-    """The agency's live subscription, or None (another agency's is as good as absent)."""
-    return conn.execute(
-        sa.select(subscriptions).where(
-            subscriptions.c.id == subscription_id,
-            subscriptions.c.agency_id == agency_id,
-            subscriptions.c.status != DELETED,
-        )
-    ).first()
-
-
-def agency_subscriptions(conn: Any, agency_id: str) -> list[Any]:
-    return list(
-        conn.execute(
-            sa.select(subscriptions)
-            .where(subscriptions.c.agency_id == agency_id, subscriptions.c.status != DELETED)
-            .order_by(subscriptions.c.created_at, subscriptions.c.id)
-        )
-    )
-
-
-def active_subscriptions(conn: Any) -> list[Any]:
-    return list(
-        conn.execute(
-            sa.select(subscriptions.c.id, subscriptions.c.event_types)
-            .where(subscriptions.c.status == ACTIVE)
-            .order_by(subscriptions.c.created_at, subscriptions.c.id)
-        )
-    )
-
-
-def end_subscription(
-    conn: Any, subscription_id: str, status: str, reason: str, now: datetime
-) -> None:
-    """Disable or delete a subscription and cancel what it still had to receive."""
-    conn.execute(
-        sa.update(subscriptions)
-        .where(subscriptions.c.id == subscription_id)
-        .values(status=status, disabled_at=now, disabled_reason=reason)
-    )
-    conn.execute(
-        sa.update(deliveries)
-        .where(deliveries.c.subscription_id == subscription_id, deliveries.c.status == PENDING)
-        .values(status=CANCELLED, next_attempt_at=None)
-    )
-
-
-# Deliveries
-
-
-def recent_deliveries(conn: Any, subscription_id: str, limit: int) -> list[Any]:
-    return list(
-        conn.execute(
-            sa.select(deliveries, messages.c.event_type)
-            .join(messages, messages.c.id == deliveries.c.message_id)
-            .where(deliveries.c.subscription_id == subscription_id)
-            .order_by(deliveries.c.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def attempts_of(conn: Any, delivery_ids: list[int]) -> dict[int, list[Any]]:
-    found: dict[int, list[Any]] = {i: [] for i in delivery_ids}
-    if delivery_ids:
-        rows = conn.execute(
-            sa.select(delivery_attempts)
-            .where(delivery_attempts.c.delivery_id.in_(delivery_ids))
-            .order_by(delivery_attempts.c.id)
-        )
-        for row in rows:
-            found[row.delivery_id].append(row)
-    return found
-
-
-def claim_due(conn: Connection, now: datetime, limit: int, lease: timedelta) -> list[Any]:
-    """Take up to ``limit`` due deliveries for this process.
-
-    NOTE: a claim is a lease, not a held lock: ``next_attempt_at`` moves past the send timeout so
-    no replica (nor this loop) takes them again while in flight, and a process that dies mid-send
-    only delays them by the lease. ``SKIP LOCKED`` lets replicas claim side by side.
-    """
-    ids = list(
-        conn.execute(
-            sa.select(deliveries.c.id)
-            .where(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now)
-            .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).scalars()
-    )
-    if not ids:
-        return []
-    conn.execute(
-        sa.update(deliveries).where(deliveries.c.id.in_(ids)).values(next_attempt_at=now + lease)
-    )
-    return list(
-        conn.execute(
-            sa.select(
-                deliveries.c.id,
-                deliveries.c.attempt_count,
-                deliveries.c.subscription_id,
-                subscriptions.c.url,
-                subscriptions.c.secret,
-                messages.c.id.label("message_id"),
-                messages.c.event_type,
-                messages.c.occurred_at,
-                messages.c.subject,
-                messages.c.data,
-            )
-            .join(messages, messages.c.id == deliveries.c.message_id)
-            .join(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
-            .where(deliveries.c.id.in_(ids))
-            .order_by(deliveries.c.id)
-        )
-    )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import socket
 import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import eventlet
@@ -27,7 +29,7 @@ from services.notifications.domain import (
     Target,
     is_forbidden_address,
     outcome_of,
-    sign,
+    signature_header,
 )
 from services.notifications.errors import ForbiddenTarget
 
@@ -111,19 +113,23 @@ def _session(allow_private: bool) -> requests.Session:
     return session
 
 
-def signed_headers(message_id: str, secret: str, body: str, timestamp: int) -> dict[str, str]:
+def signed_headers(
+    message_id: str, secrets: list[str], body: str, timestamp: int
+) -> dict[str, str]:
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret, message_id, timestamp, body),
+        "webhook-signature": signature_header(secrets, message_id, timestamp, body),
         "content-type": CLOUDEVENTS_MEDIA_TYPE,
         "user-agent": USER_AGENT,
     }
 
 
-def send(url: str, message_id: str, secret: str, body: str, allow_private: bool) -> AttemptResult:
+def send(
+    url: str, message_id: str, secrets: list[str], body: str, allow_private: bool
+) -> AttemptResult:
     """POST one signed webhook; every failure becomes an :class:`AttemptResult`, never raises."""
-    headers = signed_headers(message_id, secret, body, int(time.time()))
+    headers = signed_headers(message_id, secrets, body, int(time.time()))
     started = time.perf_counter()
     deadline = eventlet.Timeout(TIMEOUT_SECONDS)  # requests' timeout is per socket operation
     try:
@@ -162,9 +168,16 @@ def _post(
         outcome_of(response.status_code),
         _ms(started),
         status_code=response.status_code,
-        excerpt=raw[:EXCERPT_BYTES].decode("utf-8", errors="replace"),
-        retry_after=_retry_after(response.headers.get("Retry-After")),
+        excerpt=printable_excerpt(raw),
+        retry_after=retry_after_seconds(response.headers.get("Retry-After")),
     )
+
+
+def printable_excerpt(raw: bytes) -> str:
+    """At most :data:`EXCERPT_BYTES` of the answer, as text a database and a log can hold."""
+    text = raw[:EXCERPT_BYTES].decode("utf-8", errors="replace")
+    # NOTE: PostgreSQL refuses NUL in text; other control characters would garble logs.
+    return "".join(c if c.isprintable() or c in "\n\t" else "\ufffd" for c in text)
 
 
 def _blocked(exc: BaseException) -> bool:
@@ -185,11 +198,20 @@ def _blocked(exc: BaseException) -> bool:
     return False
 
 
-def _retry_after(raw: str | None) -> float | None:
+def retry_after_seconds(raw: str | None, now: datetime | None = None) -> float | None:
+    """RFC 9110 section 10.2.3: delay-seconds or an HTTP-date; None if absent or unreadable."""
+    if not raw:
+        return None
+    raw = raw.strip()
+    if raw.isdigit():
+        return float(raw)
     try:
-        return max(0.0, float(raw)) if raw else None
-    except ValueError:
-        return None  # an HTTP date: ignored, the schedule applies
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _ms(started: float) -> int:

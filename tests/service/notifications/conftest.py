@@ -8,12 +8,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from shared.bus import EnvelopePublisher
 from shared.envelope import Envelope
 from shared.testing import BaseUrlSession, TestIssuer
 
-from .support import Receiver
+from .support import EventTap, Receiver
 
 
 @pytest.fixture
@@ -93,3 +94,24 @@ def receiver_factory() -> Iterator[Callable[..., Receiver]]:
     yield make
     for receiver in started:
         receiver.stop()
+
+
+@pytest.fixture
+def operator_session(agency_session: Callable[..., BaseUrlSession]) -> BaseUrlSession:
+    """An operator: the moderation scope is the hub's operator scope."""
+    return agency_session(scope="petitions:moderate petitions:read", client_id="operator")
+
+
+@pytest.fixture
+def notifications_db(notifications_settings: Any) -> Iterator[sa.Engine]:
+    """The service's database, to look at (and, for time travel, adjust) what it stored."""
+    engine = sa.create_engine(notifications_settings.database_url("notifications"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def event_tap(amqp_uri: str, notifications: Any) -> Iterator[EventTap]:
+    tap = EventTap(amqp_uri)
+    yield tap
+    tap.close()

@@ -37,6 +37,8 @@ class Receiver:
 
     statuses: list[int] = field(default_factory=lambda: [200])
     delay: float = 0.0
+    answer_headers: dict[str, str] = field(default_factory=dict)
+    answer_body: bytes = b"ok"
     received: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -71,9 +73,11 @@ class Receiver:
                 else:
                     headers = {k.lower(): v for k, v in self.headers.items()}
                     self.send_response(receiver._answer(headers, body))
-                self.send_header("Content-Length", "2")
+                for name, value in receiver.answer_headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(receiver.answer_body)))
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(receiver.answer_body)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -95,3 +99,104 @@ def wait_until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
         if found or time.monotonic() > deadline:
             return found
         time.sleep(0.1)
+
+
+def openapi_path(url_rule: str) -> str:
+    """A Werkzeug rule (``/a/<string:id>``) as an OpenAPI path (``/a/{id}``)."""
+    import re
+
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", url_rule)
+
+
+def check_against_openapi(document: dict[str, Any], path: str, method: str, response: Any) -> None:
+    """The answer is one the document promises: its status is listed, its JSON body matches."""
+    from jsonschema import Draft202012Validator
+
+    operation = document["paths"][path][method.lower()]
+    described = operation["responses"].get(str(response.status_code))
+    assert described, f"{method} {path} answered {response.status_code}, not in the document"
+    content = described.get("content", {})
+    if "application/json" in content:
+        schema = {**content["application/json"]["schema"], "components": document["components"]}
+        Draft202012Validator(schema).validate(response.json())
+    else:
+        assert not response.content or response.headers["Content-Type"].split(";")[0] in content
+
+
+class EventTap:
+    """Every event the notifications service publishes (its outbox relay), as seen on the bus."""
+
+    def __init__(self, amqp_uri: str) -> None:
+        from kombu import Connection, Queue
+
+        from shared.bus import event_exchange
+
+        self.connection = Connection(amqp_uri)
+        self.queue = Queue(
+            f"test-tap-{uuid.uuid4().hex}",
+            exchange=event_exchange("notifications"),
+            routing_key="#",
+            exclusive=True,
+            auto_delete=True,
+        )
+        self.queue(self.connection.channel()).declare()
+        self.seen: list[dict[str, Any]] = []
+
+    def wait_for(self, event_type: str, timeout: float = 10.0, **payload: Any) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for event in self.seen:
+                found = event["type"] == event_type
+                if found and all(event["payload"].get(k) == v for k, v in payload.items()):
+                    return event
+            self._drain()
+        raise AssertionError(f"no {event_type} {payload} within {timeout}s: {self.seen}")
+
+    def _drain(self) -> None:
+        message = self.queue(self.connection.default_channel).get(no_ack=True)
+        if message is None:
+            time.sleep(0.1)
+        else:
+            self.seen.append(message.payload)
+
+    def close(self) -> None:
+        self.connection.release()
+
+
+class Mailbox:
+    """A real SMTP server (aiosmtpd) on a loopback port chosen beforehand (port 0 fails)."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"smtp://127.0.0.1:{self.port}"
+        self.messages: list[Any] = []
+        self.controller: Any = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        import email
+        import email.policy
+
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), parsed))
+        return "250 OK"
+
+    def start(self) -> Mailbox:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Any]:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(self.messages) >= count, f"{len(self.messages)} of {count} mails arrived"
+        return list(self.messages)
+
+    def to(self, address: str) -> list[Any]:
+        return [message for rcpts, message in self.messages if address in rcpts]

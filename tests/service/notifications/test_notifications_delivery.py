@@ -224,15 +224,29 @@ def test_an_invalid_event_is_dead_lettered_and_not_delivered(
         rows = wait_until(lambda: _dead_letters(engine, marker))
     finally:
         engine.dispose()
-    assert rows and rows[0].routing_key == "petition.closed" and "lacks" in rows[0].reason
+    rows = wait_until(lambda: len(_dead_letters_in(notifications_settings, marker)) == 2) and (
+        _dead_letters_in(notifications_settings, marker)
+    )
+    assert {row.consumer for row in rows} == {"notifications.fan_out", "notifications.citizen_mail"}
+    assert all(row.routing_key == "petition.closed" and "petition_id" in row.reason for row in rows)
     assert receiver.received == []
+
+
+def _dead_letters_in(settings: Any, marker: str) -> list[Any]:
+    engine = sa.create_engine(settings.database_url("notifications"))
+    try:
+        return _dead_letters(engine, marker)
+    finally:
+        engine.dispose()
 
 
 def _dead_letters(engine: sa.Engine, marker: str) -> list[Any]:
     with engine.connect() as conn:
         return list(
             conn.execute(
-                sa.text("SELECT routing_key, reason FROM dead_letters WHERE body LIKE :m"),
+                sa.text(
+                    "SELECT consumer, routing_key, reason FROM dead_letters WHERE body LIKE :m"
+                ),
                 {"m": f"%{marker}%"},
             )
         )

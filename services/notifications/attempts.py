@@ -1,0 +1,136 @@
+"""The delivery loop's steps: claim due deliveries fairly, then record each attempt and what it
+means for the delivery and its subscription (throttled, failing, disabled), with the events the
+hub announces about it (``notifications.subscription_disabled``,
+``notifications.delivery_exhausted``) written to the outbox in the same transaction."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from services.notifications import webhook_store as store
+from services.notifications.domain import (
+    ACTIVE,
+    DISABLED,
+    PAUSED,
+    PENDING,
+    AttemptResult,
+    Decision,
+    decide,
+    failing_too_long,
+)
+from services.notifications.storage import as_utc, deliveries, delivery_attempts
+from shared.db import UnitOfWork
+from shared.envelope import isoformat, utcnow
+
+CANDIDATES_PER_SLOT = 4
+SUBSCRIPTION_DISABLED = "notifications.subscription_disabled"
+DELIVERY_EXHAUSTED = "notifications.delivery_exhausted"
+GONE_REASON = "the endpoint answered 410 Gone"
+FAILING_REASON = "every delivery failed for 5 days"
+
+Admit = Callable[[str, int | None], bool]
+
+
+def claim_due(
+    conn: Any, slots: int, lease_seconds: float, blocked: list[str], admit: Admit
+) -> list[Any]:
+    """Up to ``slots`` due deliveries that their subscriptions' limits ``admit``, leased to us."""
+    now = utcnow()
+    candidates = store.due_candidates(conn, now, slots * CANDIDATES_PER_SLOT, blocked)
+    chosen: list[Any] = []
+    for row in candidates:
+        if len(chosen) == slots:
+            break
+        if admit(row.subscription_id, row.rate_limit):
+            chosen.append(row)
+    store.lease(conn, [row.id for row in chosen], now + timedelta(seconds=lease_seconds))
+    return chosen
+
+
+def record_attempt(
+    uow: UnitOfWork, item: Any, result: AttemptResult, rng: random.Random | None = None
+) -> Decision:
+    """Log the attempt and move the delivery on: done, retried later, or failed for good."""
+    now = utcnow()
+    attempts_made = item.attempt_count + 1
+    decision = decide(attempts_made, result, rng)
+    _log_attempt(uow, item.id, result, now)
+    retry_at = now + timedelta(seconds=decision.retry_in) if decision.retry_in is not None else None
+    # NOTE: only a still-pending delivery moves on: one cancelled mid-flight stays cancelled.
+    uow.execute(
+        sa.update(deliveries)
+        .where(deliveries.c.id == item.id, deliveries.c.status == PENDING)
+        .values(
+            status=decision.status,
+            attempt_count=attempts_made,
+            next_attempt_at=retry_at,
+            last_attempt_at=now,
+        )
+    )
+    _update_health(uow, item, result, decision, now)
+    uow.commit()
+    return decision
+
+
+def _log_attempt(uow: UnitOfWork, delivery_id: int, result: AttemptResult, now: datetime) -> None:
+    uow.execute(
+        sa.insert(delivery_attempts).values(
+            delivery_id=delivery_id,
+            attempted_at=now,
+            status_code=result.status_code,
+            duration_ms=result.duration_ms,
+            outcome=result.outcome,
+            response_excerpt=result.excerpt,
+        )
+    )
+
+
+def _update_health(
+    uow: UnitOfWork, item: Any, result: AttemptResult, decision: Decision, now: datetime
+) -> None:
+    if result.succeeded:
+        store.mark_healthy(uow, item.subscription_id)
+        return
+    if decision.throttle_for is not None:
+        store.throttle(uow, item.subscription_id, now + timedelta(seconds=decision.throttle_for))
+    if decision.exhausted:
+        uow.emit(DELIVERY_EXHAUSTED, _exhausted_payload(item))
+    if decision.disable_subscription:
+        disable(uow, item.subscription_id, GONE_REASON, now)
+        return
+    store.mark_failing(uow, item.subscription_id, now)
+    health = store.subscription_health(uow, item.subscription_id)
+    if health.status == ACTIVE and failing_too_long(as_utc(health.failing_since), now):
+        disable(uow, item.subscription_id, FAILING_REASON, now)
+
+
+def disable(uow: UnitOfWork, subscription_id: str, reason: str, now: datetime) -> None:
+    """Disable the subscription (its pending deliveries are cancelled) and announce it."""
+    health = store.subscription_health(uow, subscription_id)
+    if health is None or health.status not in (ACTIVE, PAUSED):
+        return  # already disabled or deleted: announced then
+    store.end_subscription(uow, subscription_id, DISABLED, reason, now)
+    uow.emit(
+        SUBSCRIPTION_DISABLED,
+        {
+            "subscription_id": subscription_id,
+            "agency_id": health.agency_id,
+            "reason": reason,
+            "disabled_at": isoformat(now),
+        },
+    )
+
+
+def _exhausted_payload(item: Any) -> dict[str, Any]:
+    return {
+        "subscription_id": item.subscription_id,
+        "agency_id": item.agency_id,
+        "message_id": item.message_id,
+        "event_type": item.event_type,
+        "attempts": item.attempt_count + 1,
+    }

@@ -1,0 +1,103 @@
+"""Fair sharing of the delivery pool: a per-subscription cap on sends in flight, and a
+per-subscription rate limit (a token bucket), so one busy or slow endpoint never takes the slots
+every other agency's deliveries need.
+
+NOTE: the counts live in each process: with N replicas an endpoint may receive up to N times the
+limit. Good enough to protect the hub's pool; an exact cluster-wide limit would need a shared
+counter (the database or the broker) on every send.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+MAX_IN_FLIGHT_PER_SUBSCRIPTION = 10
+DEFAULT_RATE_PER_SECOND = 20
+MAX_RATE_PER_SECOND = 1000
+
+
+@dataclass
+class TokenBucket:
+    """``rate`` sends per second, in bursts of at most ``rate``."""
+
+    rate: float
+    clock: Callable[[], float] = time.monotonic
+    tokens: float = field(init=False)
+    updated: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.rate
+        self.updated = self.clock()
+
+    def _refill(self) -> None:
+        now = self.clock()
+        self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+
+    def available(self) -> bool:
+        self._refill()
+        return self.tokens >= 1
+
+    def take(self) -> bool:
+        if not self.available():
+            return False
+        self.tokens -= 1
+        return True
+
+    @property
+    def full(self) -> bool:
+        self._refill()
+        return self.tokens >= self.rate
+
+
+class SubscriptionLimits:
+    """Which subscriptions may start another send now, and the bookkeeping of sends in flight."""
+
+    def __init__(
+        self,
+        max_in_flight: int = MAX_IN_FLIGHT_PER_SUBSCRIPTION,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_in_flight = max_in_flight
+        self.clock = clock
+        self.in_flight: dict[str, int] = {}
+        self.buckets: dict[str, TokenBucket] = {}
+
+    def blocked(self) -> list[str]:
+        """Subscriptions that cannot start a send now (to leave out of the next claim)."""
+        self._forget_idle()
+        full = [s for s, n in self.in_flight.items() if n >= self.max_in_flight]
+        empty = [s for s, b in self.buckets.items() if not b.available()]
+        return sorted(set(full) | set(empty))
+
+    def admit(self, subscription_id: str, rate: int | None) -> bool:
+        """Reserve a slot and a token for one send, if the subscription has both."""
+        if self.in_flight.get(subscription_id, 0) >= self.max_in_flight:
+            return False
+        if not self._bucket(subscription_id, rate).take():
+            return False
+        self.in_flight[subscription_id] = self.in_flight.get(subscription_id, 0) + 1
+        return True
+
+    def release(self, subscription_id: str) -> None:
+        left = self.in_flight.get(subscription_id, 0) - 1
+        if left > 0:
+            self.in_flight[subscription_id] = left
+        else:
+            self.in_flight.pop(subscription_id, None)
+
+    def _bucket(self, subscription_id: str, rate: int | None) -> TokenBucket:
+        wanted = float(rate or DEFAULT_RATE_PER_SECOND)
+        bucket = self.buckets.get(subscription_id)
+        if bucket is None or bucket.rate != wanted:
+            bucket = self.buckets[subscription_id] = TokenBucket(wanted, self.clock)
+        return bucket
+
+    def _forget_idle(self) -> None:
+        idle: Iterable[str] = [
+            s for s, b in self.buckets.items() if s not in self.in_flight and b.full
+        ]
+        for subscription_id in list(idle):
+            del self.buckets[subscription_id]
