@@ -27,7 +27,12 @@ $(PEERS_STAMP): tests/peers/package-lock.json
 
 setup: $(STAMP) ## create the virtualenv and install the hub (done by run and test)
 
-test-setup: setup $(PEERS_STAMP)
+# axe-core for the accessibility checks of the browser tests.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package-lock.json
+	npm ci --prefix tests/browser --ignore-scripts --no-audit --no-fund
+
+test-setup: setup $(PEERS_STAMP) $(AXE)
 
 migrate: setup ## migrate every service's database
 	$(BIN)/hub db upgrade

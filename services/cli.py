@@ -88,6 +88,12 @@ def _db_upgrade(args: argparse.Namespace, settings: object) -> int:
     for service in SERVICES:
         upgrade(service, settings.database_url(service))  # type: ignore[attr-defined]
         print(f"{service}: database at the latest revision")
+    if not settings.production:  # type: ignore[attr-defined]
+        from services.identity.admin import ensure_web_client
+        from services.identity.cli import with_unit_of_work
+
+        client = with_unit_of_work(settings, ensure_web_client, settings)
+        print(f"identity: development client {client.client_id!r} for the petitions pages")
     return 0
 
 

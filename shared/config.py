@@ -29,6 +29,9 @@ ENV_PREFIX = {
     "mock-idp": "MOCK_IDP",
 }
 DEV_SUBJECT_SECRET = "development-only-subject-secret-change-me"  # noqa: S105 (refused in production)
+# The petitions pages' OAuth client at identity; registered by `hub db upgrade` outside production.
+DEV_WEB_CLIENT_ID = "petitions-web"
+DEV_WEB_CLIENT_SECRET = "development-only-petitions-web-secret-change-me"  # noqa: S105 (refused in production)
 
 
 class SettingsError(ValueError):
@@ -59,6 +62,8 @@ class Settings:
     count_announce_interval: float = 1.0
     petition_thresholds: tuple[int, ...] = (10_000, 100_000)
     petition_duration_days: int = 182
+    petitions_web_client_id: str = DEV_WEB_CLIENT_ID
+    petitions_web_client_secret: str = DEV_WEB_CLIENT_SECRET
 
     @property
     def production(self) -> bool:
@@ -84,6 +89,12 @@ class Settings:
         """Refuse development secrets in production (only identity uses the subject secret)."""
         if self.production and process == "identity" and self.subject_secret == DEV_SUBJECT_SECRET:
             raise SettingsError("HUB_SUBJECT_SECRET must be a private random value in production")
+        if (
+            self.production
+            and process == "petitions"
+            and self.petitions_web_client_secret == DEV_WEB_CLIENT_SECRET
+        ):
+            raise SettingsError("PETITIONS_WEB_CLIENT_SECRET must be the web client's own secret")
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -123,6 +134,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         access_token_ttl=_int(env, "HUB_ACCESS_TOKEN_TTL", 600),
         petition_thresholds=_thresholds(env, "HUB_PETITION_THRESHOLDS", (10_000, 100_000)),
         petition_duration_days=_int(env, "HUB_PETITION_DURATION_DAYS", 182),
+        petitions_web_client_id=env.get("PETITIONS_WEB_CLIENT_ID", DEV_WEB_CLIENT_ID),
+        petitions_web_client_secret=env.get("PETITIONS_WEB_CLIENT_SECRET", DEV_WEB_CLIENT_SECRET),
     )
     return settings
 

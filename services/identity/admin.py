@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import secrets
 from typing import Any
 
 from services.identity import storage
-from services.identity.clients import new_client
+from services.identity.clients import Client, new_client
 from services.identity.domain import (
     client_sector,
     digest,
@@ -101,3 +102,32 @@ def _citizen_with_subject(uow: UnitOfWork, secret: str, sector: str, subject: st
         if hmac.compare_digest(pairwise_subject(secret, sector, citizen_id), subject):
             return citizen_id
     return None
+
+
+def ensure_web_client(uow: UnitOfWork, settings: Settings) -> Client:
+    """The petitions pages' own client, registered (or brought up to date) outside production so
+    that `make run` works on its defaults. In production it is registered like any other client
+    (`hub clients create`) and its id and secret given to petitions as settings."""
+    petitions_url = settings.public_url("petitions")
+    wanted = dataclasses.replace(
+        new_client("Petitions web pages", "service-provider", "openid petitions")[0],
+        client_id=settings.petitions_web_client_id,
+        secret_hash=digest(settings.petitions_web_client_secret),
+        redirect_uris=(f"{petitions_url}/auth/callback", f"{petitions_url}/signed-out"),
+    )
+    existing = storage.find_client(uow, wanted.client_id)
+    if existing is None:
+        storage.add_client(uow, wanted)
+    elif (existing.redirect_uris, existing.secret_hash) != (
+        wanted.redirect_uris,
+        wanted.secret_hash,
+    ):
+        storage.update_client(
+            uow,
+            wanted.client_id,
+            redirect_uris=list(wanted.redirect_uris),
+            secret_hash=wanted.secret_hash,
+            disabled=False,
+        )
+    uow.commit()
+    return wanted

@@ -209,6 +209,15 @@ def close_expired(uow: UnitOfWork) -> int:
     return len(expired)
 
 
+def forget_citizen(sub: str, uow: UnitOfWork) -> tuple[int, int]:
+    """Erasure (identity.citizen erased): the citizen's signatures still count, but nothing here
+    links them or their petitions to the citizen any more. Returns (signatures, petitions)."""
+    repo = PetitionRepository(uow)
+    counted = repo.anonymise_citizen(sub)
+    uow.commit()
+    return counted
+
+
 def export_open_data(uow: UnitOfWork, batch: int = 500) -> list[dict[str, Any]]:
     """Every public petition with its counts; nothing about who created or signed it."""
     repo = PetitionRepository(uow)

@@ -152,6 +152,19 @@ class PetitionRepository:
             ).scalar_one()
         )
 
+    def anonymise_citizen(self, sub: str) -> tuple[int, int]:
+        """Replace the citizen's subject by a per-row random one: counts stay, links go."""
+        erased = sa.literal("erased:") + signatures.c.id
+        signed = self.uow.execute(
+            sa.update(signatures).where(signatures.c.citizen_sub == sub).values(citizen_sub=erased)
+        ).rowcount
+        authored = self.uow.execute(
+            sa.update(petitions)
+            .where(petitions.c.author_sub == sub)
+            .values(author_sub=sa.literal("erased:") + petitions.c.id)
+        ).rowcount
+        return int(signed), int(authored)
+
     # -- announcements ---------------------------------------------------------------------
 
     def changed_counts(self, limit: int = 500) -> list[tuple[str, int]]:

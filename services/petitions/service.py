@@ -16,8 +16,13 @@ from services.petitions.domain import PetitionError
 from services.petitions.errors import to_http
 from services.petitions.openapi import openapi_document
 from services.petitions.opendata import csv_rows
+from services.petitions.web.pages import WebPages
+from shared.bus import event_handler
+from shared.consumers import consume
 from shared.dependencies import AccessTokens, Config, Correlation, Database
+from shared.envelope import Envelope, InvalidEnvelope
 from shared.health import HealthEndpoints
+from shared.inbox import first_delivery
 from shared.metrics import EntrypointMetrics, ServiceMetrics, get_or_create
 from shared.scopes import CITIZEN_PETITIONS, PETITIONS_MODERATE, has_scope
 from shared.web import (
@@ -31,11 +36,13 @@ from shared.web import (
 )
 
 T = TypeVar("T")
+CITIZEN_ERASED = "citizen.erased"  # from identity (services/identity/admin.py)
+ERASURE_CONSUMER = "petitions.erasure"
 # NOTE: counts must show within 1 s; a CDN may keep a petition for that long, a list for 5 s.
 DETAIL_MAX_AGE, LIST_MAX_AGE, EXPORT_MAX_AGE = 1, 5, 300
 
 
-class PetitionsService(HealthEndpoints):
+class PetitionsService(HealthEndpoints, WebPages):
     name = "petitions"
 
     config = Config()
@@ -118,6 +125,18 @@ class PetitionsService(HealthEndpoints):
         citizen = self._citizen(request)
         _domain(lambda: handlers.withdraw_signature(petition_id, citizen, self.db))
         return Response(status=204)
+
+    @event_handler("identity", CITIZEN_ERASED, requeue_on_error=True)
+    def on_citizen_erased(self, body: Any) -> None:
+        def apply() -> None:
+            envelope = Envelope.from_dict(body)
+            sub = envelope.payload.get("subjects", {}).get("petitions")
+            if not isinstance(sub, str) or not sub:
+                raise InvalidEnvelope("a citizen.erased event must name the petitions subject")
+            if first_delivery(self.db, ERASURE_CONSUMER, envelope.id):
+                handlers.forget_citizen(sub, self.db)
+
+        consume(self.db, ERASURE_CONSUMER, CITIZEN_ERASED, body, apply)
 
     @timer(interval=1.0)
     def announce_counts(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from shared.consumers import dead_letters_table
 from shared.inbox import inbox_table
 from shared.outbox import BIGINT, outbox_table
 
@@ -74,3 +75,6 @@ thresholds_reached = sa.Table(
     sa.Column("threshold", BIGINT, primary_key=True, autoincrement=False),
     sa.Column("reached_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Events this service could not handle, kept for an operator (shared.consumers).
+dead_letters = dead_letters_table(metadata)

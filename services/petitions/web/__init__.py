@@ -1,0 +1,15 @@
+"""The citizens' and operators' web pages of the petitions service: server-rendered HTML.
+
+French first, with English; usable without JavaScript; WCAG 2.1 AA / RGAA. The pages call the
+same use cases as the JSON API (``services.petitions.handlers``); citizens sign in through the
+hub's identity service (authorization code + PKCE, as a confidential client), operators with
+their operator client's credentials.
+
+- ``pages.py``: the nameko entrypoints (:class:`~services.petitions.web.pages.WebPages` mixin);
+- ``views.py``: what each page shows and does, between the entrypoints and the handlers;
+- ``session.py``: the signed session cookie and its CSRF token;
+- ``login.py``: the OpenID Connect relying party (and the operators' client-credentials login);
+- ``i18n.py``: the message catalogue and language negotiation;
+- ``render.py``: Jinja2 templates (``services/petitions/templates``) and HTML responses;
+- ``queries.py``: the read queries only the pages need (a citizen's signatures).
+"""

@@ -1,0 +1,124 @@
+"""The pages' nameko entrypoints; the petitions service inherits them (like ``HealthEndpoints``).
+
+Needs the service's ``db`` (Database), ``config`` (Config), ``tokens`` (AccessTokens),
+``metrics`` (EntrypointMetrics) and its ``_rules()`` (the deployment's petition rules).
+
+Citizens: ``/`` list, ``/petitions/<id>`` detail with the count, ``/petitions/new`` create,
+``/petitions/<id>/signature`` sign (POST), ``/petitions/<id>/signature/withdrawal`` withdraw
+(POST), ``/petitions/<id>/receipt``, ``/me/signatures``; ``/login``, ``/auth/callback``,
+``/logout`` (POST), ``/signed-out``. Operators: ``/moderation`` (``?status=``),
+``/moderation/login``, ``/moderation/logout`` (POST), ``/moderation/petitions/<id>`` (POST).
+``/static/<name>``: the style sheet and the live-count script.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from services.petitions.web import moderation, render, views
+from services.petitions.web.context import Web
+from shared.web import HttpError, http
+
+
+class WebPages:
+    db: Any
+    config: Any
+    tokens: Any
+    metrics: Any
+
+    def _rules(self) -> Any:  # provided by the service class
+        raise NotImplementedError
+
+    def _web(self, request: Request) -> Web:
+        return Web.open(request, self.config, self.tokens)
+
+    def _count_signature(self, outcome: str) -> None:
+        """The API's signature counter, so signatures made here are counted too."""
+        from services.petitions.service import signature_outcomes  # NOTE: it imports this module
+
+        signature_outcomes(self.metrics).labels(outcome).inc()
+
+    # -- citizens --------------------------------------------------------------------------
+
+    @http("GET", "/")
+    def page_list(self, request: Request) -> Response:
+        return views.petition_list(self._web(request), self.db)
+
+    @http("GET", "/petitions/new")
+    def page_new_petition(self, request: Request) -> Response:
+        return views.new_petition_form(self._web(request))
+
+    @http("POST", "/petitions/new")
+    def page_create_petition(self, request: Request) -> Response:
+        return views.create_petition(self._web(request), self.db)
+
+    @http("GET", "/petitions/<string:petition_id>")
+    def page_petition(self, request: Request, petition_id: str) -> Response:
+        return views.petition_detail(self._web(request), self.db, petition_id)
+
+    @http("POST", "/petitions/<string:petition_id>/signature")
+    def page_sign(self, request: Request, petition_id: str) -> Response:
+        return views.sign(self._web(request), self.db, petition_id, self._count_signature)
+
+    @http("POST", "/petitions/<string:petition_id>/signature/withdrawal")
+    def page_withdraw(self, request: Request, petition_id: str) -> Response:
+        return views.withdraw(self._web(request), self.db, petition_id)
+
+    @http("GET", "/petitions/<string:petition_id>/receipt")
+    def page_receipt(self, request: Request, petition_id: str) -> Response:
+        return views.receipt_page(self._web(request), self.db, petition_id)
+
+    @http("GET", "/me/signatures")
+    def page_my_signatures(self, request: Request) -> Response:
+        return views.my_signatures(self._web(request), self.db)
+
+    # -- signing in and out ----------------------------------------------------------------
+
+    @http("GET", "/login")
+    def page_login(self, request: Request) -> Response:
+        return views.start_login(self._web(request))
+
+    @http("GET", "/auth/callback")
+    def page_login_callback(self, request: Request) -> Response:
+        return views.finish_login(self._web(request), self.tokens.claims)
+
+    @http("POST", "/logout")
+    def page_logout(self, request: Request) -> Response:
+        return views.logout(self._web(request))
+
+    @http("GET", "/signed-out")
+    def page_signed_out(self, request: Request) -> Response:
+        return views.signed_out(self._web(request))
+
+    # -- operators -------------------------------------------------------------------------
+
+    @http("GET", "/moderation")
+    def page_moderation(self, request: Request) -> Response:
+        return moderation.queue(self._web(request), self.db)
+
+    @http("GET", "/moderation/login")
+    def page_operator_login_form(self, request: Request) -> Response:
+        return moderation.sign_in_form(self._web(request))
+
+    @http("POST", "/moderation/login")
+    def page_operator_login(self, request: Request) -> Response:
+        return moderation.sign_in(self._web(request), self.tokens.claims)
+
+    @http("POST", "/moderation/logout")
+    def page_operator_logout(self, request: Request) -> Response:
+        return moderation.sign_out(self._web(request))
+
+    @http("POST", "/moderation/petitions/<string:petition_id>")
+    def page_moderate(self, request: Request, petition_id: str) -> Response:
+        return moderation.decide(self._web(request), self.db, petition_id, self._rules())
+
+    # -- assets ----------------------------------------------------------------------------
+
+    @http("GET", "/static/<string:name>")
+    def page_static(self, request: Request, name: str) -> Response:
+        found = render.static_file(name)
+        if found is None:
+            raise HttpError(404, "not_found", "no such file")
+        return found

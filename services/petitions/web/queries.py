@@ -1,0 +1,70 @@
+"""Read queries only the pages need: a citizen's own signatures (by their pairwise ``sub``).
+
+NOTE: candidates for ``PetitionRepository`` and a ``handlers.signatures_of`` use case; kept here
+until the JSON API needs them too (``GET /api/me/signatures``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from services.petitions.domain import Petition, Status
+from services.petitions.repository import PetitionRepository
+from services.petitions.storage import petitions, signatures
+from shared.db import UnitOfWork
+
+MAX_LISTED_SIGNATURES = 500
+
+
+@dataclass(frozen=True)
+class OwnSignature:
+    petition: Petition
+    signed_at: datetime
+    signature_count: int
+
+
+def signed_at(uow: UnitOfWork, petition_id: str, citizen_sub: str) -> datetime | None:
+    """When this citizen signed this petition, or None."""
+    found = uow.execute(
+        sa.select(signatures.c.signed_at).where(
+            signatures.c.petition_id == petition_id, signatures.c.citizen_sub == citizen_sub
+        )
+    ).scalar()
+    return _aware(found) if found is not None else None
+
+
+def signatures_of(uow: UnitOfWork, citizen_sub: str) -> list[OwnSignature]:
+    """The petitions this citizen signed, most recent signature first.
+
+    Hidden petitions stay out (an operator took them down); the others show whatever their
+    status now, so a citizen sees that a petition they signed has closed.
+    """
+    rows = uow.execute(
+        sa.select(petitions, signatures.c.signed_at.label("signed_at_"))
+        .join(signatures, signatures.c.petition_id == petitions.c.id)
+        .where(signatures.c.citizen_sub == citizen_sub, petitions.c.status != Status.HIDDEN)
+        .order_by(signatures.c.signed_at.desc())
+        .limit(MAX_LISTED_SIGNATURES)
+    ).all()
+    found = [(_petition_of(row), _aware(row.signed_at_)) for row in rows]
+    counts = PetitionRepository(uow).counts([p.id for p, _ in found])
+    return [OwnSignature(p, when, counts[p.id]) for p, when in found]
+
+
+_PETITION_FIELDS = tuple(f.name for f in fields(Petition))
+
+
+def _petition_of(row: Any) -> Petition:
+    values = row._mapping
+    return Petition(**{name: _aware(values[name]) for name in _PETITION_FIELDS})
+
+
+def _aware(value: Any) -> Any:
+    """SQLite hands back naive datetimes; the hub's are all UTC."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

@@ -1,0 +1,287 @@
+"""The citizens' and operators' pages over real HTTP, PostgreSQL and RabbitMQ.
+
+Sessions are made the way the sign-in makes them (a sealed cookie holding an access token), with
+tokens from the test issuer; the sign-in itself runs against the real identity service in
+tests/browser.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from services.petitions.storage import signatures
+from services.petitions.web.session import SESSION_COOKIE, seal, signing_key, unseal
+from shared.testing import BaseUrlSession
+
+CSRF = "csrf-" + "x" * 40
+MARKUP = '<script>alert("pwned")</script><b>bold</b>'
+
+
+class Visitor:
+    """A browser-like HTTP client of the pages (cookies kept, redirects not followed)."""
+
+    def __init__(self, petitions: Any, token: str | None = None, role: str = "citizen") -> None:
+        self.http = BaseUrlSession(petitions.url)
+        self.key = signing_key(petitions.settings.petitions_web_client_secret)
+        if token:
+            data = {"role": role, "at": token, "exp": int(time.time()) + 300, "csrf": CSRF}
+            self.http.cookies.set(SESSION_COOKIE, seal(self.key, data), domain="127.0.0.1")
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.http.get(path, allow_redirects=False, **kwargs)
+
+    def post(self, path: str, data: dict[str, str] | None = None, csrf: str | None = CSRF) -> Any:
+        form = dict(data or {})
+        if csrf is not None:
+            form["csrf_token"] = csrf
+        return self.http.post(path, data=form, allow_redirects=False)
+
+    def session(self) -> dict[str, Any]:
+        return unseal(self.key, self.http.cookies.get(SESSION_COOKIE)) or {}
+
+
+def citizen(petitions: Any, sub: str | None = None, **claims: Any) -> Visitor:
+    token = petitions.issuer.citizen_token(petitions.url, sub or uuid.uuid4().hex, **claims)
+    return Visitor(petitions, token)
+
+
+def operator(petitions: Any) -> Visitor:
+    token = petitions.issuer.token(
+        petitions.url,
+        sub="operator-client",
+        client_id="operator-client",
+        scope="petitions:moderate petitions:read",
+    )
+    return Visitor(petitions, token, role="operator")
+
+
+def signature_rows(petitions: Any, petition_id: str) -> int:
+    with petitions.db().connect() as conn:
+        return int(
+            conn.execute(
+                sa.select(sa.func.count())
+                .select_from(signatures)
+                .where(signatures.c.petition_id == petition_id)
+            ).scalar_one()
+        )
+
+
+def test_pages_are_in_french_unless_english_is_asked_for(petitions):
+    anonymous = Visitor(petitions)
+    french = anonymous.get("/")
+    assert french.status_code == 200
+    assert '<html lang="fr">' in french.text and "Se connecter" in french.text
+    by_header = anonymous.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert '<html lang="en">' in by_header.text and "Sign in" in by_header.text
+    asked = anonymous.get("/?lang=en", headers={"Accept-Language": "fr"})
+    assert '<html lang="en">' in asked.text
+    assert "lang=en" in asked.headers["Set-Cookie"]
+    remembered = anonymous.get("/", headers={"Accept-Language": "fr"})
+    assert '<html lang="en">' in remembered.text
+
+
+def test_titles_with_markup_are_escaped_on_every_page(petitions):
+    sub = "author-" + uuid.uuid4().hex
+    petition = petitions.published(title=f"Des arbres {MARKUP}", text=f"Texte {MARKUP} suffisant.")
+    signer = citizen(petitions, sub)
+    assert signer.post(f"/petitions/{petition['id']}/signature").status_code == 303
+    pending = petitions.create(petitions.citizen(), title=f"En attente {MARKUP}")
+    pages = [
+        signer.get("/"),
+        signer.get(f"/petitions/{petition['id']}"),
+        signer.get(f"/petitions/{petition['id']}/receipt"),
+        signer.get("/me/signatures"),
+        operator(petitions).get("/moderation"),
+        operator(petitions).get("/moderation?status=open"),
+        operator(petitions).get(f"/petitions/{pending['id']}"),
+    ]
+    for page in pages:
+        assert page.status_code == 200, page.url
+        assert "<script>alert" not in page.text and "<b>bold" not in page.text, page.url
+        assert "&lt;script&gt;alert(" in page.text, page.url
+        assert "script-src" not in page.headers["Content-Security-Policy"]  # default-src 'self'
+        assert "'unsafe-inline'" not in page.headers["Content-Security-Policy"]
+
+
+def test_a_citizen_signs_keeps_the_receipt_and_withdraws(petitions):
+    petition = petitions.published()
+    page = f"/petitions/{petition['id']}"
+    visitor = citizen(petitions)
+    assert "0 signature" in visitor.get(page).text
+    signed = visitor.post(f"{page}/signature", {"departement": "2a"})
+    assert signed.status_code == 303 and signed.headers["Location"] == f"{page}/receipt"
+    receipt = visitor.get(f"{page}/receipt").text
+    kept = visitor.session()["receipt"]
+    assert kept["petition_id"] == petition["id"] and kept["hash"] in receipt
+    assert re.search(r'id="receipt-hash"[^>]*>[0-9a-f]{64}<', receipt)
+    shown = visitor.get(page).text
+    assert "1 signature" in shown and "Vous avez signé cette pétition" in shown
+    assert petitions.http.get(f"/api{page}").json()["signatures_by_departement"] == {"2A": 1}
+
+    again = visitor.post(f"{page}/signature")
+    assert again.status_code == 303 and signature_rows(petitions, petition["id"]) == 1
+    assert "Vous avez déjà signé cette pétition." in visitor.get(page).text
+
+    withdrawn = visitor.post(f"{page}/signature/withdrawal")
+    assert withdrawn.status_code == 303 and signature_rows(petitions, petition["id"]) == 0
+    after = visitor.get(page).text
+    assert "Votre signature a été retirée." in after and "0 signature" in after
+
+
+def test_refusals_are_explained_on_the_page(petitions):
+    petition = petitions.published(min_acr="eidas2")
+    page = f"/petitions/{petition['id']}"
+    low = citizen(petitions, acr="eidas1")
+    assert low.post(f"{page}/signature").status_code == 303
+    assert "exige une identité vérifiée à un niveau plus élevé" in low.get(page).text
+    minor = citizen(petitions, acr="eidas3", adult=False)
+    minor.post(f"{page}/signature")
+    assert "Seules les personnes majeures peuvent signer" in minor.get(page).text
+    bad = citizen(petitions, acr="eidas3").post(f"{page}/signature", {"departement": "99"})
+    assert bad.status_code == 400 and 'aria-invalid="true"' in bad.text
+    assert signature_rows(petitions, petition["id"]) == 0
+
+
+@pytest.mark.parametrize("csrf", [None, "forged-token"])
+def test_forms_without_the_sessions_csrf_token_change_nothing(petitions, csrf):
+    petition = petitions.published()
+    visitor = citizen(petitions)
+    response = visitor.post(f"/petitions/{petition['id']}/signature", csrf=csrf)
+    assert response.status_code == 303
+    assert signature_rows(petitions, petition["id"]) == 0
+    assert "Le formulaire a expiré" in visitor.get(f"/petitions/{petition['id']}").text
+
+
+def test_a_post_from_another_site_is_refused_even_with_the_token(petitions):
+    petition = petitions.published()
+    visitor = citizen(petitions)
+    visitor.http.headers["Origin"] = "https://evil.example"
+    visitor.post(f"/petitions/{petition['id']}/signature")
+    assert signature_rows(petitions, petition["id"]) == 0
+
+
+def test_a_citizen_creates_a_petition_and_errors_sit_by_their_fields(petitions):
+    visitor = citizen(petitions)
+    form = visitor.get("/petitions/new")
+    assert form.status_code == 200 and 'for="title"' in form.text
+    wrong = visitor.post("/petitions/new", {"title": "Court", "text": "Trop court"})
+    assert wrong.status_code == 400
+    assert "<title>Erreur : " in wrong.text and 'class="error-summary"' in wrong.text
+    assert 'href="#title"' in wrong.text and 'href="#text"' in wrong.text
+    assert 'aria-describedby="title-hint title-error"' in wrong.text
+    assert 'value="Court"' in wrong.text  # what was typed is kept
+    made = visitor.post(
+        "/petitions/new",
+        {
+            "title": "Des fontaines dans les parcs",
+            "text": "Boire de l'eau fraîche en été.",
+            "min_acr": "eidas2",
+        },
+    )
+    assert made.status_code == 303
+    shown = visitor.get(made.headers["Location"]).text
+    assert "attend la relecture" in shown and "substantiel (eIDAS 2)" in shown
+    assert Visitor(petitions).get(made.headers["Location"]).status_code == 404  # not public
+
+
+def test_my_signatures_lists_only_the_citizens_own(petitions):
+    mine, theirs = petitions.published(), petitions.published()
+    me, someone = citizen(petitions), citizen(petitions)
+    me.post(f"/petitions/{mine['id']}/signature")
+    someone.post(f"/petitions/{theirs['id']}/signature")
+    listed = me.get("/me/signatures").text
+    assert f"/petitions/{mine['id']}" in listed and f"/petitions/{theirs['id']}" not in listed
+
+
+@pytest.mark.parametrize("path", ["/petitions/new", "/me/signatures", "/petitions/some-id/receipt"])
+def test_pages_for_citizens_send_visitors_to_sign_in_and_back(petitions, path):
+    response = Visitor(petitions).get(path)
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/login?next=" + path.split("?")[0])
+
+
+def test_a_tampered_or_expired_session_is_no_session(petitions):
+    visitor = citizen(petitions)
+    value = visitor.http.cookies.get(SESSION_COOKIE)
+    tampered = value[:-2] + ("AA" if value[-2:] != "AA" else "BB")
+    visitor.http.cookies.set(SESSION_COOKIE, tampered, domain="127.0.0.1")
+    assert visitor.get("/me/signatures").status_code == 303
+    expired = petitions.issuer.citizen_token(petitions.url, "late", ttl=-120)
+    late = Visitor(petitions, expired)
+    assert late.get("/me/signatures").status_code == 303
+
+
+def test_session_and_page_headers(petitions):
+    form = Visitor(petitions).get("/moderation/login")
+    cookie = form.headers["Set-Cookie"]  # a session for the form's CSRF token
+    assert cookie.startswith(SESSION_COOKIE + "=")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    assert "Secure" not in cookie  # http://127.0.0.1 in tests; https public URLs get Secure
+    petition = petitions.published()
+    response = citizen(petitions).get(f"/petitions/{petition['id']}")
+    assert response.headers["Cache-Control"] == "no-store"
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert f"form-action 'self' {petitions.issuer.url}" in policy
+    assert '<script src="/static/live-count.js" defer></script>' in response.text
+    script = petitions.http.get("/static/live-count.js")
+    assert script.status_code == 200
+    assert script.headers["Content-Type"].startswith("text/javascript")
+    assert petitions.http.get("/static/..%2Fpages.py").status_code == 404
+
+
+def test_the_login_button_starts_a_code_flow_bound_to_this_browser(petitions):
+    response = Visitor(petitions).get("/login?next=https://evil.example/")
+    # The test issuer publishes no authorization endpoint: the page says so, no redirect.
+    assert response.status_code == 503 and "ne répond pas ; réessayez" in response.text
+
+
+def test_the_callback_refuses_an_answer_this_browser_did_not_ask_for(petitions):
+    response = Visitor(petitions).get("/auth/callback?code=abc&state=" + "s" * 43)
+    assert response.status_code == 400
+    assert "commencée dans un autre navigateur" in response.text
+
+
+def test_operators_reject_with_a_reason_hide_and_close_early(petitions):
+    desk = operator(petitions)
+    submitted = petitions.create(petitions.citizen())
+    opened, other = petitions.published(), petitions.published()
+    queue = desk.get("/moderation")
+    assert queue.status_code == 200 and f"reject-{submitted['id']}" in queue.text
+
+    no_reason = desk.post(f"/moderation/petitions/{submitted['id']}", {"decision": "reject"})
+    assert no_reason.status_code == 303
+    assert "Choisissez un motif de rejet." in desk.get("/moderation").text
+    decisions = [
+        (submitted["id"], {"decision": "reject", "reason": "advertising"}, "rejected"),
+        (opened["id"], {"decision": "close", "back": "open"}, "closed"),
+        (other["id"], {"decision": "hide", "back": "open"}, "hidden"),
+    ]
+    for petition_id, form, status in decisions:
+        done = desk.post(f"/moderation/petitions/{petition_id}", form)
+        assert done.status_code == 303, done.text
+        assert (
+            petitions.http.get(
+                f"/api/petitions/{petition_id}", headers=petitions.operator()
+            ).json()["status"]
+            == status
+        )
+    rejected = petitions.http.get(f"/api/petitions/{submitted['id']}", headers=petitions.operator())
+    assert rejected.json()["rejection_reason"] == "advertising"
+    assert desk.get("/moderation?status=open").status_code == 200
+
+
+def test_moderation_needs_an_operator(petitions):
+    submitted = petitions.create(petitions.citizen())
+    assert Visitor(petitions).get("/moderation").headers["Location"] == "/moderation/login"
+    posing = citizen(petitions)
+    answer = posing.post(f"/moderation/petitions/{submitted['id']}", {"decision": "publish"})
+    assert answer.headers["Location"] == "/moderation/login"
+    shown = petitions.http.get(f"/api/petitions/{submitted['id']}", headers=petitions.operator())
+    assert shown.json()["status"] == "submitted"
