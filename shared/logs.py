@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
 import uuid
 
@@ -47,6 +48,18 @@ class CorrelationFilter(logging.Filter):
         return True
 
 
+class AccessLogFilter(logging.Filter):
+    """Drop query strings from the web server's access lines: they carry authorization codes,
+    states and login hints, which must never reach logs."""
+
+    _query = re.compile(r'("[A-Z]+ [^ ?"]*)\?[^ "]*')
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg, record.args = self._query.sub(r"\1", message), None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = {
@@ -80,4 +93,7 @@ def configure_logging(fmt: str = "text", level: str = "INFO", process: str | Non
     logging.getLogger("kombu").setLevel(max(logging.WARNING, root.level))
     # nameko logs expected (4xx) errors as warnings with a stack trace; unexpected ones at ERROR.
     logging.getLogger("nameko.containers").setLevel(max(logging.ERROR, root.level))
+    access = logging.getLogger("nameko.web.server")
+    if not any(isinstance(f, AccessLogFilter) for f in access.filters):
+        access.addFilter(AccessLogFilter())
     logging.getLogger("eventlet.wsgi").setLevel(max(logging.WARNING, root.level))

@@ -22,6 +22,7 @@ from shared.logs import CORRELATION_HEADER, clean_correlation_id, new_correlatio
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
+HSTS = "max-age=63072000; includeSubDomains"  # two years, as the HSTS preload list asks
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -69,11 +70,43 @@ def read_json(request: Request, max_bytes: int = MAX_BODY_BYTES) -> dict[str, An
         raise HttpError(413, "body_too_large", f"the body must be at most {max_bytes} bytes")
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurd nesting
         raise HttpError(400, "malformed_json", "the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise HttpError(400, "malformed_json", "the body must be a JSON object")
+    if not _storable(data):
+        raise HttpError(400, "invalid_text", "text must be valid Unicode without NUL characters")
     return data
+
+
+def _storable(value: Any) -> bool:
+    """No NUL (PostgreSQL refuses it in text) and no lone surrogate (not UTF-8) anywhere."""
+    if isinstance(value, str):
+        return value.isprintable() or _encodable(value)  # printable: no NUL, no surrogate
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable(v) for v in value)
+    return True
+
+
+def _storable_params(request: Request) -> bool:
+    """Query and form parameters the database can store (form bodies are parsed only here)."""
+    params = list(request.args.items(multi=True))
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        request.shallow = False
+        params += list(request.form.items(multi=True))
+    return all(_storable(k) and _storable(v) for k, v in params)
+
+
+def _encodable(value: str) -> bool:
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def bearer_token(request: Request) -> str:
@@ -90,6 +123,12 @@ def bearer_token(request: Request) -> str:
 
 
 class HubWsgiApp(WsgiApp):
+    def __init__(self, server: WebServer) -> None:
+        super().__init__(server)
+        settings = server.container.config.get("HUB_SETTINGS")
+        # HSTS only where the hub is served over HTTPS for real (production).
+        self.hsts = bool(getattr(settings, "production", False))
+
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)
@@ -100,6 +139,8 @@ class HubWsgiApp(WsgiApp):
         except HTTPException as exc:
             response = _http_exception_response(exc)
         _decorate(response, request)
+        if self.hsts:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response(environ, start_response)
 
 
@@ -137,6 +178,10 @@ class HubHttpHandler(HttpRequestHandler):
 
     def handle_request(self, request: Request) -> Response:
         request.max_content_length = MAX_BODY_BYTES
+        if not _storable_params(request):
+            return error_response(
+                400, "invalid_text", "parameters must be valid Unicode without NUL characters"
+            )
         return super().handle_request(request)
 
     def response_from_exception(self, exc: Exception) -> Response:

@@ -184,14 +184,15 @@ def _other_paths() -> dict[str, Any]:
             "parameters": token,
             "get": {
                 "summary": "A page confirming the unsubscription",
-                "responses": {"200": _html("page")},
+                # 400: parameters with NUL or broken Unicode are refused at the edge (shared.web)
+                "responses": {"200": _html("page"), **_errors(400)},
             },
             "post": {
                 "summary": "RFC 8058 one-click unsubscribe (no cookie, no login)",
                 "requestBody": {
                     "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}
                 },
-                "responses": {"200": _html("unsubscribed")},
+                "responses": {"200": _html("unsubscribed"), **_errors(400)},
             },
         },
         "/healthz": {"get": {"summary": "Alive", "responses": {"200": _json(ref("Health"), "ok")}}},

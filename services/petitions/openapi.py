@@ -67,7 +67,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                         {
                             "name": "offset",
                             "in": "query",
-                            "schema": {"type": "integer", "minimum": 0},
+                            "schema": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
                         },
                     ],
                 ),

@@ -22,6 +22,7 @@ TEXT_LENGTH = (20, 5000)
 DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
 MAX_PAGE_SIZE = 100
 MAX_SEARCH_LENGTH = 100
+MAX_OFFSET = 1_000_000  # deeper pages are for the open-data export
 DECISIONS = ("publish", "reject", "hide", "close")
 
 
@@ -40,6 +41,8 @@ def _text(data: dict[str, Any], name: str, bounds: tuple[int, int]) -> str:
     if not isinstance(value, str):
         raise invalid(f"{name} is required and must be a string")
     value = value.strip()
+    if any(ord(c) < 32 and c not in "\t\n\r" or 0x7F <= ord(c) < 0xA0 for c in value):
+        raise invalid(f"{name} must not contain control characters")
     if not bounds[0] <= len(value) <= bounds[1]:
         raise invalid(f"{name} must be {bounds[0]} to {bounds[1]} characters long")
     return value
@@ -112,8 +115,8 @@ def page_query(args: Any) -> PageQuery:
         offset = int(args.get("offset", 0))
     except ValueError:
         raise invalid("limit and offset must be whole numbers") from None
-    if not 1 <= limit <= MAX_PAGE_SIZE or offset < 0:
-        raise invalid(f"limit must be 1 to {MAX_PAGE_SIZE} and offset at least 0")
+    if not 1 <= limit <= MAX_PAGE_SIZE or not 0 <= offset <= MAX_OFFSET:
+        raise invalid(f"limit must be 1 to {MAX_PAGE_SIZE} and offset 0 to {MAX_OFFSET}")
     return PageQuery(status, search, limit, offset)
 
 

@@ -34,3 +34,16 @@ def test_callers_correlation_ids_are_accepted_only_when_plain():
     assert clean_correlation_id("x" * 65) is None
     assert clean_correlation_id("evil\nline") is None
     assert clean_correlation_id(None) is None
+
+
+def test_access_lines_lose_their_query_strings():
+    from shared.logs import AccessLogFilter
+
+    line = (
+        '127.0.0.1 - - [26/Nov/2026] "GET /oidc-callback/mock?code=SECRET&state=x HTTP/1.1" 302 0'
+    )
+    rec = logging.LogRecord("nameko.web.server", logging.INFO, __file__, 1, line, (), None)
+    AccessLogFilter().filter(rec)
+    assert (
+        rec.getMessage() == '127.0.0.1 - - [26/Nov/2026] "GET /oidc-callback/mock HTTP/1.1" 302 0'
+    )

@@ -1,0 +1,51 @@
+"""The HTTP edge's body reading: what clients may send."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from shared.web import HttpError, read_json
+
+
+def request_with(body: bytes, content_type: str = "application/json") -> Request:
+    return Request(
+        EnvironBuilder(method="POST", data=body, content_type=content_type).get_environ()
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b'{"title": "a\\u0000b"}', "invalid_text"),
+        (b'{"title": "\\ud800"}', "invalid_text"),
+        (b'{"\\u0000": 1}', "invalid_text"),
+        (b'{"list": ["ok", "\\udfff"]}', "invalid_text"),
+        (b"[" * 5000 + b"]" * 5000, "malformed_json"),
+        (b"[1, 2]", "malformed_json"),
+        (b'{"title": ', "malformed_json"),
+    ],
+)
+def test_bodies_the_database_could_not_store_are_refused(body, code):
+    with pytest.raises(HttpError) as refused:
+        read_json(request_with(body))
+    assert refused.value.status == 400 and refused.value.code == code
+
+
+def test_ordinary_text_passes_untouched():
+    data = {"title": "Pétition : « l'école » 🌳", "text": "ligne 1\nligne 2\ttab"}
+    assert read_json(request_with(json.dumps(data).encode())) == data
+
+
+def test_parameters_with_nul_are_refused_at_the_edge():
+    from shared.web import _storable_params
+
+    form = EnvironBuilder(method="POST", data={"client_id": "a\x00b"}).get_environ()
+    assert not _storable_params(Request(form))
+    query = EnvironBuilder(method="GET", query_string="state=%00").get_environ()
+    assert not _storable_params(Request(query))
+    fine = EnvironBuilder(method="POST", data={"client_id": "agency-1"}).get_environ()
+    assert _storable_params(Request(fine))
