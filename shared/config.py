@@ -34,6 +34,16 @@ DEV_WEB_CLIENT_ID = "petitions-web"
 DEV_WEB_CLIENT_SECRET = "development-only-petitions-web-secret-change-me"  # noqa: S105 (refused in production)
 
 
+# Requests a minute (0 = no limit), per process; see shared/ratelimit.py.
+RATE_LIMIT_DEFAULTS = {
+    "login_per_address": 300,  # authorization requests started from one address
+    "token_failures_per_client": 20,  # failed client authentications at the token endpoint
+    "token_failures_per_address": 60,
+    "sign_per_address": 600,  # signatures (and attempts) from one address: many share a NAT
+    "sign_per_client": 120_000,  # through one service provider (2,000/s)
+}
+
+
 class SettingsError(ValueError):
     """A setting has a value the hub cannot use; the message says which and why."""
 
@@ -62,6 +72,8 @@ class Settings:
     count_announce_interval: float = 1.0
     petition_thresholds: tuple[int, ...] = (10_000, 100_000)
     petition_duration_days: int = 182
+    rate_limits: Mapping[str, int] = field(default_factory=dict)
+    trusted_proxy_hops: int = 0
     petitions_web_client_id: str = DEV_WEB_CLIENT_ID
     petitions_web_client_secret: str = DEV_WEB_CLIENT_SECRET
 
@@ -134,6 +146,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         access_token_ttl=_int(env, "HUB_ACCESS_TOKEN_TTL", 600),
         petition_thresholds=_thresholds(env, "HUB_PETITION_THRESHOLDS", (10_000, 100_000)),
         petition_duration_days=_int(env, "HUB_PETITION_DURATION_DAYS", 182),
+        rate_limits={
+            name: _int(env, f"HUB_RATE_LIMIT_{name.upper()}", default)
+            for name, default in RATE_LIMIT_DEFAULTS.items()
+        },
+        trusted_proxy_hops=_int(env, "HUB_TRUSTED_PROXY_HOPS", 0),
         petitions_web_client_id=env.get("PETITIONS_WEB_CLIENT_ID", DEV_WEB_CLIENT_ID),
         petitions_web_client_secret=env.get("PETITIONS_WEB_CLIENT_SECRET", DEV_WEB_CLIENT_SECRET),
     )

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Request, Response
 from services.identity import grants, handlers, logout, storage, upstream_login, userinfo
 from services.identity.dependencies import OpenIdProvider
 from services.identity.domain import random_token
-from services.identity.errors import translated
+from services.identity.errors import OAuthError, translated
 from services.identity.oidc import pages
 from services.identity.oidc.discovery import provider_metadata
 from services.identity.oidc.keys import purge_retired
@@ -26,6 +26,7 @@ from services.identity.schemas import authorization_request, bearer, token_reque
 from shared.dependencies import Config, Correlation, Database
 from shared.health import HealthEndpoints
 from shared.metrics import EntrypointMetrics
+from shared.ratelimit import RateLimits
 from shared.web import http, json_response
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class IdentityService(HealthEndpoints):
     correlation = Correlation()
     metrics = EntrypointMetrics()
     oidc = OpenIdProvider()
+    limits = RateLimits()
 
     @http("GET", "/.well-known/openid-configuration")
     def discovery(self, request: Request) -> Response:
@@ -59,6 +61,7 @@ class IdentityService(HealthEndpoints):
     @http("GET,POST", "/authorize")
     @translated
     def authorize(self, request: Request) -> Response:
+        self.limits.check("login_per_address", self.limits.address(request))
         values = request.form if request.method == "POST" else request.args
         browser_key = _browser_key(request) or random_token()
         outcome = handlers.start_login(
@@ -86,7 +89,20 @@ class IdentityService(HealthEndpoints):
     @http("POST", "/token")
     @translated
     def token(self, request: Request) -> Response:
-        answer = grants.token(self.db, self.oidc, token_request(request))
+        parsed = token_request(request)
+        keys = {
+            "token_failures_per_client": str(parsed.credentials.client_id),
+            "token_failures_per_address": self.limits.address(request),
+        }
+        for limit, key in keys.items():  # RFC 6749 10.10: slow down secret guessing
+            self.limits.check_failures(limit, key)
+        try:
+            answer = grants.token(self.db, self.oidc, parsed)
+        except OAuthError as error:
+            if error.error == "invalid_client":
+                for limit, key in keys.items():
+                    self.limits.failed(limit, key)
+            raise
         return json_response(answer, headers=NO_STORE)
 
     @http("GET,POST", "/userinfo")

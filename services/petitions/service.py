@@ -24,6 +24,7 @@ from shared.envelope import Envelope, InvalidEnvelope
 from shared.health import HealthEndpoints
 from shared.inbox import first_delivery
 from shared.metrics import EntrypointMetrics, ServiceMetrics, get_or_create
+from shared.ratelimit import RateLimits
 from shared.scopes import CITIZEN_PETITIONS, PETITIONS_MODERATE, has_scope
 from shared.web import (
     HttpError,
@@ -36,7 +37,7 @@ from shared.web import (
 )
 
 T = TypeVar("T")
-CITIZEN_ERASED = "citizen.erased"  # from identity (services/identity/admin.py)
+CITIZEN_ERASED = "identity.citizen_erased"  # from identity (services/identity/admin.py)
 ERASURE_CONSUMER = "petitions.erasure"
 # NOTE: counts must show within 1 s; a CDN may keep a petition for that long, a list for 5 s.
 DETAIL_MAX_AGE, LIST_MAX_AGE, EXPORT_MAX_AGE = 1, 5, 300
@@ -50,6 +51,7 @@ class PetitionsService(HealthEndpoints, WebPages):
     metrics = EntrypointMetrics()
     db = Database()
     tokens = AccessTokens()
+    limits = RateLimits()
 
     @http("GET", "/openapi.json")
     def openapi(self, request: Request) -> Response:
@@ -110,7 +112,10 @@ class PetitionsService(HealthEndpoints, WebPages):
 
     @http("POST", "/api/petitions/<string:petition_id>/signatures")
     def sign(self, request: Request, petition_id: str) -> Response:
-        citizen = self._citizen(request)
+        self.limits.check("sign_per_address", self.limits.address(request))
+        claims = self._citizen_claims(request)
+        self.limits.check("sign_per_client", str(claims.get("client_id", "")))
+        citizen = handlers.citizen_from_claims(claims)
         departement = schemas.signature_request(_optional_json(request))
         try:
             receipt = handlers.sign(petition_id, citizen, departement, self.db)
@@ -132,7 +137,7 @@ class PetitionsService(HealthEndpoints, WebPages):
             envelope = Envelope.from_dict(body)
             sub = envelope.payload.get("subjects", {}).get("petitions")
             if not isinstance(sub, str) or not sub:
-                raise InvalidEnvelope("a citizen.erased event must name the petitions subject")
+                raise InvalidEnvelope("an erasure event must name the petitions subject")
             if first_delivery(self.db, ERASURE_CONSUMER, envelope.id):
                 handlers.forget_citizen(sub, self.db)
 
@@ -161,10 +166,13 @@ class PetitionsService(HealthEndpoints, WebPages):
         return claims
 
     def _citizen(self, request: Request) -> handlers.Citizen:
+        return handlers.citizen_from_claims(self._citizen_claims(request))
+
+    def _citizen_claims(self, request: Request) -> dict[str, Any]:
         claims = self._claims_with(request, CITIZEN_PETITIONS)
         if "acr" not in claims:
             raise HttpError(403, "not_a_citizen", "this needs a citizen's token (signed-in person)")
-        return handlers.citizen_from_claims(claims)
+        return claims
 
     def _optional_claims(self, request: Request, scope: str | None = None) -> dict[str, Any] | None:
         if "Authorization" not in request.headers:

@@ -27,6 +27,7 @@ class WebPages:
     config: Any
     tokens: Any
     metrics: Any
+    limits: Any
 
     def _rules(self) -> Any:  # provided by the service class
         raise NotImplementedError
@@ -60,6 +61,7 @@ class WebPages:
 
     @http("POST", "/petitions/<string:petition_id>/signature")
     def page_sign(self, request: Request, petition_id: str) -> Response:
+        self.limits.check("sign_per_address", self.limits.address(request))
         return views.sign(self._web(request), self.db, petition_id, self._count_signature)
 
     @http("POST", "/petitions/<string:petition_id>/signature/withdrawal")
