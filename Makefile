@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help setup test-setup run test lint migrate clean
+.PHONY: help setup test-setup run test lint migrate clean bench faults
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,9 +47,16 @@ test: test-setup ## run the whole test suite against real RabbitMQ and PostgreSQ
 	$(BIN)/python scripts/check_services.py
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+BENCH_ARGS ?=
+bench: setup ## measure the hub (BENCH_ARGS=--quick for a smoke run); report in var/bench/report.json
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+faults: setup ## fault injection: kill -9 each process, restart broker and database; print figures
+	$(BIN)/python -m faults
+
 lint: setup ## ruff, mypy and hadolint
-	$(BIN)/ruff check services shared tests
-	$(BIN)/mypy services shared
+	$(BIN)/ruff check services shared tests bench faults
+	$(BIN)/mypy services shared bench
 	$(BIN)/hadolint Dockerfile
 
 clean: ## remove the virtualenv and local data

@@ -83,7 +83,7 @@ def test_erasing_a_citizen_forgets_them_and_tells_resource_services(hub, hub_env
     petitions_sub = TokenVerifier(hub.public_url("identity"), hub.public_url("petitions")).verify(
         answer["access_token"]
     )["sub"]
-    erased = hub_command(hub_env, "citizens", "erase", petitions_sub)
+    erased = hub_command(hub_env, "citizens", "erase", "--", petitions_sub)
     assert erased.returncode == 0, erased.stderr
     event_id = json.loads(erased.stdout)["event_id"]
     engine = sa.create_engine(hub.database_url("identity"))
@@ -93,7 +93,7 @@ def test_erasing_a_citizen_forgets_them_and_tells_resource_services(hub, hub_env
         ).scalar_one()
     engine.dispose()
     envelope = envelope if isinstance(envelope, dict) else json.loads(envelope)
-    assert envelope["type"] == "citizen.erased" and envelope["source"] == "identity"
+    assert envelope["type"] == "identity.citizen_erased" and envelope["source"] == "identity"
     assert envelope["payload"]["subjects"]["petitions"] == petitions_sub
     assert "jean" not in json.dumps(envelope).lower()
     refreshed = requests.post(
@@ -106,5 +106,5 @@ def test_erasing_a_citizen_forgets_them_and_tells_resource_services(hub, hub_env
     again = tokens(hub, client, "jean.martin").json()["access_token"]
     new_sub = TokenVerifier(hub.public_url("identity"), hub.public_url("petitions")).verify(again)
     assert new_sub["sub"] != petitions_sub  # a new citizen: nothing links them to the old one
-    unknown = hub_command(hub_env, "citizens", "erase", petitions_sub)
+    unknown = hub_command(hub_env, "citizens", "erase", "--", petitions_sub)
     assert unknown.returncode == 1 and "no citizen" in unknown.stderr

@@ -6,7 +6,8 @@ import uuid
 
 import sqlalchemy as sa
 
-from services.petitions.storage import dead_letters, petitions as petitions_table, signatures
+from services.petitions.storage import dead_letters, signatures
+from services.petitions.storage import petitions as petitions_table
 from shared.bus import EnvelopePublisher
 from shared.envelope import Envelope
 from tests.service.petitions.conftest import wait_until
@@ -14,7 +15,7 @@ from tests.service.petitions.conftest import wait_until
 
 def erased(sub: str) -> dict:
     return Envelope(
-        type="citizen.erased", payload={"subjects": {"petitions": sub}}, source="identity"
+        type="identity.citizen_erased", payload={"subjects": {"petitions": sub}}, source="identity"
     ).to_dict()
 
 
@@ -59,7 +60,9 @@ def test_an_erased_citizen_is_unlinked_but_still_counted(petitions, amqp_uri):
 def test_a_malformed_erasure_is_kept_for_an_operator(petitions, amqp_uri):
     marker = uuid.uuid4().hex
     bad = Envelope(
-        type="citizen.erased", payload={"subjects": {}, "marker": marker}, source="identity"
+        type="identity.citizen_erased",
+        payload={"subjects": {}, "marker": marker},
+        source="identity",
     ).to_dict()
     EnvelopePublisher(amqp_uri, "identity")([bad])
 

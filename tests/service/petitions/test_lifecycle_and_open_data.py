@@ -16,11 +16,18 @@ from tests.service.petitions.conftest import wait_until
 
 def sign(petitions, petition_id, **body):
     headers = petitions.citizen(sub="s-" + uuid.uuid4().hex)
-    return petitions.http.post(f"/api/petitions/{petition_id}/signatures", json=body or None, headers=headers)
+    return petitions.http.post(
+        f"/api/petitions/{petition_id}/signatures", json=body or None, headers=headers
+    )
 
 
 def listen(amqp_uri, routing_key):
-    queue = Queue("test-" + uuid.uuid4().hex, exchange=event_exchange("petitions"), routing_key=routing_key, auto_delete=True)
+    queue = Queue(
+        "test-" + uuid.uuid4().hex,
+        exchange=event_exchange("petitions"),
+        routing_key=routing_key,
+        auto_delete=True,
+    )
     conn = Connection(amqp_uri)
     bound = queue(conn.channel())
     bound.declare()
@@ -51,7 +58,12 @@ def test_each_threshold_is_announced_exactly_once(petitions, amqp_uri):
         petitions.http.post(url, headers=citizen)
         petitions.http.delete(url + "/me", headers=citizen)
         petitions.http.post(url, headers=citizen)
-        wait_until(lambda: petitions.http.get(f"/api/petitions/{petition['id']}").json()["signature_count"] == 4)
+        wait_until(
+            lambda: (
+                petitions.http.get(f"/api/petitions/{petition['id']}").json()["signature_count"]
+                == 4
+            )
+        )
         import time
 
         time.sleep(2.5)  # two announcement rounds
@@ -67,7 +79,11 @@ def test_an_open_petition_closes_at_its_deadline(petitions, amqp_uri):
         petition = petitions.published()
         assert sign(petitions, petition["id"]).status_code == 201
         with petitions.db().begin() as db:
-            db.execute(sa.update(petitions_table).where(petitions_table.c.id == petition["id"]).values(deadline=sa.func.now()))
+            db.execute(
+                sa.update(petitions_table)
+                .where(petitions_table.c.id == petition["id"])
+                .values(deadline=sa.func.now())
+            )
         closed = wait_until(lambda: drain(bound, petition["id"]), timeout=15)
     finally:
         conn.release()
@@ -85,7 +101,9 @@ def test_operator_closes_early_and_hides(petitions):
     hidden = petitions.http.post(url, json={"decision": "hide"}, headers=petitions.operator())
     assert hidden.status_code == 200 and hidden.json()["status"] == "hidden"
     assert petitions.http.get(f"/api/petitions/{petition['id']}").status_code == 404
-    as_operator = petitions.http.get(f"/api/petitions/{petition['id']}", headers=petitions.operator())
+    as_operator = petitions.http.get(
+        f"/api/petitions/{petition['id']}", headers=petitions.operator()
+    )
     assert as_operator.json()["status"] == "hidden"
 
 
@@ -103,7 +121,10 @@ def test_only_the_author_withdraws_a_petition(petitions):
 def test_counts_per_departement(petitions):
     petition = petitions.published()
     for dep in ("75", "75", "2A", None):
-        assert sign(petitions, petition["id"], **({"departement": dep} if dep else {})).status_code == 201
+        assert (
+            sign(petitions, petition["id"], **({"departement": dep} if dep else {})).status_code
+            == 201
+        )
     bad = sign(petitions, petition["id"], departement="99")
     assert bad.status_code == 400
     shown = petitions.http.get(f"/api/petitions/{petition['id']}").json()
@@ -128,7 +149,9 @@ def test_readers_can_be_served_from_a_cache(petitions):
     again = petitions.http.get(f"/api/petitions/{petition['id']}", headers={"If-None-Match": etag})
     assert again.status_code == 304
     assert sign(petitions, petition["id"]).status_code == 201
-    changed = petitions.http.get(f"/api/petitions/{petition['id']}", headers={"If-None-Match": etag})
+    changed = petitions.http.get(
+        f"/api/petitions/{petition['id']}", headers={"If-None-Match": etag}
+    )
     assert changed.status_code == 200 and changed.json()["signature_count"] == 1
 
 

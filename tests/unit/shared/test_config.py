@@ -51,7 +51,7 @@ def test_bad_settings_are_named_in_the_error(env, message):
 
 
 def test_identity_refuses_the_development_subject_secret_in_production():
-    settings = load_settings({"HUB_ENV": "production"})
+    settings = load_settings({"HUB_ENV": "production", "PETITIONS_WEB_CLIENT_SECRET": "own"})
     settings.require_production_secrets("petitions")  # petitions does not use it
     with pytest.raises(SettingsError, match="HUB_SUBJECT_SECRET"):
         settings.require_production_secrets("identity")
@@ -64,3 +64,8 @@ def test_services_may_reach_identity_at_an_internal_address():
     assert settings.internal_url("identity") == "http://identity.hub.svc:8001"
     assert settings.public_url("identity") == "http://127.0.0.1:8001"
     assert load_settings({}).internal_url("identity") == "http://127.0.0.1:8001"
+
+
+def test_petitions_refuses_the_development_web_client_secret_in_production():
+    with pytest.raises(SettingsError, match="PETITIONS_WEB_CLIENT_SECRET"):
+        load_settings({"HUB_ENV": "production"}).require_production_secrets("petitions")

@@ -1,0 +1,126 @@
+"""The hot petition: many signatures on one petition through the petitions service's own use case
+(``handlers.sign``, no HTTP; bench/hot_worker.py), in the hub's own petitions database while the
+hub runs (its outbox relay publishes the events). Throughput per window; count reads
+(``handlers.get_petition``: the shard sum and the per-département breakdown) timed throughout and
+at the end, to show they do not grow with the number of signatures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+import eventlet
+from eventlet.green import subprocess as green_subprocess
+
+from bench.hub import ROOT
+from bench.stats import percentiles
+
+
+def hot_petition(
+    database_url: str,
+    petition_id: str,
+    total: int,
+    processes: int,
+    concurrency: int,
+    window: float,
+    max_seconds: float,
+) -> dict[str, Any]:
+    from sqlalchemy.orm import Session
+
+    from services.petitions import handlers
+    from shared.db import UnitOfWork, make_engine
+
+    engine = make_engine(database_url, pool_size=2, max_overflow=0)
+
+    def read_count() -> tuple[float, int]:
+        uow = UnitOfWork(Session(engine), "petitions")
+        try:
+            started = time.perf_counter()
+            view = handlers.get_petition(petition_id, None, False, uow)
+            return time.perf_counter() - started, view.signature_count
+        finally:
+            uow.close()
+
+    read_count()  # warm the connection and the statement caches
+    share = -(-total // processes)
+    workers = [
+        green_subprocess.Popen(  # noqa: S603 - our own module
+            [
+                sys.executable,
+                "-m",
+                "bench.hot_worker",
+                database_url,
+                petition_id,
+                str(n * share),
+                str(min(total, (n + 1) * share)),
+                str(concurrency),
+                str(max_seconds),
+            ],
+            stdout=subprocess.PIPE,
+            cwd=ROOT,
+        )
+        for n in range(processes)
+    ]
+    started = time.time()
+    reads: list[tuple[float, float]] = []  # (wall time, seconds)
+    while any(w.poll() is None for w in workers):
+        seconds, _ = read_count()
+        reads.append((time.time(), seconds))
+        eventlet.sleep(0.1)
+    tenths: Counter[int] = Counter()
+    errors: Counter[str] = Counter()
+    for worker in workers:
+        out, _ = worker.communicate()
+        if worker.returncode != 0 or not out.strip():
+            raise RuntimeError(f"a hot-petition worker failed (exit {worker.returncode})")
+        result = json.loads(out.decode().strip().splitlines()[-1])
+        tenths.update({int(k): v for k, v in result["tenths"].items()})
+        errors.update(result["errors"])
+    idle = [read_count() for _ in range(200)]
+    final_count = idle[-1][1]
+    engine.dispose()
+    signed = sum(tenths.values())
+    if not signed:
+        raise RuntimeError(f"the hot petition got no signature: {dict(errors)}")
+    first_tenth, last_tenth = min(tenths), max(tenths)
+    elapsed = (last_tenth - first_tenth + 1) / 10
+    step = max(1, int(window * 10))
+    windows = []
+    for begin in range(first_tenth, last_tenth + 1 - step + 1, step):  # whole windows only
+        windows.append(sum(tenths[t] for t in range(begin, begin + step)) / (step / 10))
+    first_w = [s for t, s in reads if t < (first_tenth + step) / 10]
+    last_w = [s for t, s in reads if t >= (last_tenth + 1 - step) / 10]
+    steady = bool(windows) and windows[-1] >= 0.8 * windows[0]
+    first_p99 = percentiles(first_w, (99,), 1000)["p99"]
+    last_p99 = percentiles(last_w, (99,), 1000)["p99"]
+    constant = None
+    if first_p99 is not None and last_p99 is not None:
+        constant = last_p99 <= 2 * first_p99 + 1.0
+    return {
+        "signatures": signed,
+        "target": total,
+        "stopped_at_time_cap": signed < total,
+        "time_cap_s": max_seconds,
+        "final_count": final_count,
+        "count_matches": final_count == signed,
+        "errors": dict(errors),
+        "signatures_per_second": signed / elapsed if elapsed else 0.0,
+        "elapsed_s": round(elapsed, 1),
+        "window_s": step / 10,
+        "per_window_per_second": [round(w, 1) for w in windows],
+        "first_window_per_second": round(windows[0], 1) if windows else None,
+        "last_window_per_second": round(windows[-1], 1) if windows else None,
+        "steady": steady,
+        "count_reads_constant": constant,
+        "count_read_ms_p99": percentiles([s for s, _ in idle], (50, 99), 1000)["p99"],
+        "count_read_ms_idle_at_end": percentiles([s for s, _ in idle], (50, 99), 1000),
+        "count_read_ms_first_window": percentiles(first_w, (50, 99), 1000),
+        "count_read_ms_last_window": percentiles(last_w, (50, 99), 1000),
+        "path": "in-process services.petitions.handlers.sign (no HTTP), "
+        f"{processes} processes x {concurrency} green threads, hub running",
+        "wall_started": started,
+    }

@@ -1,0 +1,65 @@
+"""One hot-petition signing process:
+``python -m bench.hot_worker URL PETITION FIRST LAST N SECONDS``.
+
+Signs citizens FIRST..LAST-1 (synthetic distinct subjects) on PETITION through the petitions
+service's own use case (``services.petitions.handlers.sign`` in a ``shared.db.UnitOfWork``: the
+signature row, the count shard upsert and the outbox event in one transaction), with N green
+threads, no HTTP, for SECONDS at most once ready. Prints one JSON line: completions
+per tenth of a second (wall clock).
+"""
+
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
+
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections import Counter  # noqa: E402
+
+
+def main(
+    url: str, petition_id: str, first: int, last: int, concurrency: int, seconds: float
+) -> int:
+    from sqlalchemy.orm import Session
+
+    from services.petitions import handlers
+    from services.petitions.domain import Citizen
+    from shared.db import UnitOfWork, make_engine
+
+    engine = make_engine(url, pool_size=concurrency, max_overflow=0)
+    until = time.time() + seconds  # counted once imported and ready, whatever the machine's load
+    todo = iter(range(first, last))
+    tenths: Counter[int] = Counter()
+    errors: Counter[str] = Counter()
+
+    def worker() -> None:
+        for i in todo:
+            if time.time() >= until:
+                return
+            citizen = Citizen(sub=f"bench-hot-{i:08d}", acr="eidas1", adult=True)
+            uow = UnitOfWork(Session(engine), "petitions")
+            try:
+                handlers.sign(petition_id, citizen, None, uow)
+                tenths[int(time.time() * 10)] += 1
+            except Exception as exc:  # noqa: BLE001 - counted and reported
+                errors[type(exc).__name__] += 1
+            finally:
+                uow.close()
+
+    pool = eventlet.GreenPool(concurrency)
+    for _ in range(concurrency):
+        pool.spawn(worker)
+    pool.waitall()
+    engine.dispose()
+    print(json.dumps({"tenths": tenths, "errors": errors}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    url, petition, first, last, n, seconds = sys.argv[1:7]
+    sys.exit(main(url, petition, int(first), int(last), int(n), float(seconds)))
