@@ -19,7 +19,7 @@ from shared.config import Settings
 from shared.db import UnitOfWork
 from shared.scopes import RESOURCE_OF_SCOPE
 
-CITIZEN_ERASED = "citizen.erased"  # published on the identity.events exchange
+CITIZEN_ERASED = "identity.citizen_erased"  # published on the identity.events exchange
 
 
 class UnknownClient(LookupError):
@@ -109,11 +109,11 @@ def ensure_web_client(uow: UnitOfWork, settings: Settings) -> Client:
     that `make run` works on its defaults. In production it is registered like any other client
     (`hub clients create`) and its id and secret given to petitions as settings."""
     petitions_url = settings.public_url("petitions")
+    uris = [f"{petitions_url}/auth/callback", f"{petitions_url}/signed-out"]
     wanted = dataclasses.replace(
-        new_client("Petitions web pages", "service-provider", "openid petitions")[0],
+        new_client("Petitions web pages", "service-provider", "openid petitions", uris)[0],
         client_id=settings.petitions_web_client_id,
         secret_hash=digest(settings.petitions_web_client_secret),
-        redirect_uris=(f"{petitions_url}/auth/callback", f"{petitions_url}/signed-out"),
     )
     existing = storage.find_client(uow, wanted.client_id)
     if existing is None:
