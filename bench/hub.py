@@ -38,6 +38,10 @@ def hub_environment(
         "NOTIFICATIONS_DATABASE_URL": database_urls["notifications"],
         # thresholds far above what the bench signs: no threshold events in the figures
         "HUB_PETITION_THRESHOLDS": "1000000000",
+        # every simulated citizen comes from 127.0.0.1: per-address limits would throttle the run
+        "HUB_RATE_LIMIT_LOGIN_PER_ADDRESS": "0",
+        "HUB_RATE_LIMIT_SIGN_PER_ADDRESS": "0",
+        "HUB_RATE_LIMIT_SIGN_PER_CLIENT": "0",
     }
     for process in PROCESSES:
         port = free_port()
