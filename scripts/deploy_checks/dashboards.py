@@ -572,7 +572,7 @@ def webhooks() -> dict[str, Any]:
                 )
             ],
             width=12,
-            description="Needs the subscription label on hub_notifications_webhook_attempts_total.",
+            description="Attempts per minute for each subscription, by outcome.",
         ),
         panel(
             "Failure ratio by subscription",

@@ -48,8 +48,10 @@ class DeliveryMetrics:
             registry,
             Counter,
             f"hub_{service}_webhook_attempts_total",
-            "Webhook delivery attempts by outcome.",
-            ["outcome"],
+            # NOTE: a subscription id is an agency endpoint's opaque id (a few hundred at most),
+            # never a citizen: safe as a label, and what the per-subscription health panels need.
+            "Webhook delivery attempts by subscription and outcome.",
+            ["subscription", "outcome"],
         )
         self.duration = _get_or_create(
             registry,
@@ -173,7 +175,7 @@ class DeliveryLoop(DependencyProvider):
         )
 
     def _count(self, item: Any, result: webhooks.AttemptResult) -> None:
-        self.metrics.attempts.labels(result.outcome).inc()
+        self.metrics.attempts.labels(str(item.subscription_id), result.outcome).inc()
         self.metrics.duration.observe(result.duration_ms / 1000)
         if not result.succeeded:
             log.info(
