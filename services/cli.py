@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     from services.identity.cli import add_commands as add_identity_commands
 
     add_identity_commands(commands)
+    from services.petitions.cli import add_commands as add_petitions_commands
+
+    add_petitions_commands(commands)
     return parser
 
 

@@ -72,6 +72,8 @@ class Settings:
     count_announce_interval: float = 1.0
     petition_thresholds: tuple[int, ...] = (10_000, 100_000)
     petition_duration_days: int = 182
+    petition_min_sponsors: int = 0
+    signature_retention_days: int = 180
     rate_limits: Mapping[str, int] = field(default_factory=dict)
     trusted_proxy_hops: int = 0
     petitions_web_client_id: str = DEV_WEB_CLIENT_ID
@@ -146,6 +148,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         access_token_ttl=_int(env, "HUB_ACCESS_TOKEN_TTL", 600),
         petition_thresholds=_thresholds(env, "HUB_PETITION_THRESHOLDS", (10_000, 100_000)),
         petition_duration_days=_int(env, "HUB_PETITION_DURATION_DAYS", 182),
+        petition_min_sponsors=_int(env, "HUB_PETITION_MIN_SPONSORS", 0),
+        signature_retention_days=_int(env, "HUB_SIGNATURE_RETENTION_DAYS", 180),
         rate_limits={
             name: _int(env, f"HUB_RATE_LIMIT_{name.upper()}", default)
             for name, default in RATE_LIMIT_DEFAULTS.items()

@@ -7,6 +7,7 @@ its kinds); the edge translates them to HTTP in one table (errors.py).
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -27,7 +28,8 @@ REJECTION_REASONS = {
 
 
 class Status:
-    SUBMITTED = "submitted"  # awaiting moderation
+    DRAFT = "draft"  # being written by its author; co-sponsors may join by its link
+    SUBMITTED = "submitted"  # awaiting moderation; co-sponsors may still join
     OPEN = "open"  # published, accepting signatures until the deadline
     REJECTED = "rejected"  # by an operator, with a reason
     CLOSED = "closed"  # at the deadline, or early by an operator
@@ -35,7 +37,9 @@ class Status:
     HIDDEN = "hidden"  # by an operator (e.g. after a complaint)
 
     PUBLIC = (OPEN, CLOSED)
-    ALL = (SUBMITTED, OPEN, REJECTED, CLOSED, WITHDRAWN, HIDDEN)
+    BEFORE_MODERATION = (DRAFT, SUBMITTED)
+    ENDED = (CLOSED, WITHDRAWN, REJECTED, HIDDEN)  # retention runs from their closed_at
+    ALL = (DRAFT, SUBMITTED, OPEN, REJECTED, CLOSED, WITHDRAWN, HIDDEN)
 
 
 class PetitionError(Exception):
@@ -82,6 +86,18 @@ class NotSigned(PetitionError):
     code = "not_signed"
 
 
+class NotEnoughSponsors(PetitionError):
+    code = "not_enough_sponsors"
+
+
+class SponsoringClosed(PetitionError):
+    code = "sponsoring_closed"
+
+
+class AlreadySponsored(PetitionError):
+    code = "already_sponsored"
+
+
 @dataclass(frozen=True)
 class Petition:
     id: str
@@ -95,16 +111,40 @@ class Petition:
     deadline: datetime | None = None
     rejection_reason: str | None = None
     closed_at: datetime | None = None
+    # The secret of the co-sponsor link, shown to the author only.
+    sponsor_token: str | None = None
+    # Kept from a draft's creation to its submission only (petition.submitted carries it).
+    author_key_hash: str | None = None
+
+    def edit(self, by_sub: str, changes: dict[str, str], sponsor_count: int) -> Petition:
+        self._require_author(by_sub, "only its author can edit a petition")
+        self._require(Status.DRAFT, "only a draft can be edited")
+        # NOTE: co-sponsors vouched for this very text; changing it under them is refused.
+        if sponsor_count:
+            raise InvalidTransition("a draft cannot be edited once it has co-sponsors")
+        return replace(
+            self,
+            title=changes.get("title", self.title),
+            text=changes.get("text", self.text),
+            min_acr=changes.get("min_acr", self.min_acr),
+        )
+
+    def submit(self, by_sub: str, sponsor_count: int, min_sponsors: int) -> Petition:
+        self._require_author(by_sub, "only its author can submit a petition")
+        self._require(Status.DRAFT, "only a draft can be submitted")
+        check_enough_sponsors(sponsor_count, min_sponsors)
+        return replace(self, status=Status.SUBMITTED, author_key_hash=None)
 
     def publish(self, now: datetime, duration: timedelta = DEFAULT_DURATION) -> Petition:
         self._require(Status.SUBMITTED, "only a submitted petition can be published")
         return replace(self, status=Status.OPEN, published_at=now, deadline=now + duration)
 
-    def reject(self, reason: str) -> Petition:
+    def reject(self, reason: str, now: datetime | None = None) -> Petition:
         self._require(Status.SUBMITTED, "only a submitted petition can be rejected")
         if reason not in REJECTION_REASONS:
             raise InvalidTransition(f"unknown rejection reason {reason!r}")
-        return replace(self, status=Status.REJECTED, rejection_reason=reason)
+        # closed_at: when it ended, so that retention also reaches its co-sponsors
+        return replace(self, status=Status.REJECTED, rejection_reason=reason, closed_at=now)
 
     def close(self, now: datetime) -> Petition:
         self._require(Status.OPEN, "only an open petition can be closed")
@@ -116,17 +156,30 @@ class Petition:
         return replace(self, status=Status.HIDDEN)
 
     def withdraw(self, by_sub: str, now: datetime) -> Petition:
-        if by_sub != self.author_sub:
-            raise Forbidden("only its author can withdraw a petition")
-        if self.status not in (Status.SUBMITTED, Status.OPEN):
+        self._require_author(by_sub, "only its author can withdraw a petition")
+        if self.status not in (Status.DRAFT, Status.SUBMITTED, Status.OPEN):
             raise InvalidTransition(f"a {self.status} petition cannot be withdrawn")
         return replace(self, status=Status.WITHDRAWN, closed_at=now)
 
     def is_open_at(self, now: datetime) -> bool:
         return self.status == Status.OPEN and (self.deadline is None or now < self.deadline)
 
-    def visible_to(self, viewer_sub: str | None, operator: bool) -> bool:
-        return self.status in Status.PUBLIC or operator or viewer_sub == self.author_sub
+    def visible_to(
+        self, viewer_sub: str | None, operator: bool, sponsor_token: str | None = None
+    ) -> bool:
+        """Public once published; before, to its author, operators and holders of its link."""
+        if self.status in Status.PUBLIC or operator or viewer_sub == self.author_sub:
+            return True
+        return self.status in Status.BEFORE_MODERATION and self.sponsor_link_is(sponsor_token)
+
+    def sponsor_link_is(self, token: str | None) -> bool:
+        if not token or not self.sponsor_token:
+            return False
+        return hmac.compare_digest(token.encode(), self.sponsor_token.encode())
+
+    def _require_author(self, by_sub: str, message: str) -> None:
+        if by_sub != self.author_sub:
+            raise Forbidden(message)
 
     def _require(self, status: str, message: str) -> None:
         if self.status != status:
@@ -150,12 +203,45 @@ def check_can_sign(petition: Petition, citizen: Citizen, now: datetime) -> None:
         raise Closed("the petition is closed")
     if petition.status != Status.OPEN:
         raise NotOpen("the petition is not open for signatures")
+    _check_eligible(petition, citizen)
+
+
+def _check_eligible(petition: Petition, citizen: Citizen) -> None:
     if acr_rank(citizen.acr) < acr_rank(petition.min_acr):
         raise NotEligible(
             "acr_too_low", f"this petition requires an identity verified at {petition.min_acr}"
         )
     if not citizen.adult:
         raise NotEligible("not_adult", "only adults may sign petitions")
+
+
+def check_can_sponsor(petition: Petition, citizen: Citizen, token: str) -> None:
+    """Raise why ``citizen`` may not co-sponsor ``petition`` with the link ``token``."""
+    if not petition.sponsor_link_is(token):
+        raise NotFound("no such petition, or the sponsor link is wrong")
+    if petition.status not in Status.BEFORE_MODERATION:
+        raise SponsoringClosed("co-sponsors join a petition before its moderation only")
+    if citizen.sub == petition.author_sub:
+        raise NotEligible("author_cannot_sponsor", "the author cannot co-sponsor their petition")
+    _check_eligible(petition, citizen)
+
+
+def check_enough_sponsors(sponsor_count: int, min_sponsors: int) -> None:
+    if sponsor_count < min_sponsors:
+        raise NotEnoughSponsors(
+            f"this petition needs {min_sponsors} co-sponsor(s) before submission; it has"
+            f" {sponsor_count}: create it as a draft and share its sponsor link"
+        )
+
+
+def author_key_hash(petition_id: str, author_key: str) -> str:
+    """What petition.submitted carries, so that the author (holding the key) can be recognised."""
+    return hashlib.sha256(f"{petition_id}\n{author_key}".encode()).hexdigest()
+
+
+def retention_cutoff(now: datetime, retention: timedelta) -> datetime:
+    """Petitions that ended before this moment have their signers' subjects retired."""
+    return now - max(retention, timedelta(0))
 
 
 def thresholds_crossed(count: int, thresholds: tuple[int, ...]) -> list[int]:

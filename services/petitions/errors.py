@@ -14,6 +14,9 @@ STATUS_OF = {
     domain.Closed: 410,
     domain.AlreadySigned: 409,
     domain.NotSigned: 404,
+    domain.NotEnoughSponsors: 409,
+    domain.SponsoringClosed: 409,
+    domain.AlreadySponsored: 409,
 }
 
 

@@ -10,8 +10,9 @@ from typing import Any
 
 from services.petitions import domain
 from services.petitions.domain import Citizen, Petition, Status
+from services.petitions.drafts import CreatedPetition, create_petition
 from services.petitions.repository import PetitionRepository
-from services.petitions.schemas import Decision, NewPetition
+from services.petitions.schemas import Decision
 from services.petitions.storage import COUNT_SHARDS
 from shared.db import UnitOfWork
 from shared.envelope import isoformat, utcnow
@@ -25,28 +26,27 @@ class Receipt:
     hash: str
 
 
+__all__ = ["CreatedPetition", "create_petition"]  # creation lives with drafts (drafts.py)
+
+
 @dataclass(frozen=True)
 class PetitionRules:
     """What each deployment configures (settings)."""
 
     thresholds: tuple[int, ...] = (10_000, 100_000)
     duration: timedelta = domain.DEFAULT_DURATION
+    min_sponsors: int = 0
+    retention: timedelta = timedelta(days=180)
 
 
-def create_petition(cmd: NewPetition, author_sub: str, uow: UnitOfWork) -> Petition:
-    petition = Petition(
-        id=str(uuid.uuid4()),
-        title=cmd.title,
-        text=cmd.text,
-        status=Status.SUBMITTED,
-        author_sub=author_sub,
-        min_acr=cmd.min_acr,
-        created_at=utcnow(),
+def rules_from_settings(settings: Any) -> PetitionRules:
+    """The deployment's rules; getattr: settings this service added may be absent (older)."""
+    return PetitionRules(
+        thresholds=settings.petition_thresholds,
+        duration=timedelta(days=settings.petition_duration_days),
+        min_sponsors=int(getattr(settings, "petition_min_sponsors", 0)),
+        retention=timedelta(days=int(getattr(settings, "signature_retention_days", 180))),
     )
-    PetitionRepository(uow).add(petition)
-    uow.emit("petition.submitted", {"petition_id": petition.id})
-    uow.commit()
-    return petition
 
 
 def moderate(
@@ -59,7 +59,7 @@ def moderate(
         petition = petition.publish(now, rules.duration)
         uow.emit("petition.published", _published_payload(petition))
     elif decision.decision == "reject":
-        petition = petition.reject(decision.reason or "")
+        petition = petition.reject(decision.reason or "", now)
         uow.emit(
             "petition.rejected", {"petition_id": petition.id, "reason": petition.rejection_reason}
         )
@@ -131,17 +131,29 @@ class PetitionView:
     petition: Petition
     signature_count: int
     by_departement: dict[str, int] | None = None
+    sponsor_count: int = 0
+    by_author: bool = False  # the viewer wrote it (and may see its sponsor link)
 
 
 def get_petition(
-    petition_id: str, viewer_sub: str | None, operator: bool, uow: UnitOfWork
+    petition_id: str,
+    viewer_sub: str | None,
+    operator: bool,
+    uow: UnitOfWork,
+    sponsor_token: str | None = None,
 ) -> PetitionView:
     repo = PetitionRepository(uow)
     petition = repo.get(petition_id)
-    if petition is None or not petition.visible_to(viewer_sub, operator):
+    if petition is None or not petition.visible_to(viewer_sub, operator, sponsor_token):
         raise domain.NotFound("no such petition")
     count = repo.counts([petition.id])[petition.id]
-    return PetitionView(petition, count, repo.counts_by_departement(petition.id))
+    return PetitionView(
+        petition,
+        count,
+        repo.counts_by_departement(petition.id),
+        repo.sponsor_counts([petition.id])[petition.id],
+        by_author=viewer_sub == petition.author_sub,
+    )
 
 
 def list_petitions(
@@ -160,7 +172,8 @@ def list_petitions(
     repo = PetitionRepository(uow)
     found = repo.page(statuses, page[0], page[1], search)
     counts = repo.counts([p.id for p in found])
-    return [PetitionView(p, counts[p.id]) for p in found]
+    sponsored = repo.sponsor_counts([p.id for p in found])
+    return [PetitionView(p, counts[p.id], sponsor_count=sponsored[p.id]) for p in found]
 
 
 def announce_counts(rules: PetitionRules, uow: UnitOfWork) -> int:
@@ -216,33 +229,6 @@ def forget_citizen(sub: str, uow: UnitOfWork) -> tuple[int, int]:
     counted = repo.anonymise_citizen(sub)
     uow.commit()
     return counted
-
-
-def export_open_data(uow: UnitOfWork, batch: int = 500) -> list[dict[str, Any]]:
-    """Every public petition with its counts; nothing about who created or signed it."""
-    repo = PetitionRepository(uow)
-    rows: list[dict[str, Any]] = []
-    offset = 0
-    while True:
-        found = repo.page(Status.PUBLIC, batch, offset)
-        counts = repo.counts([p.id for p in found])
-        rows += [_open_data_row(p, counts[p.id], repo.counts_by_departement(p.id)) for p in found]
-        if len(found) < batch:
-            return rows
-        offset += batch
-
-
-def _open_data_row(petition: Petition, count: int, by_dep: dict[str, int]) -> dict[str, Any]:
-    return {
-        "id": petition.id,
-        "title": petition.title,
-        "status": petition.status,
-        "published_at": _iso(petition.published_at),
-        "deadline": _iso(petition.deadline),
-        "closed_at": _iso(petition.closed_at),
-        "signature_count": count,
-        "signatures_by_departement": by_dep,
-    }
 
 
 def _published_payload(petition: Petition) -> dict[str, Any]:

@@ -1,13 +1,19 @@
-"""The OpenAPI 3.1 description of the petitions API (served at ``GET /openapi.json``)."""
+"""The OpenAPI 3.1 description of the petitions API (served at ``GET /openapi.json``).
+
+Kept true by tests/service/petitions/test_openapi.py: every API route of the service is here,
+and the answers validate against the schemas (openapi_components.py).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from services.petitions.domain import ACR_LEVELS, REJECTION_REASONS, Status
-from services.petitions.schemas import DECISIONS
+from services.petitions.domain import Status
+from services.petitions.openapi_components import schemas
 
-_ERROR = {"$ref": "#/components/schemas/Error"}
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -15,7 +21,7 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    return {str(c): _json(_ERROR, "error") for c in codes}
+    return {str(c): _json(_ref("Error"), "error") for c in codes}
 
 
 def _op(
@@ -24,19 +30,32 @@ def _op(
     secured: bool = False,
     body: Any = None,
     params: Any = None,
+    body_required: bool = True,
 ) -> dict[str, Any]:
     op: dict[str, Any] = {"summary": summary, "responses": responses}
     if secured:
         op["security"] = [{"bearer": []}]
     if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        content = {"application/json": {"schema": body}}
+        op["requestBody"] = {"required": body_required, "content": content}
     if params:
         op["parameters"] = params
     return op
 
 
+def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": schema}
+
+
 _ID = {"name": "petition_id", "in": "path", "required": True, "schema": {"type": "string"}}
-_PETITION = {"$ref": "#/components/schemas/Petition"}
+_PETITION = _ref("Petition")
+_PAGE_PARAMS = [
+    _query("status", {"enum": list(Status.ALL)}),
+    _query("q", {"type": "string", "maxLength": 100}),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+    _query("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000}),
+]
+_SPONSOR_LINK = _query("sponsor_token", {"type": "string", "maxLength": 100})
 
 
 def openapi_document(server_url: str) -> dict[str, Any]:
@@ -44,210 +63,147 @@ def openapi_document(server_url: str) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "Participation hub: petitions", "version": "1"},
         "servers": [{"url": server_url}],
-        "paths": {
-            "/api/petitions": {
-                "get": _op(
-                    "Petitions, newest first",
-                    {
-                        "200": _json({"$ref": "#/components/schemas/PetitionPage"}, "a page"),
-                        **_errors(400, 401, 403),
-                    },
-                    params=[
-                        {"name": "status", "in": "query", "schema": {"enum": list(Status.ALL)}},
-                        {
-                            "name": "q",
-                            "in": "query",
-                            "schema": {"type": "string", "maxLength": 100},
-                        },
-                        {
-                            "name": "limit",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
-                        },
-                        {
-                            "name": "offset",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
-                        },
-                    ],
-                ),
-                "post": _op(
-                    "Submit a petition (citizen)",
-                    {
-                        "201": _json(_PETITION, "awaiting moderation"),
-                        **_errors(400, 401, 403, 413, 415),
-                    },
-                    secured=True,
-                    body={"$ref": "#/components/schemas/NewPetition"},
-                ),
-            },
-            "/api/petitions/{petition_id}": {
-                "get": _op(
-                    "A petition with its live count",
-                    {"200": _json(_PETITION, "the petition"), **_errors(401, 404)},
-                    params=[_ID],
-                ),
-            },
-            "/api/petitions/{petition_id}/moderation": {
-                "post": _op(
-                    "Publish or reject (operator)",
-                    {"200": _json(_PETITION, "decided"), **_errors(400, 401, 403, 404, 409)},
-                    secured=True,
-                    body={"$ref": "#/components/schemas/Decision"},
-                    params=[_ID],
-                ),
-            },
-            "/api/petitions/export.json": {
-                "get": _op(
-                    "Open data: public petitions with counts (no personal data)",
-                    {
-                        "200": _json(
-                            {"$ref": "#/components/schemas/OpenData"}, "all public petitions"
-                        )
-                    },
-                ),
-            },
-            "/api/petitions/export.csv": {
-                "get": _op(
-                    "Open data as CSV",
-                    {
-                        "200": {
-                            "description": "CSV",
-                            "content": {"text/csv": {"schema": {"type": "string"}}},
-                        }
-                    },
-                ),
-            },
-            "/api/petitions/{petition_id}/withdrawal": {
-                "post": _op(
-                    "Withdraw one's own petition (its author)",
-                    {"200": _json(_PETITION, "withdrawn"), **_errors(401, 403, 404, 409)},
-                    secured=True,
-                    params=[_ID],
-                ),
-            },
-            "/api/petitions/{petition_id}/signatures": {
-                "post": _op(
-                    "Sign (citizen): one signature per citizen",
-                    {
-                        "201": _json({"$ref": "#/components/schemas/SignatureReceipt"}, "signed"),
-                        **_errors(400, 401, 403, 404, 409, 410),
-                    },
-                    secured=True,
-                    params=[_ID],
-                ),
-            },
-            "/api/petitions/{petition_id}/signatures/me": {
-                "delete": _op(
-                    "Withdraw one's signature",
-                    {"204": {"description": "withdrawn"}, **_errors(401, 403, 404, 410)},
-                    secured=True,
-                    params=[_ID],
-                ),
-            },
-        },
+        "paths": {**_petition_paths(), **_before_moderation_paths(), **_service_paths()},
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
             },
-            "schemas": _schemas(),
+            "schemas": schemas(),
         },
     }
 
 
-def _schemas() -> dict[str, Any]:
-    timestamp = {"type": ["string", "null"], "format": "date-time"}
+def _petition_paths() -> dict[str, Any]:
     return {
-        "Error": {
-            "type": "object",
-            "required": ["error", "message"],
-            "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
-        },
-        "NewPetition": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["title", "text"],
-            "properties": {
-                "title": {"type": "string", "minLength": 10, "maxLength": 200},
-                "text": {"type": "string", "minLength": 20, "maxLength": 5000},
-                "min_acr": {"enum": list(ACR_LEVELS)},
-            },
-        },
-        "Decision": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["decision"],
-            "properties": {
-                "decision": {"enum": list(DECISIONS)},
-                "reason": {"enum": list(REJECTION_REASONS)},
-            },
-        },
-        "Petition": {
-            "type": "object",
-            "required": ["id", "title", "text", "status", "signature_count"],
-            "properties": {
-                "id": {"type": "string"},
-                "title": {"type": "string"},
-                "text": {"type": "string"},
-                "status": {"enum": list(Status.ALL)},
-                "min_acr": {"enum": list(ACR_LEVELS)},
-                "created_at": {"type": "string", "format": "date-time"},
-                "published_at": timestamp,
-                "deadline": timestamp,
-                "closed_at": timestamp,
-                "rejection_reason": {"type": ["string", "null"]},
-                "signature_count": {"type": "integer", "minimum": 0},
-                "signatures_by_departement": {
-                    "type": "object",
-                    "additionalProperties": {"type": "integer", "minimum": 0},
+        "/api/petitions": {
+            "get": _op(
+                "Petitions, newest first",
+                {"200": _json(_ref("PetitionPage"), "a page"), **_errors(400, 401, 403)},
+                params=_PAGE_PARAMS,
+            ),
+            "post": _op(
+                "Create a petition (citizen): submitted for moderation, or a draft",
+                {
+                    "201": _json(_ref("CreatedPetition"), "awaiting moderation (or a draft)"),
+                    **_errors(400, 401, 403, 409, 413, 415),
                 },
-            },
-            "additionalProperties": False,
+                secured=True,
+                body=_ref("NewPetition"),
+            ),
         },
-        "OpenData": {
-            "type": "object",
-            "properties": {
-                "items": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["id", "title", "status", "signature_count"],
-                        "properties": {
-                            "id": {"type": "string"},
-                            "title": {"type": "string"},
-                            "status": {"enum": list(Status.PUBLIC)},
-                            "published_at": timestamp,
-                            "deadline": timestamp,
-                            "closed_at": timestamp,
-                            "signature_count": {"type": "integer", "minimum": 0},
-                            "signatures_by_departement": {"type": "object"},
-                        },
-                        "additionalProperties": False,
-                    },
-                }
-            },
+        "/api/petitions/{petition_id}": {
+            "get": _op(
+                "A petition with its live count (before moderation: its author, or its link)",
+                {"200": _json(_PETITION, "the petition"), **_errors(401, 404)},
+                params=[_ID, _SPONSOR_LINK],
+            ),
+            "patch": _op(
+                "Edit one's draft (its author; not once co-sponsored)",
+                {"200": _json(_PETITION, "edited"), **_errors(400, 401, 403, 404, 409, 415)},
+                secured=True,
+                body=_ref("PetitionChanges"),
+                params=[_ID],
+            ),
         },
-        "PetitionPage": {
-            "type": "object",
-            "properties": {
-                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Petition"}},
-                "limit": {"type": "integer"},
-                "offset": {"type": "integer"},
-            },
+        "/api/petitions/{petition_id}/moderation": {
+            "post": _op(
+                "Publish, reject, hide or close (operator)",
+                {"200": _json(_PETITION, "decided"), **_errors(400, 401, 403, 404, 409, 415)},
+                secured=True,
+                body=_ref("Decision"),
+                params=[_ID],
+            ),
         },
-        "SignatureReceipt": {
-            "type": "object",
-            "properties": {
-                "receipt": {
-                    "type": "object",
-                    "required": ["signature_id", "petition_id", "signed_at", "hash"],
-                    "properties": {
-                        "signature_id": {"type": "string"},
-                        "petition_id": {"type": "string"},
-                        "signed_at": {"type": "string", "format": "date-time"},
-                        "hash": {"type": "string"},
-                    },
-                }
-            },
+        "/api/petitions/export.json": {
+            "get": _op(
+                "Open data: public petitions with counts (no personal data)",
+                {"200": _json(_ref("OpenData"), "all public petitions")},
+            ),
+        },
+        "/api/petitions/export.csv": {
+            "get": _op(
+                "Open data as CSV",
+                {
+                    "200": {
+                        "description": "CSV",
+                        "content": {"text/csv": {"schema": {"type": "string"}}},
+                    }
+                },
+            ),
+        },
+        "/api/petitions/{petition_id}/withdrawal": {
+            "post": _op(
+                "Withdraw one's own petition (its author)",
+                {"200": _json(_PETITION, "withdrawn"), **_errors(401, 403, 404, 409)},
+                secured=True,
+                params=[_ID],
+            ),
+        },
+        "/api/petitions/{petition_id}/signatures": {
+            "post": _op(
+                "Sign (citizen): one signature per citizen",
+                {
+                    "201": _json(_ref("SignatureReceipt"), "signed"),
+                    **_errors(400, 401, 403, 404, 409, 410, 415, 429),
+                },
+                secured=True,
+                body=_ref("SignatureRequest"),
+                body_required=False,
+                params=[_ID],
+            ),
+        },
+        "/api/petitions/{petition_id}/signatures/me": {
+            "delete": _op(
+                "Withdraw one's signature",
+                {"204": {"description": "withdrawn"}, **_errors(401, 403, 404, 410)},
+                secured=True,
+                params=[_ID],
+            ),
+        },
+    }
+
+
+def _before_moderation_paths() -> dict[str, Any]:
+    return {
+        "/api/petitions/{petition_id}/submission": {
+            "post": _op(
+                "Submit one's draft for moderation (its author; once: again is a 409)",
+                {"200": _json(_PETITION, "submitted"), **_errors(401, 403, 404, 409)},
+                secured=True,
+                params=[_ID],
+            ),
+        },
+        "/api/petitions/{petition_id}/sponsors": {
+            "post": _op(
+                "Co-sponsor a petition before moderation, with its link's token (citizen)",
+                {
+                    "201": _json(_ref("Sponsorship"), "co-sponsored"),
+                    **_errors(400, 401, 403, 404, 409, 415),
+                },
+                secured=True,
+                body=_ref("SponsorRequest"),
+                params=[_ID],
+            ),
+        },
+    }
+
+
+def _service_paths() -> dict[str, Any]:
+    return {
+        "/openapi.json": {
+            "get": _op(
+                "This document",
+                {"200": _json({"type": "object"}, "OpenAPI 3.1")},
+            )
+        },
+        "/healthz": {"get": _op("The process is alive", {"200": _json(_ref("Health"), "alive")})},
+        "/readyz": {
+            "get": _op(
+                "Database and broker reachable",
+                {
+                    "200": _json(_ref("Readiness"), "ready"),
+                    "503": _json(_ref("Readiness"), "not ready"),
+                },
+            )
         },
     }

@@ -15,6 +15,7 @@ from services.petitions.storage import (
     count_shards,
     petitions,
     signatures,
+    sponsors,
     thresholds_reached,
 )
 from shared.db import UnitOfWork
@@ -89,6 +90,23 @@ class PetitionRepository:
         ).all()
         return [_petition(r) for r in rows]
 
+    # -- co-sponsors -----------------------------------------------------------------------
+
+    def add_sponsor(self, row: dict[str, Any]) -> bool:
+        """Record a co-sponsor; False if this citizen already co-sponsors the petition."""
+        return self.uow.insert_unless_exists(sponsors, row)
+
+    def sponsor_counts(self, petition_ids: list[str]) -> dict[str, int]:
+        if not petition_ids:
+            return {}
+        rows = self.uow.execute(
+            sa.select(sponsors.c.petition_id, sa.func.count())
+            .where(sponsors.c.petition_id.in_(petition_ids))
+            .group_by(sponsors.c.petition_id)
+        ).all()
+        found = {pid: int(n) for pid, n in rows}
+        return {pid: found.get(pid, 0) for pid in petition_ids}
+
     # -- signatures and counts -------------------------------------------------------------
 
     def add_signature(self, row: dict[str, Any], shard: int) -> bool:
@@ -158,6 +176,11 @@ class PetitionRepository:
         signed = self.uow.execute(
             sa.update(signatures).where(signatures.c.citizen_sub == sub).values(citizen_sub=erased)
         ).rowcount
+        self.uow.execute(
+            sa.update(sponsors)
+            .where(sponsors.c.citizen_sub == sub)
+            .values(citizen_sub=sa.literal("erased:") + sponsors.c.id)
+        )
         authored = self.uow.execute(
             sa.update(petitions)
             .where(petitions.c.author_sub == sub)

@@ -24,6 +24,7 @@ MAX_PAGE_SIZE = 100
 MAX_SEARCH_LENGTH = 100
 MAX_OFFSET = 1_000_000  # deeper pages are for the open-data export
 DECISIONS = ("publish", "reject", "hide", "close")
+MAX_TOKEN_LENGTH = 100
 
 
 def invalid(message: str) -> HttpError:
@@ -53,16 +54,48 @@ class NewPetition:
     title: str
     text: str
     min_acr: str
+    draft: bool = False
 
 
 def new_petition(data: dict[str, Any]) -> NewPetition:
-    _only(data, {"title", "text", "min_acr"})
-    min_acr = data.get("min_acr", DEFAULT_MIN_ACR)
-    if min_acr not in ACR_LEVELS:
-        raise invalid(f"min_acr must be one of {', '.join(ACR_LEVELS)}")
+    _only(data, {"title", "text", "min_acr", "draft"})
+    draft = data.get("draft", False)
+    if not isinstance(draft, bool):
+        raise invalid("draft must be true or false")
     return NewPetition(
-        _text(data, "title", TITLE_LENGTH), _text(data, "text", TEXT_LENGTH), min_acr
+        _text(data, "title", TITLE_LENGTH),
+        _text(data, "text", TEXT_LENGTH),
+        _min_acr(data.get("min_acr", DEFAULT_MIN_ACR)),
+        draft,
     )
+
+
+def petition_changes(data: dict[str, Any]) -> dict[str, str]:
+    """A draft's edit: any of title, text, min_acr (at least one)."""
+    _only(data, {"title", "text", "min_acr"})
+    if not data:
+        raise invalid("send at least one of title, text, min_acr")
+    changes: dict[str, str] = {}
+    for name, bounds in (("title", TITLE_LENGTH), ("text", TEXT_LENGTH)):
+        if name in data:
+            changes[name] = _text(data, name, bounds)
+    if "min_acr" in data:
+        changes["min_acr"] = _min_acr(data["min_acr"])
+    return changes
+
+
+def sponsor_token(data: dict[str, Any]) -> str:
+    _only(data, {"token"})
+    token = data.get("token")
+    if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN_LENGTH:
+        raise invalid(f"token is required: the sponsor link's token (at most {MAX_TOKEN_LENGTH})")
+    return token
+
+
+def _min_acr(value: Any) -> str:
+    if value not in ACR_LEVELS:
+        raise invalid(f"min_acr must be one of {', '.join(ACR_LEVELS)}")
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -121,8 +154,13 @@ def page_query(args: Any) -> PageQuery:
 
 
 def petition_view(
-    petition: Petition, signature_count: int, by_departement: dict[str, int] | None = None
+    petition: Petition,
+    signature_count: int,
+    by_departement: dict[str, int] | None = None,
+    sponsor_count: int = 0,
+    author: bool = False,
 ) -> dict[str, Any]:
+    """The petition as clients see it; its sponsor link's token only for its ``author``."""
     view: dict[str, Any] = {
         "id": petition.id,
         "title": petition.title,
@@ -135,9 +173,12 @@ def petition_view(
         "closed_at": _iso(petition.closed_at),
         "rejection_reason": petition.rejection_reason,
         "signature_count": signature_count,
+        "sponsor_count": sponsor_count,
     }
     if by_departement is not None:
         view["signatures_by_departement"] = by_departement
+    if author and petition.status in Status.BEFORE_MODERATION and petition.sponsor_token:
+        view["sponsor_token"] = petition.sponsor_token
     return view
 
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from nameko.timer import timer
 from prometheus_client import Counter
 from werkzeug.wrappers import Request, Response
 
-from services.petitions import handlers, schemas
+from services.petitions import drafts, handlers, schemas, upkeep
 from services.petitions.domain import PetitionError
 from services.petitions.errors import to_http
 from services.petitions.openapi import openapi_document
-from services.petitions.opendata import csv_rows
+from services.petitions.opendata import csv_rows, export_open_data
 from services.petitions.web.pages import WebPages
 from shared.bus import event_handler
 from shared.consumers import consume
@@ -41,6 +40,7 @@ CITIZEN_ERASED = "identity.citizen_erased"  # from identity (services/identity/a
 ERASURE_CONSUMER = "petitions.erasure"
 # NOTE: counts must show within 1 s; a CDN may keep a petition for that long, a list for 5 s.
 DETAIL_MAX_AGE, LIST_MAX_AGE, EXPORT_MAX_AGE = 1, 5, 300
+RETENTION_INTERVAL = 3600.0  # retention is counted in days; hourly is plenty
 
 
 class PetitionsService(HealthEndpoints, WebPages):
@@ -65,19 +65,20 @@ class PetitionsService(HealthEndpoints, WebPages):
         found = _domain(
             lambda: handlers.list_petitions(query.status, query.search, page, operator, self.db)
         )
-        items = [schemas.petition_view(v.petition, v.signature_count) for v in found]
+        items = [
+            schemas.petition_view(v.petition, v.signature_count, sponsor_count=v.sponsor_count)
+            for v in found
+        ]
         body = {"items": items, "limit": query.limit, "offset": query.offset}
         return cacheable_json(request, body, LIST_MAX_AGE, private=operator)
 
     @http("GET", "/api/petitions/export.json")
     def export_json(self, request: Request) -> Response:
-        return cacheable_json(
-            request, {"items": handlers.export_open_data(self.db)}, EXPORT_MAX_AGE
-        )
+        return cacheable_json(request, {"items": export_open_data(self.db)}, EXPORT_MAX_AGE)
 
     @http("GET", "/api/petitions/export.csv")
     def export_csv(self, request: Request) -> Response:
-        response = csv_response(csv_rows(handlers.export_open_data(self.db)), "petitions.csv")
+        response = csv_response(csv_rows(export_open_data(self.db)), "petitions.csv")
         response.headers["Cache-Control"] = f"public, max-age={EXPORT_MAX_AGE}"
         return response
 
@@ -85,17 +86,55 @@ class PetitionsService(HealthEndpoints, WebPages):
     def create_petition(self, request: Request) -> Response:
         citizen = self._citizen(request)
         command = schemas.new_petition(read_json(request))
-        petition = handlers.create_petition(command, citizen.sub, self.db)
-        return json_response(schemas.petition_view(petition, 0), status=201)
+        min_sponsors = self._rules().min_sponsors
+        created = _domain(
+            lambda: drafts.create_petition(command, citizen.sub, self.db, min_sponsors)
+        )
+        body = schemas.petition_view(created.petition, 0, author=True)
+        body["author_key"] = created.author_key  # NOTE: shown once, never stored (drafts.py)
+        return json_response(body, status=201)
 
     @http("GET", "/api/petitions/<string:petition_id>")
     def get_petition(self, request: Request, petition_id: str) -> Response:
         claims = self._optional_claims(request)
         viewer = claims.get("sub") if claims and has_scope(claims, CITIZEN_PETITIONS) else None
         operator = bool(claims and has_scope(claims, PETITIONS_MODERATE))
-        view = _domain(lambda: handlers.get_petition(petition_id, viewer, operator, self.db))
-        body = schemas.petition_view(view.petition, view.signature_count, view.by_departement)
-        return cacheable_json(request, body, DETAIL_MAX_AGE, private=claims is not None)
+        link = request.args.get("sponsor_token")  # a would-be co-sponsor reads it first
+        view = _domain(lambda: handlers.get_petition(petition_id, viewer, operator, self.db, link))
+        body = schemas.petition_view(
+            view.petition,
+            view.signature_count,
+            view.by_departement,
+            view.sponsor_count,
+            author=view.by_author,
+        )
+        private = claims is not None or link is not None
+        return cacheable_json(request, body, DETAIL_MAX_AGE, private=private)
+
+    @http("PATCH", "/api/petitions/<string:petition_id>")
+    def edit_draft(self, request: Request, petition_id: str) -> Response:
+        author = self._citizen(request)
+        changes = schemas.petition_changes(read_json(request))
+        petition, sponsors = _domain(
+            lambda: drafts.edit_draft(petition_id, author, changes, self.db)
+        )
+        return json_response(schemas.petition_view(petition, 0, None, sponsors, author=True))
+
+    @http("POST", "/api/petitions/<string:petition_id>/submission")
+    def submit_petition(self, request: Request, petition_id: str) -> Response:
+        author = self._citizen(request)
+        minimum = self._rules().min_sponsors
+        petition, sponsors = _domain(
+            lambda: drafts.submit_petition(petition_id, author, minimum, self.db)
+        )
+        return json_response(schemas.petition_view(petition, 0, None, sponsors, author=True))
+
+    @http("POST", "/api/petitions/<string:petition_id>/sponsors")
+    def sponsor(self, request: Request, petition_id: str) -> Response:
+        citizen = self._citizen(request)
+        token = schemas.sponsor_token(read_json(request))
+        count = _domain(lambda: drafts.sponsor_petition(petition_id, citizen, token, self.db))
+        return json_response({"petition_id": petition_id, "sponsor_count": count}, status=201)
 
     @http("POST", "/api/petitions/<string:petition_id>/moderation")
     def moderate(self, request: Request, petition_id: str) -> Response:
@@ -151,11 +190,12 @@ class PetitionsService(HealthEndpoints, WebPages):
     def close_expired(self) -> None:
         handlers.close_expired(self.db)
 
+    @timer(interval=RETENTION_INTERVAL)
+    def retire_signers(self) -> None:
+        upkeep.retire_signers(self.db, self._rules().retention)
+
     def _rules(self) -> handlers.PetitionRules:
-        return handlers.PetitionRules(
-            thresholds=self.config.petition_thresholds,
-            duration=timedelta(days=self.config.petition_duration_days),
-        )
+        return handlers.rules_from_settings(self.config)
 
     def _claims_with(self, request: Request, scope: str) -> dict[str, Any]:
         claims = self.tokens.claims(bearer_token(request))

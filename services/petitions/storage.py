@@ -33,6 +33,8 @@ petitions = sa.Table(
     sa.Column("deadline", sa.DateTime(timezone=True), nullable=True),
     sa.Column("rejection_reason", sa.String(50), nullable=True),
     sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("sponsor_token", sa.String(64), nullable=True),
+    sa.Column("author_key_hash", sa.String(64), nullable=True),
     sa.Index("ix_petitions_status_created", "status", "created_at"),
 )
 
@@ -46,6 +48,25 @@ signatures = sa.Table(
     sa.Column("departement", sa.String(3), nullable=True),
     sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("petition_id", "citizen_sub", name="uq_signatures_one_per_citizen"),
+)
+
+# Co-sponsors of a petition before its moderation: one per citizen (pairwise subject), no more.
+sponsors = sa.Table(
+    "petition_sponsors",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("petition_id", sa.String(36), sa.ForeignKey("petitions.id"), nullable=False),
+    sa.Column("citizen_sub", sa.String(100), nullable=False),
+    sa.Column("sponsored_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("petition_id", "citizen_sub", name="uq_sponsors_one_per_citizen"),
+)
+
+# Petitions whose signers and co-sponsors were anonymised by retention (done once each).
+retired = sa.Table(
+    "petition_retention",
+    metadata,
+    sa.Column("petition_id", sa.String(36), sa.ForeignKey("petitions.id"), primary_key=True),
+    sa.Column("retired_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # Per (petition, département, shard); département "" when the citizen declared none.

@@ -53,7 +53,7 @@ class WebPages:
 
     @http("POST", "/petitions/new")
     def page_create_petition(self, request: Request) -> Response:
-        return views.create_petition(self._web(request), self.db)
+        return views.create_petition(self._web(request), self.db, self._rules().min_sponsors)
 
     @http("GET", "/petitions/<string:petition_id>")
     def page_petition(self, request: Request, petition_id: str) -> Response:

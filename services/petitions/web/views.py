@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -162,7 +162,7 @@ def new_petition_form(web: Web) -> Response:
     return _petition_form_page(web, forms.PetitionForm())
 
 
-def create_petition(web: Web, uow: UnitOfWork) -> Response:
+def create_petition(web: Web, uow: UnitOfWork, min_sponsors: int = 0) -> Response:
     citizen, refused = _citizen_form(web, "/petitions/new")
     if refused:
         return refused
@@ -173,7 +173,10 @@ def create_petition(web: Web, uow: UnitOfWork) -> Response:
         command = forms.new_petition(filled)
     except HttpError:  # the form's checks and the API's disagree: show the form again
         return _petition_form_page(web, filled, http_status=400)
-    petition = handlers.create_petition(command, citizen.sub, uow)  # type: ignore[union-attr]
+    # NOTE: where co-sponsors are required the page makes a draft, to gather them by its link.
+    command = replace(command, draft=min_sponsors > 0)
+    created = handlers.create_petition(command, citizen.sub, uow, min_sponsors)  # type: ignore[union-attr]
+    petition = created.petition
     web.session.flash("flash_created")
     return web.redirect(f"/petitions/{petition.id}")
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,17 +20,43 @@ def issuer() -> Iterator[TestIssuer]:
 
 
 @pytest.fixture
-def petitions(start_service: Any, settings: Any, issuer: TestIssuer) -> Any:
-    """The real petitions service, trusting the test issuer's tokens."""
+def start_petitions(start_service: Any, settings: Any, issuer: TestIssuer) -> Any:
+    """Starts the real petitions service, trusting the test issuer's tokens, with ``rules``
+    (settings fields; those shared/config.py does not have yet are added to a subclass)."""
     from services.petitions.service import PetitionsService
 
-    trusting = dataclasses.replace(
-        settings,
-        public_urls={**settings.public_urls, "identity": issuer.url},
-        petition_thresholds=(2, 3),
+    def start(**rules: Any) -> PetitionsApi:
+        trusting = with_settings(
+            settings,
+            public_urls={**settings.public_urls, "identity": issuer.url},
+            petition_thresholds=(2, 3),
+            **rules,
+        )
+        start_service(PetitionsService, settings_override=trusting)
+        return PetitionsApi(trusting, issuer)
+
+    return start
+
+
+@pytest.fixture
+def petitions(start_petitions: Any) -> Any:
+    """The real petitions service, trusting the test issuer's tokens."""
+    return start_petitions()
+
+
+def with_settings(settings: Any, **values: Any) -> Any:
+    known = {f.name for f in dataclasses.fields(settings)}
+    extra = {k: v for k, v in values.items() if k not in known}
+    if not extra:
+        return dataclasses.replace(settings, **values)
+    extended = dataclasses.make_dataclass(
+        "ExtendedSettings",
+        [(name, type(value), dataclasses.field(default=value)) for name, value in extra.items()],
+        bases=(type(settings),),
+        frozen=True,
     )
-    start_service(PetitionsService, settings_override=trusting)
-    return PetitionsApi(trusting, issuer)
+    current = {name: getattr(settings, name) for name in known}
+    return extended(**{**current, **values})
 
 
 class PetitionsApi:
@@ -50,6 +77,20 @@ class PetitionsApi:
             scope="petitions:moderate petitions:read",
         )
         return {"Authorization": f"Bearer {token}"}
+
+    def sign(self, petition_id: str, sub: str | None = None, **body: Any) -> Any:
+        headers = self.citizen(sub=sub or "s-" + uuid.uuid4().hex)
+        url = f"/api/petitions/{petition_id}/signatures"
+        return self.http.post(url, json=body or None, headers=headers)
+
+    def decide(self, petition_id: str, decision: str, **body: Any) -> dict[str, Any]:
+        response = self.http.post(
+            f"/api/petitions/{petition_id}/moderation",
+            json={"decision": decision, **body},
+            headers=self.operator(),
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
 
     def create(self, author: dict[str, str], **fields: Any) -> dict[str, Any]:
         body = {

@@ -51,7 +51,7 @@ def test_each_threshold_is_announced_exactly_once(petitions, amqp_uri):
         events: list[dict] = []
         for _ in range(3):
             assert sign(petitions, petition["id"]).status_code == 201
-        wait_until(lambda: events.extend(drain(bound, petition["id"])) or len(events) >= 2)
+        wait_until(lambda: events.extend(drain(bound, petition["id"])) or len(events) >= 2, 30)
         # withdraw one and sign again: 3 is reached a second time but never announced again
         citizen = petitions.citizen(sub="again-" + uuid.uuid4().hex)
         url = f"/api/petitions/{petition['id']}/signatures"
