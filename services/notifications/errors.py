@@ -49,6 +49,12 @@ class ReceiptNotFound(NotificationsError):
     code = "receipt_not_found"
 
 
+class AuthorKeyNotFound(NotificationsError):
+    """Unknown petition or wrong key (perhaps not yet: ``petition.submitted`` may lag)."""
+
+    code = "author_key_not_found"
+
+
 class Conflict(NotificationsError):
     code = "conflict"
 
@@ -64,6 +70,7 @@ _STATUS: dict[type[NotificationsError], int] = {
     SubscriptionNotFound: 404,
     DeliveryNotFound: 404,
     ReceiptNotFound: 404,
+    AuthorKeyNotFound: 404,
     Conflict: 409,
 }
 RETRY_RECEIPT_AFTER_SECONDS = 2
@@ -75,7 +82,7 @@ def to_http(exc: NotificationsError) -> HttpError:
     if isinstance(exc, InsufficientScope):
         headers["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{exc.message}"'
         return HttpError(status, exc.code, f"this call needs the scope {exc.message}", headers)
-    if isinstance(exc, ReceiptNotFound):
+    if isinstance(exc, (ReceiptNotFound, AuthorKeyNotFound)):
         headers["Retry-After"] = str(RETRY_RECEIPT_AFTER_SECONDS)
     return HttpError(status, exc.code, exc.message, headers)
 

@@ -57,7 +57,8 @@ def document(server_url: str) -> dict[str, Any]:
             "version": "1",
             "description": "Agencies subscribe webhook endpoints to petition events; deliveries "
             "are signed (Standard Webhooks v1) CloudEvents 1.0 in structured JSON mode. Citizens "
-            "ask for their signature's confirmation by e-mail with their receipt.",
+            "ask for their signature's confirmation by e-mail with their receipt; petition "
+            "authors register an address for their petition's notices with their author key.",
         },
         "servers": [{"url": server_url}],
         "paths": {**_subscription_paths(), **_delivery_paths(), **_other_paths()},
@@ -175,6 +176,25 @@ def _other_paths() -> dict[str, Any]:
                     **_errors(400, 409, 413, 415),
                     "404": {
                         **_json(ref("Error"), "unknown receipt (perhaps not yet: see Retry-After)"),
+                        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                    },
+                },
+            }
+        },
+        "/api/author-emails": {
+            "post": {
+                "summary": "A petition's author gives an address for its notices (published, "
+                "rejected, thresholds); the author key is the proof, no token needed. Registering "
+                "again replaces the address",
+                "requestBody": _body("AuthorEmailRequest"),
+                "responses": {
+                    "202": _json(ref("AuthorEmailRegistered"), "registered"),
+                    **_errors(400, 409, 413, 415),
+                    "404": {
+                        **_json(
+                            ref("Error"),
+                            "unknown petition or wrong key (perhaps not yet: see Retry-After)",
+                        ),
                         "headers": {"Retry-After": {"schema": {"type": "integer"}}},
                     },
                 },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.notifications.authors import MAX_AUTHOR_KEY_LENGTH
 from services.notifications.events import CATALOGUE
 from services.notifications.limits import MAX_RATE_PER_SECOND
 from services.notifications.receipts import LOCALES, RECEIPT_FIELDS
@@ -156,6 +157,23 @@ def _other_schemas() -> dict[str, Any]:
         ),
         "SignatureEmailQueued": _object(
             {"status": {"const": "queued"}, "notify_outcome": {"type": "boolean"}}
+        ),
+        "AuthorEmailRequest": _object(
+            {
+                "petition_id": {"type": "string", "minLength": 1, "maxLength": 100},
+                "author_key": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_AUTHOR_KEY_LENGTH,
+                    "description": "given once to the author when the petition was created",
+                },
+                "email": {"type": "string", "format": "email", "maxLength": 254},
+                "locale": {"type": "string", "enum": list(LOCALES), "default": "fr"},
+            },
+            ["petition_id", "author_key", "email"],
+        ),
+        "AuthorEmailRegistered": _object(
+            {"status": {"const": "registered"}, "replaced": {"type": "boolean"}}
         ),
         "Health": {"type": "object", "properties": {"status": {"type": "string"}}},
     }

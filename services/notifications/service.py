@@ -2,8 +2,9 @@
 petitions events.
 
 Entrypoints only (the HTTP ones in :mod:`web_agencies` and :mod:`web_citizens`); the rules are
-in :mod:`domain` and :mod:`receipts`, the use cases in :mod:`handlers`, :mod:`consumers` and
-:mod:`mail`, the sending in :mod:`delivery` and :mod:`mailer`.
+in :mod:`domain`, :mod:`receipts` and :mod:`authors`, the use cases in :mod:`handlers`,
+:mod:`consumers`, :mod:`mail` and :mod:`author_mail`, the sending in :mod:`delivery` and
+:mod:`mailer`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from services.notifications import consumers, handlers, mail, openapi, schemas
+from services.notifications import author_mail, consumers, handlers, mail, openapi, schemas
+from services.notifications.author_mail import AUTHOR_MAIL
 from services.notifications.consumers import FAN_OUT, consume
 from services.notifications.delivery import DeliveryLoop
 from services.notifications.domain import operator_of
@@ -124,12 +126,61 @@ class NotificationsService(HealthEndpoints, SubscriptionEndpoints, CitizenMailEn
     def on_petition_withdrawn(self, body: Any) -> None:
         self._citizen_mail("petition.withdrawn", body, mail.petition_withdrawn)
 
+    # Petition events that concern authors' e-mail
+
+    @_on("petition.submitted")
+    def on_petition_submitted(self, body: Any) -> None:
+        self._author_mail("petition.submitted", body, author_mail.record_author_key)
+
+    @_on("petition.published")
+    def on_petition_published_author(self, body: Any) -> None:
+        self._author_notice("petition.published", body, author_mail.published)
+
+    @_on("petition.rejected")
+    def on_petition_rejected_author(self, body: Any) -> None:
+        self._author_notice("petition.rejected", body, author_mail.rejected)
+
+    @_on("petition.threshold_reached")
+    def on_threshold_reached_author(self, body: Any) -> None:
+        self._author_notice("petition.threshold_reached", body, author_mail.threshold_reached)
+
+    @_on("petition.closed")
+    def on_petition_closed_author(self, body: Any) -> None:
+        self._author_mail("petition.closed", body, author_mail.petition_ended)
+
+    @_on("petition.withdrawn")
+    def on_petition_withdrawn_author(self, body: Any) -> None:
+        self._author_mail("petition.withdrawn", body, author_mail.petition_ended)
+
+    @_on("petition.hidden")
+    def on_petition_hidden_author(self, body: Any) -> None:
+        self._author_mail("petition.hidden", body, author_mail.petition_ended)
+
+    def _author_notice(
+        self, routing_key: str, body: Any, notify: Callable[[Any, Envelope, Any], int]
+    ) -> None:
+        def apply(uow: Any, envelope: Envelope) -> int:
+            return notify(uow, envelope, self.mails.context)
+
+        if self._author_mail(routing_key, body, apply):
+            self.mails.wake()
+
     def _citizen_mail(
         self, routing_key: str, body: Any, apply: Callable[[Any, Envelope], Any]
     ) -> Any:
+        return self._consume(CITIZEN_MAIL, routing_key, body, apply)
+
+    def _author_mail(
+        self, routing_key: str, body: Any, apply: Callable[[Any, Envelope], Any]
+    ) -> Any:
+        return self._consume(AUTHOR_MAIL, routing_key, body, apply)
+
+    def _consume(
+        self, consumer: str, routing_key: str, body: Any, apply: Callable[[Any, Envelope], Any]
+    ) -> Any:
         return consume(
             self.db,
-            CITIZEN_MAIL,
+            consumer,
             routing_key,
             body,
             lambda: apply(self.db, self._received(routing_key, body)),

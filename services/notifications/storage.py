@@ -16,6 +16,13 @@ Citizen e-mail (addresses only with the citizen's consent, kept no longer than n
 - ``outcome_subscribers``: addresses of signers who opted in to the outcome, deleted once it is
   sent, on unsubscribe, or when the signature is withdrawn;
 - ``mail_outbox``: rendered mails waiting for the SMTP server, deleted once sent.
+
+Petition authors' e-mail (the same rules):
+- ``petition_authors``: each submitted petition's author-key hash, from the petitions service
+  (no personal data: it only lets the holder of the key register an address), and how the
+  petition ended, if it did (an end seen before the submission leaves a tombstone);
+- ``author_subscribers``: at most one address per petition, given by whoever holds the author
+  key, deleted when the petition is rejected, closed, withdrawn or hidden, or on unsubscribe.
 """
 
 from __future__ import annotations
@@ -130,6 +137,26 @@ outcome_subscribers = sa.Table(
     sa.Column("locale", sa.String(5), nullable=False),
     # NOTE: kept as is, not hashed: every later mail must carry it. Whoever reads it can only
     # unsubscribe someone.
+    sa.Column("unsubscribe_token", sa.String(64), nullable=False, unique=True),
+    sa.Column("consented_at", TZ, nullable=False),
+)
+
+petition_authors = sa.Table(
+    "petition_authors",
+    metadata,
+    sa.Column("petition_id", sa.String(100), primary_key=True),
+    sa.Column("author_key_hash", sa.String(64), nullable=True),  # NULL: a tombstone
+    sa.Column("recorded_at", TZ, nullable=False),
+    sa.Column("ended_as", sa.String(20), nullable=True),  # rejected|closed|withdrawn|hidden
+    sa.Column("ended_at", TZ, nullable=True),
+)
+
+author_subscribers = sa.Table(
+    "author_subscribers",
+    metadata,
+    sa.Column("petition_id", sa.String(100), primary_key=True),  # one address per petition
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("locale", sa.String(5), nullable=False),
     sa.Column("unsubscribe_token", sa.String(64), nullable=False, unique=True),
     sa.Column("consented_at", TZ, nullable=False),
 )

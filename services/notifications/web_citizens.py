@@ -1,5 +1,6 @@
 """HTTP entrypoints for citizens: ask for a signature's confirmation by e-mail (with the receipt
-as proof: no account, no token), and RFC 8058 one-click unsubscribe (no cookie, no login)."""
+as proof: no account, no token), register a petition author's address (with the author key as
+proof), and RFC 8058 one-click unsubscribe (no cookie, no login)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from services.notifications import mail
+from services.notifications import author_mail, mail
+from services.notifications.authors import author_email_request
 from services.notifications.errors import translated
 from services.notifications.receipts import signature_email_request
 from shared.web import http, json_response, read_json
@@ -37,6 +39,13 @@ class CitizenMailEndpoints:
         self.mails.wake()
         return json_response({"status": "queued", "notify_outcome": kept}, status=202)
 
+    @http("POST", "/api/author-emails")
+    @translated
+    def register_author_email(self, request: Request) -> Response:
+        command = author_email_request(read_json(request))
+        replaced = author_mail.register_author_email(self.db, command)
+        return json_response({"status": "registered", "replaced": replaced}, status=202)
+
     @http("GET", UNSUBSCRIBE)
     def unsubscribe_page(self, request: Request, token: str) -> Response:
         # NOTE: GET never unsubscribes: mail scanners follow links; RFC 8058 uses POST.
@@ -44,7 +53,9 @@ class CitizenMailEndpoints:
 
     @http("POST", UNSUBSCRIBE)
     def unsubscribe(self, request: Request, token: str) -> Response:
-        mail.unsubscribe(self.db, token)
+        # NOTE: one URL for both lists; a token is random, so it names a row in at most one.
+        if not mail.unsubscribe(self.db, token):
+            author_mail.unsubscribe(self.db, token)
         return _page(_DONE_PAGE)  # the same answer whether or not the token was known
 
 

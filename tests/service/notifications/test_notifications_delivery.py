@@ -224,10 +224,14 @@ def test_an_invalid_event_is_dead_lettered_and_not_delivered(
         rows = wait_until(lambda: _dead_letters(engine, marker))
     finally:
         engine.dispose()
-    rows = wait_until(lambda: len(_dead_letters_in(notifications_settings, marker)) == 2) and (
+    rows = wait_until(lambda: len(_dead_letters_in(notifications_settings, marker)) == 3) and (
         _dead_letters_in(notifications_settings, marker)
     )
-    assert {row.consumer for row in rows} == {"notifications.fan_out", "notifications.citizen_mail"}
+    assert {row.consumer for row in rows} == {
+        "notifications.fan_out",
+        "notifications.citizen_mail",
+        "notifications.author_mail",
+    }
     assert all(row.routing_key == "petition.closed" and "petition_id" in row.reason for row in rows)
     assert receiver.received == []
 

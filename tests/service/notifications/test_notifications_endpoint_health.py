@@ -190,11 +190,15 @@ def test_an_event_the_database_refuses_is_dead_lettered_once_not_requeued_foreve
         page = operator_session.get("/api/dead-letters", params={"limit": 200}).json()
         return [d for d in page["dead_letters"] if poison.id in d["body"]]
 
-    assert wait_until(lambda: len(letters()) == 2)
+    assert wait_until(lambda: len(letters()) == 3)
     time.sleep(1.5)
     found = letters()
-    assert len(found) == 2  # once per consumer, not once per redelivery
-    assert {d["consumer"] for d in found} == {"notifications.fan_out", "notifications.citizen_mail"}
+    assert len(found) == 3  # once per consumer, not once per redelivery
+    assert {d["consumer"] for d in found} == {
+        "notifications.fan_out",
+        "notifications.citizen_mail",
+        "notifications.author_mail",
+    }
     publish(_closed())  # the queue is not stuck behind it
     receiver.wait_for(1)
     refused = agency.get("/api/dead-letters")

@@ -79,3 +79,7 @@ def test_the_main_answers_match_the_documented_schemas(
         "POST",
         anonymous.post("/api/signature-emails", json={"email": "x"}),
     )
+    wrong_key = {"petition_id": "p", "author_key": "k", "email": "a@example.fr"}
+    for body in ({"email": "x"}, wrong_key):
+        answer = anonymous.post("/api/author-emails", json=body)
+        check_against_openapi(document, "/api/author-emails", "POST", answer)
