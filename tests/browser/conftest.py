@@ -215,10 +215,15 @@ class Browser:
         assert violations == [], f"axe on {self.url}: {violations}"
 
     def _stale(self, element: Any) -> bool:
-        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.common.exceptions import WebDriverException
 
         try:
             element.tag_name  # noqa: B018 - touching it tells whether the page was replaced
             return False
-        except StaleElementReferenceException:
-            return self.run("return document.readyState") == "complete"
+        except WebDriverException:
+            # StaleElementReference, or Chrome's "node does not belong to the document" while
+            # the next page replaces this one: either way the old page is gone.
+            try:
+                return self.run("return document.readyState") == "complete"
+            except WebDriverException:
+                return False

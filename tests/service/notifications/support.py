@@ -92,7 +92,7 @@ class Receiver:
         return list(self.received)
 
 
-def wait_until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+def wait_until(check: Callable[[], Any], timeout: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         found = check()

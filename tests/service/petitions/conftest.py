@@ -116,7 +116,7 @@ class PetitionsApi:
         return sa.create_engine(self.settings.database_url("petitions"))
 
 
-def wait_until(predicate: Any, timeout: float = 10.0) -> Any:
+def wait_until(predicate: Any, timeout: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
