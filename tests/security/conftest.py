@@ -1,8 +1,14 @@
-"""One hub for the security and fuzzing tests: the four processes as `hub up` starts them, on
-this run's databases and vhost, with registered clients and a signed-in citizen."""
+"""One hub for the security and fuzzing tests: the four processes as `hub up` starts them, with
+registered clients and a signed-in citizen.
+
+NOTE: it lives for the whole session, so it gets databases and a vhost of its own: sharing the
+run's would put a second petitions and notifications process on the queues and tables the
+service tests use (another consumer of their events, another announcer of their counts).
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +19,13 @@ import requests
 
 from faults import actors
 from faults.hub import Hub
-from tests.infra import hub_environment
+from tests.infra import (
+    create_databases,
+    create_vhost,
+    drop_databases,
+    drop_vhost,
+    hub_environment,
+)
 
 
 @dataclass
@@ -34,9 +46,26 @@ class SecurityHub:
 
 
 @pytest.fixture(scope="session")
+def security_infrastructure(run_id: str) -> Iterator[tuple[dict[str, str], str]]:
+    admin_url = os.environ.get(
+        "HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    base_uri = os.environ.get("HUB_TEST_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+    vhost = f"hub-test-{run_id}-security"
+    urls = create_databases(admin_url, f"hub_test_{run_id}_sec")
+    try:
+        yield urls, create_vhost(base_uri, vhost)
+    finally:
+        drop_vhost(base_uri, vhost)
+        drop_databases(admin_url, urls)
+
+
+@pytest.fixture(scope="session")
 def security_hub(
-    database_urls: dict[str, str], amqp_uri: str, tmp_path_factory: pytest.TempPathFactory
+    security_infrastructure: tuple[dict[str, str], str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[SecurityHub]:
+    database_urls, amqp_uri = security_infrastructure
     work: Path = tmp_path_factory.mktemp("security-hub")
     env = hub_environment(database_urls, amqp_uri, work / "data")
     env["HUB_LOG_LEVEL"] = "INFO"
