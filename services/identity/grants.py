@@ -78,10 +78,15 @@ def redeem_code(
             uow.commit()
             log.warning("authorization code replayed; %d grant(s) revoked", revoked)
         raise OAuthError("invalid_grant", "the code is unknown, expired or already used")
-    uow.commit()  # the code is spent, whatever comes next
-    _check_code_binding(client, row, request)
+    try:
+        _check_code_binding(client, row, request)
+    except OAuthError:
+        uow.commit()  # the code is spent, whatever comes next
+        raise
     grant = _grant(client.client_id, row, list(row["scopes"]), row["nonce"])
     refresh_until = row["auth_time"] + REFRESH_TOKEN_TTL_SECONDS
+    # NOTE: the code is spent in the same transaction as what it issues: a replay, which waits
+    # on the code's row until then, finds the tokens to revoke (no window between the two).
     return _citizen_tokens(uow, ctx, grant, row, code_hash, refresh_until)
 
 
@@ -117,8 +122,11 @@ def refresh(
     if row["client_id"] != client.client_id:
         uow.rollback()  # NOTE: another client's token stays usable by its owner
         raise OAuthError("invalid_grant", "the refresh token was issued to another client")
-    uow.commit()
-    scopes = _narrowed_scopes(request.get("scope"), list(row["scopes"]))
+    try:
+        scopes = _narrowed_scopes(request.get("scope"), list(row["scopes"]))
+    except OAuthError:
+        uow.commit()  # spent all the same
+        raise
     grant = _grant(client.client_id, row, scopes, None)
     return _citizen_tokens(uow, ctx, grant, row, row["family"], row["expires_at"])
 
@@ -160,7 +168,8 @@ def _citizen_tokens(
     id_token = ctx.keys.sign(tokens.id_token_claims(ctx.settings, grant, access_token, now))
     kept = {"client_id": grant.client_id, "citizen_id": grant.citizen_id, "sid": grant.sid}
     claims = {c: v for c, v in row["claims"].items() if c in released_claims(grant.scopes)}
-    storage.add_grant(
+    refresh_token = random_token()
+    storage.add_grant_and_refresh_token(
         uow,
         {
             **kept,
@@ -170,10 +179,6 @@ def _citizen_tokens(
             "claims": claims,
             "expires_at": access_claims["exp"],
         },
-    )
-    refresh_token = random_token()
-    storage.add_refresh_token(
-        uow,
         {
             **kept,
             "token_hash": digest(refresh_token),

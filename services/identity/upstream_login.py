@@ -71,13 +71,9 @@ def finish_login(
     params: Mapping[str, str],
     browser_key: str | None,
 ) -> SignedIn | LoginFailed:
-    pending = _browser_bound_login(uow, params.get("state"), browser_key)
-    upstream = ctx.upstreams.get(provider_id)
-    if upstream is None or pending["provider_id"] != provider_id:
-        raise UnsafeRequest("This answer comes from another identity provider than the one chosen.")
-    if not storage.take_pending_login(uow, pending["state"]):
-        raise UnsafeRequest("This sign-in has already been completed.")
-    uow.commit()
+    pending = _take_browser_bound_login(uow, ctx, provider_id, params.get("state"), browser_key)
+    upstream = ctx.upstreams[provider_id]
+    uow.commit()  # spent before the provider is asked, whatever it answers
     try:
         outcome = _signed_in(uow, ctx, upstream, pending, params, browser_key or "")
     except FailedLogin as exc:
@@ -98,12 +94,22 @@ _TITLES = {
 }
 
 
-def _browser_bound_login(
-    uow: UnitOfWork, state: str | None, browser_key: str | None
+def _take_browser_bound_login(
+    uow: UnitOfWork,
+    ctx: IdentityContext,
+    provider_id: str,
+    state: str | None,
+    browser_key: str | None,
 ) -> dict[str, Any]:
-    """CSRF (RFC 6749 10.12): the state must be ours and come back to the browser it left."""
+    """CSRF (RFC 6749 10.12): the state must be ours and come back to the browser it left, from
+    the provider it was sent to; the login is then taken (single use) in the same statement."""
     if not state or len(state) < MIN_STATE_LENGTH:
         raise UnsafeRequest("The identity provider's answer has no valid state.")
+    if browser_key and provider_id in ctx.upstreams:
+        pending = storage.take_pending_login(uow, state, digest(browser_key), provider_id)
+        if pending is not None:
+            return pending
+    # Refused: say why, leaving the pending login to the browser that started it.
     pending = storage.find_pending_login(uow, state)
     if pending is None:
         raise UnsafeRequest(
@@ -113,7 +119,9 @@ def _browser_bound_login(
         raise UnsafeRequest(
             "This sign-in was started in another browser; start again from the service."
         )
-    return pending
+    if provider_id not in ctx.upstreams or pending["provider_id"] != provider_id:
+        raise UnsafeRequest("This answer comes from another identity provider than the one chosen.")
+    raise UnsafeRequest("This sign-in has already been completed.")
 
 
 def _signed_in(
@@ -130,21 +138,19 @@ def _signed_in(
     fingerprint = citizen_fingerprint(pivot, ctx.settings.subject_secret)
     citizen_id = storage.citizen_id_for(uow, fingerprint, uuid.uuid4().hex)
     sid = random_token()
-    storage.add_session(
-        uow,
-        {
-            "sid": sid,
-            "browser_hash": digest(browser_key),
-            "citizen_id": citizen_id,
-            "provider_id": upstream.provider.id,
-            "upstream_id_token": identity.id_token,
-            "expires_at": ctx.now() + SESSION_TTL_SECONDS,
-        },
-    )
+    session = {
+        "sid": sid,
+        "browser_hash": digest(browser_key),
+        "citizen_id": citizen_id,
+        "provider_id": upstream.provider.id,
+        "upstream_id_token": identity.id_token,
+        "expires_at": ctx.now() + SESSION_TTL_SECONDS,
+    }
     # NOTE: clients get presumed birth dates as FranceConnect gives them (YYYY-01-01, not -00)
     released = {**identity.claims, "birthdate": pivot.birthdate}
     adult = is_adult(pivot.birthdate, ctx.today())
-    code = _add_code(uow, ctx, pending, released, identity.acr, citizen_id, sid, adult)
+    code, code_row = _new_code(ctx, pending, released, identity.acr, citizen_id, sid, adult)
+    storage.add_session_and_code(uow, session, code_row)
     uow.commit()
     answer = {"code": code, "state": pending["client_state"], "iss": ctx.issuer}
     return SignedIn(with_query(pending["redirect_uri"], answer), sid)
@@ -213,8 +219,7 @@ def _pivot(upstream: UpstreamClient, claims: dict[str, Any]) -> PivotIdentity:
         ) from None
 
 
-def _add_code(
-    uow: UnitOfWork,
+def _new_code(
     ctx: IdentityContext,
     pending: dict[str, Any],
     claims: dict[str, Any],
@@ -222,25 +227,23 @@ def _add_code(
     citizen_id: str,
     sid: str,
     adult: bool,
-) -> str:
+) -> tuple[str, dict[str, Any]]:
+    """The code for the client and its row (only its digest is stored)."""
     code = random_token()
     released = released_claims(pending["scopes"])
-    storage.add_code(
-        uow,
-        {
-            "code_hash": digest(code),
-            "client_id": pending["client_id"],
-            "redirect_uri": pending["redirect_uri"],
-            "citizen_id": citizen_id,
-            "scopes": pending["scopes"],
-            "nonce": pending["client_nonce"],
-            "acr": acr,
-            "adult": adult,
-            "claims": {c: claims[c] for c in released if c in claims},
-            "code_challenge": pending["code_challenge"],
-            "auth_time": ctx.now(),
-            "expires_at": ctx.now() + CODE_TTL_SECONDS,
-            "sid": sid,
-        },
-    )
-    return code
+    row = {
+        "code_hash": digest(code),
+        "client_id": pending["client_id"],
+        "redirect_uri": pending["redirect_uri"],
+        "citizen_id": citizen_id,
+        "scopes": pending["scopes"],
+        "nonce": pending["client_nonce"],
+        "acr": acr,
+        "adult": adult,
+        "claims": {c: claims[c] for c in released if c in claims},
+        "code_challenge": pending["code_challenge"],
+        "auth_time": ctx.now(),
+        "expires_at": ctx.now() + CODE_TTL_SECONDS,
+        "sid": sid,
+    }
+    return code, row

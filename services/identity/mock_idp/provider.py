@@ -165,10 +165,15 @@ class MockProvider:
         )
 
     def _forget_expired(self) -> None:
+        """Drop what has expired, oldest first: each store's entries share one lifetime, so they
+        expire in the order they were added and the first one still alive ends the sweep."""
         now = self.clock()
         for store in (self._codes, self._tokens):
-            for key in [k for k, v in store.items() if v["expires"] < now]:
-                store.pop(key, None)
+            while store:
+                key = next(iter(store))
+                if store[key]["expires"] >= now:
+                    break
+                del store[key]
 
     def error_redirect(self, params: Mapping[str, str], error: MockError) -> str:
         answer = {

@@ -3,6 +3,13 @@
 Checks follow OIDC Core 3.1.3.7 (ID token) and 5.3.2 (signed userinfo), plus what FranceConnect
 asks of its service providers: ``acr`` at least the level asked, userinfo ``sub`` equal to the
 ID token's, keys refetched when a token names an unknown ``kid``.
+
+The back channel (token endpoint, userinfo) goes through one ``requests`` session per provider:
+keep-alive connections (green-safe under eventlet: urllib3's pool is a patched queue), no cookie
+ever kept (the session is shared by every citizen's login), and the environment's proxies and CA
+bundle read once rather than on every call (``trust_env`` walks ``os.environ`` and ``~/.netrc``
+per request). authlib encodes the requests (authorization URL, PKCE, client authentication); it no
+longer holds a session per call, nor the tokens it fetched.
 """
 
 from __future__ import annotations
@@ -11,14 +18,17 @@ import hmac
 import threading
 import time
 from collections.abc import Callable
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.requests_client import OAuth2Session
+from authlib.oauth2.auth import ClientAuth
+from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_request
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc.errors import JoseError
 from joserfc.jwk import import_key
+from requests.adapters import HTTPAdapter
 
 from services.identity.domain import meets_acr
 from services.identity.oidc import jwt as jwtutil
@@ -26,6 +36,12 @@ from services.identity.oidc.jwt import JwtRejected
 from services.identity.upstreams import UpstreamProvider
 
 JWKS_MIN_REFETCH_SECONDS = 10.0  # a flood of bogus kids must not hammer the provider
+# Keep-alive connections kept per provider host: one per concurrent worker (nameko max_workers).
+HTTP_POOL_SIZE = 50
+TOKEN_REQUEST_HEADERS = {
+    "Accept": "application/json",
+    "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
+}
 
 
 class UpstreamError(Exception):
@@ -55,36 +71,57 @@ class UpstreamClient:
         self._keys: dict[str, Any] = {}
         self._keys_fetched_at = 0.0
         self._lock = threading.Lock()
+        self._client_auth = ClientAuth(
+            provider.client_id, provider.client_secret, provider.token_endpoint_auth_method
+        )
+        self.http = back_channel_session()
+        self._proxies: dict[str, dict[str, str]] = {}
 
     def authorization_url(
         self, state: str, nonce: str, verifier: str, acr: str, login_hint: str | None
     ) -> str:
+        """OIDC Core 3.1.2.1 with PKCE S256 (RFC 7636 4.3)."""
         extra = {"nonce": nonce, "acr_values": acr}
         if login_hint:
             extra["login_hint"] = login_hint
-        with self._session() as session:
-            url, _ = session.create_authorization_url(
+        return str(
+            prepare_grant_uri(
                 self.metadata()["authorization_endpoint"],
+                client_id=self.provider.client_id,
+                response_type="code",
+                redirect_uri=self.redirect_uri,
+                scope=" ".join(self.provider.scopes),
                 state=state,
-                code_verifier=verifier,
                 **extra,
+                code_challenge=create_s256_code_challenge(verifier),
+                code_challenge_method="S256",
             )
-        return url
+        )
 
     def exchange(self, code: str, verifier: str) -> dict[str, Any]:
         """RFC 6749 4.1.3 with the PKCE verifier (RFC 7636 4.5)."""
+        if not code:
+            raise UpstreamRejected("the provider refused the code: no code")
+        body = prepare_token_request(
+            "authorization_code", code=code, code_verifier=verifier, redirect_uri=self.redirect_uri
+        )
+        url, headers, body = self._client_auth.prepare(
+            "POST", self.metadata()["token_endpoint"], dict(TOKEN_REQUEST_HEADERS), body
+        )
         try:
-            with self._session() as session:
-                token = session.fetch_token(
-                    self.metadata()["token_endpoint"],
-                    code=code,
-                    code_verifier=verifier,
-                    grant_type="authorization_code",
-                )
-        except AuthlibBaseError as exc:
-            raise UpstreamRejected(f"the provider refused the code: {exc}") from None
+            response = self.http.post(
+                url,
+                data=body,
+                headers=headers,
+                timeout=self.timeout,
+                proxies=self._proxies_for(url),
+            )
+            token = _token_response(response)
         except (requests.RequestException, ValueError) as exc:
             raise UpstreamUnavailable(f"token endpoint unavailable: {exc}") from None
+        if "error" in token:  # RFC 6749 5.2
+            refusal = f"{token['error']}: {token.get('error_description')}"
+            raise UpstreamRejected(f"the provider refused the code: {refusal}")
         if not isinstance(token.get("id_token"), str) or not isinstance(
             token.get("access_token"), str
         ):
@@ -109,11 +146,13 @@ class UpstreamClient:
 
     def userinfo(self, access_token: str, sub: str) -> dict[str, Any]:
         """FranceConnect v2: userinfo is a signed JWT; OIDC Core 5.3.2: same ``sub``."""
+        url = self.metadata()["userinfo_endpoint"]
         try:
-            response = requests.get(
-                self.metadata()["userinfo_endpoint"],
+            response = self.http.get(
+                url,
                 headers={"Authorization": f"Bearer {access_token}", "Accept": "application/jwt"},
                 timeout=self.timeout,
+                proxies=self._proxies_for(url),
             )
         except requests.RequestException as exc:
             raise UpstreamUnavailable(f"userinfo unavailable: {exc}") from None
@@ -187,16 +226,54 @@ class UpstreamClient:
             keys = _get_json(self.metadata()["jwks_uri"], self.timeout).get("keys", [])
             self._keys = dict(_imported(k) for k in keys if isinstance(k, dict) and "kid" in k)
 
-    def _session(self) -> OAuth2Session:
-        return OAuth2Session(
-            client_id=self.provider.client_id,
-            client_secret=self.provider.client_secret,
-            token_endpoint_auth_method=self.provider.token_endpoint_auth_method,
-            scope=" ".join(self.provider.scopes),
-            redirect_uri=self.redirect_uri,
-            code_challenge_method="S256",
-            default_timeout=self.timeout,
-        )
+    def _proxies_for(self, url: str) -> dict[str, str]:
+        """The environment's proxies for this scheme and host (``*_proxy``, ``no_proxy``), once."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        proxies = self._proxies.get(origin)
+        if proxies is None:
+            proxies = self._proxies[origin] = requests.utils.get_environ_proxies(origin)
+        return proxies
+
+
+class _NoCookies(DefaultCookiePolicy):
+    """The session serves every citizen's login: nothing a provider sets may be sent back."""
+
+    def set_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+    def return_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+
+def back_channel_session(pool_size: int = HTTP_POOL_SIZE) -> requests.Session:
+    """A keep-alive session for calls to a provider, with the environment read once, here."""
+    session = requests.Session()
+    # NOTE: what trust_env would look up on every call: the CA bundle (REQUESTS_CA_BUNDLE,
+    # CURL_CA_BUNDLE) now, the proxies per host in _proxies_for; ~/.netrc never (its Basic
+    # credentials would replace the Bearer header of userinfo).
+    session.verify = session.merge_environment_settings("", {}, None, True, None)["verify"]
+    session.trust_env = False
+    session.cookies.set_policy(_NoCookies())
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def _token_response(response: requests.Response) -> dict[str, Any]:
+    """The token endpoint's JSON object; a server error or a non-JSON answer raises (authlib's
+    rules: an OAuth error is a JSON object with ``error``, RFC 6749 5.2)."""
+    if response.status_code >= 500:
+        response.raise_for_status()
+    try:
+        token = response.json()
+    except ValueError:
+        token = None
+    if not isinstance(token, dict):
+        response.raise_for_status()
+        raise ValueError(f"the answer is not a JSON object (HTTP {response.status_code})")
+    return token
 
 
 def _get_json(url: str, timeout: float) -> dict[str, Any]:

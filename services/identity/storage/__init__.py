@@ -14,6 +14,7 @@ from services.identity.storage.flows import (
     add_pending_login,
     add_pending_logout,
     add_session,
+    add_session_and_code,
     claim_code,
     code_was_used,
     find_pending_login,
@@ -38,6 +39,7 @@ from services.identity.storage.tables import (
 )
 from services.identity.storage.tokens import (
     add_grant,
+    add_grant_and_refresh_token,
     add_refresh_token,
     claim_refresh_token,
     find_grant,
@@ -51,10 +53,12 @@ __all__ = [
     "add_client",
     "add_code",
     "add_grant",
+    "add_grant_and_refresh_token",
     "add_pending_login",
     "add_pending_logout",
     "add_refresh_token",
     "add_session",
+    "add_session_and_code",
     "all_clients",
     "authorization_codes",
     "citizen_id_for",

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from services.identity.clients import Client
 from services.identity.storage.tables import (
@@ -41,10 +41,15 @@ def add_client(uow: UnitOfWork, client: Client) -> None:
     )
 
 
+_FIND_CLIENT = sa.select(clients).where(
+    clients.c.client_id == sa.bindparam("client_id", type_=clients.c.client_id.type)
+)
+
+
 def find_client(uow: UnitOfWork, client_id: str | None) -> Client | None:
     if not client_id:
         return None
-    row = uow.execute(sa.select(clients).where(clients.c.client_id == client_id)).mappings().first()
+    row = uow.execute(_FIND_CLIENT, {"client_id": client_id}).mappings().first()
     return _client(row) if row else None
 
 
@@ -78,15 +83,53 @@ def citizen_id_for(uow: UnitOfWork, fingerprint: str, new_id: str) -> str:
     """The citizen with this fingerprint, created if new.
 
     Race-safe: two first logins of one person insert "on conflict do nothing" on the unique
-    fingerprint, then both read the row that won.
+    fingerprint, then both read the row that won. On PostgreSQL the insert and the lookup are one
+    statement (a data-modifying CTE): the citizen inserted, else the one already there.
     """
-    query = sa.select(citizens.c.id).where(citizens.c.fingerprint == fingerprint)
-    found = uow.execute(query).scalar()
+    params = {"fingerprint": fingerprint, "new_id": new_id, "created_at": utcnow()}
+    if _dialect(uow) == "postgresql":
+        found = uow.execute(_CITIZEN_PG, params).scalar()
+        if found:
+            return str(found)
+        # NOTE: a concurrent first login of the same person inserted it after this statement's
+        # snapshot was taken (the insert waited for it, then did nothing): read it now.
+        return str(uow.execute(_CITIZEN_LOOKUP, params).scalar_one())
+    found = uow.execute(_CITIZEN_LOOKUP, params).scalar()
     if found:
         return str(found)
-    values = {"id": new_id, "fingerprint": fingerprint, "created_at": utcnow()}
-    uow.execute(_insert(uow)(citizens).values(**values).on_conflict_do_nothing())
-    return str(uow.execute(query).scalar_one())
+    uow.execute(_citizen_insert(sqlite.insert), params)
+    return str(uow.execute(_CITIZEN_LOOKUP, params).scalar_one())
+
+
+def _citizen_insert(insert: Any) -> Any:
+    return (
+        insert(citizens)
+        .values(
+            id=sa.bindparam("new_id", type_=citizens.c.id.type),
+            fingerprint=sa.bindparam("fingerprint", type_=citizens.c.fingerprint.type),
+            created_at=sa.bindparam("created_at", type_=citizens.c.created_at.type),
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+# Built once: making a statement and its cache key costs more than running it.
+_CITIZEN_LOOKUP = sa.select(citizens.c.id).where(
+    citizens.c.fingerprint == sa.bindparam("fingerprint", type_=citizens.c.fingerprint.type)
+)
+# NOTE: in text because SQLAlchemy cannot cache the PostgreSQL dialect's INSERT ... ON CONFLICT
+# (it would compile it anew for every login).
+_CITIZEN_PG = sa.text(
+    "WITH inserted AS ("
+    " INSERT INTO citizens (id, fingerprint, created_at)"
+    " VALUES (:new_id, :fingerprint, :created_at)"
+    " ON CONFLICT DO NOTHING RETURNING id)"
+    " SELECT id FROM inserted UNION ALL SELECT id FROM citizens WHERE fingerprint = :fingerprint"
+).bindparams(
+    sa.bindparam("new_id", type_=citizens.c.id.type),
+    sa.bindparam("fingerprint", type_=citizens.c.fingerprint.type),
+    sa.bindparam("created_at", type_=citizens.c.created_at.type),
+)
 
 
 def citizen_ids(uow: UnitOfWork) -> Iterator[str]:
@@ -113,7 +156,5 @@ def erase_citizen(uow: UnitOfWork, citizen_id: str) -> bool:
     return bool(uow.execute(citizens.delete().where(citizens.c.id == citizen_id)).rowcount == 1)
 
 
-def _insert(uow: UnitOfWork) -> Any:
-    if uow.session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
+def _dialect(uow: UnitOfWork) -> str:
+    return str(uow.session.get_bind().dialect.name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,8 +21,35 @@ from shared.db import UnitOfWork
 # --- pending logins --------------------------------------------------------------------------
 
 
+# NOTE: the statements of the login path are built once, with bound parameters: making a
+# statement and its cache key costs SQLAlchemy more CPU than running it.
+def _param(table: sa.Table, column: str, name: str | None = None) -> Any:
+    return sa.bindparam(name or column, type_=table.c[column].type)
+
+
+_TAKE_PENDING_LOGIN = (
+    pending_logins.delete()
+    .where(
+        pending_logins.c.state == _param(pending_logins, "state"),
+        pending_logins.c.browser_hash == _param(pending_logins, "browser_hash"),
+        pending_logins.c.provider_id == _param(pending_logins, "provider_id"),
+    )
+    .returning(*pending_logins.c)
+)
+_CLAIM_CODE = (
+    authorization_codes.update()
+    .where(
+        authorization_codes.c.code_hash == _param(authorization_codes, "code_hash", "claimed"),
+        authorization_codes.c.used_at.is_(None),
+        authorization_codes.c.expires_at > _param(authorization_codes, "expires_at", "now"),
+    )
+    .values(used_at=_param(authorization_codes, "used_at", "spent_at"))
+    .returning(*authorization_codes.c)
+)
+
+
 def add_pending_login(uow: UnitOfWork, values: Mapping[str, Any]) -> None:
-    uow.execute(pending_logins.insert().values(**values))
+    uow.execute(pending_logins.insert(), dict(values))
 
 
 def find_pending_login(uow: UnitOfWork, state: str) -> dict[str, Any] | None:
@@ -30,10 +58,17 @@ def find_pending_login(uow: UnitOfWork, state: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def take_pending_login(uow: UnitOfWork, state: str) -> bool:
-    """Single use: True for the one caller that deletes it."""
-    result = uow.execute(pending_logins.delete().where(pending_logins.c.state == state))
-    return bool(result.rowcount == 1)
+def take_pending_login(
+    uow: UnitOfWork, state: str, browser_hash: str, provider_id: str
+) -> dict[str, Any] | None:
+    """Single use: the login for the one caller that deletes it, in one statement.
+
+    Only the browser that started it, answering from the provider it was sent to, takes it:
+    anyone else leaves it in place (and :func:`find_pending_login` tells them why not).
+    """
+    params = {"state": state, "browser_hash": browser_hash, "provider_id": provider_id}
+    row = uow.execute(_TAKE_PENDING_LOGIN, params).mappings().first()
+    return dict(row) if row else None
 
 
 # --- authorization codes ---------------------------------------------------------------------
@@ -44,17 +79,10 @@ def add_code(uow: UnitOfWork, values: Mapping[str, Any]) -> None:
 
 
 def claim_code(uow: UnitOfWork, code_hash: str, now: int) -> dict[str, Any] | None:
-    """Mark the code used, atomically; None if unknown, expired or already used."""
-    table = authorization_codes
-    result = uow.execute(
-        table.update()
-        .where(table.c.code_hash == code_hash, table.c.used_at.is_(None), table.c.expires_at > now)
-        .values(used_at=now)
-    )
-    if result.rowcount != 1:
-        return None
-    row = uow.execute(sa.select(table).where(table.c.code_hash == code_hash)).mappings().one()
-    return dict(row)
+    """Mark the code used, atomically (UPDATE ... RETURNING); None if unknown, expired or used."""
+    params = {"claimed": code_hash, "now": now, "spent_at": now}
+    row = uow.execute(_CLAIM_CODE, params).mappings().first()
+    return dict(row) if row else None
 
 
 def code_was_used(uow: UnitOfWork, code_hash: str) -> bool:
@@ -68,6 +96,37 @@ def code_was_used(uow: UnitOfWork, code_hash: str) -> bool:
 
 def add_session(uow: UnitOfWork, values: Mapping[str, Any]) -> None:
     uow.execute(sessions.insert().values(**values))
+
+
+def add_session_and_code(
+    uow: UnitOfWork, session: Mapping[str, Any], code: Mapping[str, Any]
+) -> None:
+    """The hub's session and the client's code, in one round trip."""
+    insert_all(uow, (sessions, session), (authorization_codes, code))
+
+
+def insert_all(uow: UnitOfWork, *rows: tuple[sa.Table, Mapping[str, Any]]) -> None:
+    """INSERT one row in each table; on PostgreSQL in one statement (data-modifying CTEs)."""
+    if uow.session.get_bind().dialect.name != "postgresql":
+        for table, values in rows:
+            uow.execute(table.insert(), dict(values))
+        return
+    shape = tuple((table, tuple(sorted(values))) for table, values in rows)
+    params = {f"r{i}_{k}": v for i, (_, values) in enumerate(rows) for k, v in values.items()}
+    uow.execute(_insert_all_statement(shape), params)
+
+
+@lru_cache(maxsize=32)
+def _insert_all_statement(shape: tuple[tuple[sa.Table, tuple[str, ...]], ...]) -> Any:
+    """``WITH insert_0 AS (INSERT ...), ... INSERT ...``, parameters named ``r<i>_<column>``."""
+    inserts = [
+        table.insert().values({c: _param(table, c, f"r{i}_{c}") for c in columns})
+        for i, (table, columns) in enumerate(shape)
+    ]
+    *first, statement = inserts
+    for i, insert in enumerate(first):
+        statement = statement.add_cte(insert.cte(f"insert_{i}"))
+    return statement
 
 
 def take_session(uow: UnitOfWork, sid: str) -> dict[str, Any] | None:

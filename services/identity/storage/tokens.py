@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from services.identity.storage.flows import insert_all
 from services.identity.storage.tables import grants, refresh_tokens
 from shared.db import UnitOfWork
 
@@ -38,20 +39,31 @@ def add_refresh_token(uow: UnitOfWork, values: Mapping[str, Any]) -> None:
     uow.execute(refresh_tokens.insert().values(**values))
 
 
+def add_grant_and_refresh_token(
+    uow: UnitOfWork, grant: Mapping[str, Any], refresh_token: Mapping[str, Any]
+) -> None:
+    """What one token response issues, in one round trip."""
+    insert_all(uow, (grants, grant), (refresh_tokens, refresh_token))
+
+
 def claim_refresh_token(uow: UnitOfWork, token_hash: str, now: int) -> dict[str, Any] | None:
     """RFC 9700 4.14.2 rotation: mark it used, atomically; None if unknown, expired or used."""
     table = refresh_tokens
-    result = uow.execute(
-        table.update()
-        .where(
-            table.c.token_hash == token_hash, table.c.used_at.is_(None), table.c.expires_at > now
+    row = (
+        uow.execute(
+            table.update()
+            .where(
+                table.c.token_hash == token_hash,
+                table.c.used_at.is_(None),
+                table.c.expires_at > now,
+            )
+            .values(used_at=now)
+            .returning(*table.c)
         )
-        .values(used_at=now)
+        .mappings()
+        .first()
     )
-    if result.rowcount != 1:
-        return None
-    query = sa.select(table).where(table.c.token_hash == token_hash)
-    return dict(uow.execute(query).mappings().one())
+    return dict(row) if row else None
 
 
 def spent_refresh_family(uow: UnitOfWork, token_hash: str) -> str | None:

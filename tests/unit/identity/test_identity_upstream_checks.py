@@ -134,12 +134,12 @@ class FakeResponse:
 
 def test_userinfo_with_another_sub_than_the_id_token_is_refused(upstream, monkeypatch):
     body = claims(sub="somebody-else")
-    monkeypatch.setattr(rp.requests, "get", lambda *a, **k: FakeResponse(signed(upstream, body)))
+    monkeypatch.setattr(upstream.http, "get", lambda *a, **k: FakeResponse(signed(upstream, body)))
     upstream._metadata["userinfo_endpoint"] = ISSUER + "/userinfo"
     with pytest.raises(UpstreamRejected, match="userinfo sub differs"):
         upstream.userinfo("access-token", "s")
     monkeypatch.setattr(
-        rp.requests, "get", lambda *a, **k: FakeResponse(signed(upstream, claims()))
+        upstream.http, "get", lambda *a, **k: FakeResponse(signed(upstream, claims()))
     )
     assert upstream.userinfo("access-token", "s")["sub"] == "s"
 
@@ -147,7 +147,96 @@ def test_userinfo_with_another_sub_than_the_id_token_is_refused(upstream, monkey
 def test_userinfo_must_be_a_signed_jwt(upstream, monkeypatch):
     response = FakeResponse('{"sub": "s"}')
     response.headers = {"Content-Type": "application/json"}
-    monkeypatch.setattr(rp.requests, "get", lambda *a, **k: response)
+    monkeypatch.setattr(upstream.http, "get", lambda *a, **k: response)
     upstream._metadata["userinfo_endpoint"] = ISSUER + "/userinfo"
     with pytest.raises(UpstreamRejected, match="not a signed JWT"):
         upstream.userinfo("access-token", "s")
+
+
+def test_the_back_channel_session_keeps_no_cookie_and_reads_the_environment_once(
+    upstream, monkeypatch
+):
+    """One session serves every citizen's login: a provider's cookie must never be sent back,
+    and ~/.netrc must never replace the userinfo Bearer header."""
+    import requests
+
+    session = upstream.http
+    assert session.trust_env is False
+    response = requests.Response()
+    response.headers["Set-Cookie"] = "tracking=citizen-a; Path=/"
+    response.url = ISSUER + "/token"
+    request = requests.Request("POST", ISSUER + "/token").prepare()
+    session.cookies.extract_cookies(
+        _CookieResponse(response), requests.cookies.MockRequest(request)
+    )
+    assert len(session.cookies) == 0
+    later = session.prepare_request(requests.Request("GET", ISSUER + "/userinfo"))
+    assert "Cookie" not in later.headers
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    fresh = UpstreamClient(PROVIDER, "https://hub.example")
+    assert fresh._proxies_for(ISSUER + "/token") == {"https": "http://proxy.example:3128"}
+    monkeypatch.setenv("NO_PROXY", "idp.example")
+    assert UpstreamClient(PROVIDER, "https://hub.example")._proxies_for(ISSUER + "/x") == {}
+
+
+class _CookieResponse:
+    """What http.cookiejar needs of a response (requests adapts urllib3's the same way)."""
+
+    def __init__(self, response):
+        self._response = response
+
+    def info(self):
+        import email.message
+
+        message = email.message.Message()
+        for name, value in self._response.headers.items():
+            message[name] = value
+        return message
+
+
+def test_the_token_request_authenticates_the_hub_and_sends_the_pkce_verifier(upstream, monkeypatch):
+    sent = {}
+
+    class TokenResponse:
+        status_code = 200
+
+        def json(self):
+            return {"access_token": "at", "id_token": "a.b.c", "token_type": "Bearer"}
+
+    def post(url, data=None, headers=None, **kwargs):
+        sent.update(url=url, data=data, headers=headers, **kwargs)
+        return TokenResponse()
+
+    monkeypatch.setattr(upstream.http, "post", post)
+    upstream._metadata["token_endpoint"] = ISSUER + "/token"
+    assert upstream.exchange("the-code", "v" * 43)["access_token"] == "at"
+    from urllib.parse import parse_qs
+
+    form = parse_qs(sent["data"])
+    assert form["grant_type"] == ["authorization_code"] and form["code"] == ["the-code"]
+    assert form["code_verifier"] == ["v" * 43]
+    assert form["redirect_uri"] == ["https://hub.example/oidc-callback/idp"]
+    assert form["client_id"] == ["hub"] and form["client_secret"] == ["secret"]
+    assert sent["timeout"] == PROVIDER.timeout_seconds
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "refusal"),
+    [
+        (400, {"error": "invalid_grant"}, UpstreamRejected),
+        (500, None, rp.UpstreamUnavailable),
+        (200, ["not", "an", "object"], rp.UpstreamUnavailable),
+        (200, {"access_token": "at"}, UpstreamRejected),  # no id_token
+    ],
+)
+def test_token_endpoint_refusals(upstream, monkeypatch, status, body, refusal):
+    import requests
+
+    response = requests.Response()
+    response.status_code = status
+    response._content = json.dumps(body).encode() if body is not None else b"<html>"
+    response.url = ISSUER + "/token"
+    monkeypatch.setattr(upstream.http, "post", lambda *a, **k: response)
+    upstream._metadata["token_endpoint"] = ISSUER + "/token"
+    with pytest.raises(refusal):
+        upstream.exchange("the-code", "v" * 43)
