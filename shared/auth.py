@@ -147,7 +147,10 @@ class TokenVerifier:
             raise TokenInvalid("expired", "the token has expired") from None
         except JWTClaimsError as exc:
             raise TokenInvalid("bad_claims", f"the token's claims are not valid: {exc}") from None
-        except JWTError:
+        except JWTError as exc:
+            # NOTE: python-jose raises a plain JWTError for a missing required claim too.
+            if "claim" in str(exc).lower():
+                raise TokenInvalid("bad_claims", f"the token's claims are not valid: {exc}") from None
             raise TokenInvalid("bad_signature", "the token's signature is not valid") from None
 
     def _constructed_key(self, kid: str, alg: str) -> Any:
