@@ -150,7 +150,8 @@ class TokenVerifier:
         except JWTError as exc:
             # NOTE: python-jose raises a plain JWTError for a missing required claim too.
             if "claim" in str(exc).lower():
-                raise TokenInvalid("bad_claims", f"the token's claims are not valid: {exc}") from None
+                message = f"the token's claims are not valid: {exc}"
+                raise TokenInvalid("bad_claims", message) from None
             raise TokenInvalid("bad_signature", "the token's signature is not valid") from None
 
     def _constructed_key(self, kid: str, alg: str) -> Any:

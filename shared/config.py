@@ -74,6 +74,8 @@ class Settings:
     petition_duration_days: int = 182
     petition_min_sponsors: int = 0
     signature_retention_days: int = 180
+    webhook_retry_scale: float = 1.0
+    webhook_lease_seconds: int = 60
     rate_limits: Mapping[str, int] = field(default_factory=dict)
     trusted_proxy_hops: int = 0
     petitions_web_client_id: str = DEV_WEB_CLIENT_ID
@@ -150,6 +152,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         petition_duration_days=_int(env, "HUB_PETITION_DURATION_DAYS", 182),
         petition_min_sponsors=_int(env, "HUB_PETITION_MIN_SPONSORS", 0),
         signature_retention_days=_int(env, "HUB_SIGNATURE_RETENTION_DAYS", 180),
+        webhook_retry_scale=_float(env, "HUB_WEBHOOK_RETRY_SCALE", 1.0),
+        webhook_lease_seconds=max(20, _int(env, "HUB_WEBHOOK_LEASE_SECONDS", 60)),
         rate_limits={
             name: _int(env, f"HUB_RATE_LIMIT_{name.upper()}", default)
             for name, default in RATE_LIMIT_DEFAULTS.items()
@@ -169,6 +173,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be more than 0")
+    return value
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

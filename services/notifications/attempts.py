@@ -52,15 +52,25 @@ def claim_due(
     return chosen
 
 
+def retry_time(now: datetime, retry_in: float | None, scale: float) -> datetime | None:
+    """When to try again; ``scale`` shrinks the Svix schedule for fault-injection runs
+    (HUB_WEBHOOK_RETRY_SCALE)."""
+    return None if retry_in is None else now + timedelta(seconds=retry_in * scale)
+
+
 def record_attempt(
-    uow: UnitOfWork, item: Any, result: AttemptResult, rng: random.Random | None = None
+    uow: UnitOfWork,
+    item: Any,
+    result: AttemptResult,
+    rng: random.Random | None = None,
+    retry_scale: float = 1.0,
 ) -> Decision:
     """Log the attempt and move the delivery on: done, retried later, or failed for good."""
     now = utcnow()
     attempts_made = item.attempt_count + 1
     decision = decide(attempts_made, result, rng)
     _log_attempt(uow, item.id, result, now)
-    retry_at = now + timedelta(seconds=decision.retry_in) if decision.retry_in is not None else None
+    retry_at = retry_time(now, decision.retry_in, retry_scale)
     # NOTE: only a still-pending delivery moves on: one cancelled mid-flight stays cancelled.
     uow.execute(
         sa.update(deliveries)

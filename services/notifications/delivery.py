@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.2
 CONCURRENCY = 50  # sends in flight per process
-# NOTE: longer than the 15 s send timeout plus the write-back, so a lease never expires mid-send.
-LEASE_SECONDS = 60.0
+# NOTE: the lease (HUB_WEBHOOK_LEASE_SECONDS, default 60, at least 20) outlasts the 15 s send
+# deadline plus the write-back, so a lease never expires mid-send.
 STOP_GRACE_SECONDS = 5.0
 # Write-backs are short; 50 sends in flight share a few connections (they wait their turn).
 POOL_CONNECTIONS, POOL_OVERFLOW = 4, 6
@@ -137,7 +137,8 @@ class DeliveryLoop(DependencyProvider):
 
         try:
             with self.engine.begin() as conn:
-                items = attempts.claim_due(conn, free, LEASE_SECONDS, self.limits.blocked(), admit)
+                lease = self.settings.webhook_lease_seconds
+                items = attempts.claim_due(conn, free, lease, self.limits.blocked(), admit)
         except Exception:
             for subscription_id in admitted:
                 self.limits.release(subscription_id)
@@ -152,7 +153,9 @@ class DeliveryLoop(DependencyProvider):
             result = self._send(item)
             uow = UnitOfWork(Session(self.engine), self.container.service_name)
             try:
-                attempts.record_attempt(uow, item, result)
+                attempts.record_attempt(
+                    uow, item, result, retry_scale=self.settings.webhook_retry_scale
+                )
             finally:
                 uow.close()
         except Exception:  # noqa: BLE001 - one delivery's failure must not end the others

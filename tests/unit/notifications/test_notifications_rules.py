@@ -184,3 +184,13 @@ def test_5xx_smtp_answers_are_permanent() -> None:
     assert permanent(smtplib.SMTPRecipientsRefused({"a@b.fr": (550, b"no such user")}))
     assert not permanent(smtplib.SMTPRecipientsRefused({"a@b.fr": (451, b"try later")}))
     assert not permanent(ConnectionRefusedError())
+
+
+
+def test_the_retry_schedule_can_be_scaled_for_fault_runs():
+    """HUB_WEBHOOK_RETRY_SCALE multiplies the delay of the next attempt."""
+    from services.notifications.attempts import retry_time
+
+    assert retry_time(NOW, 300.0, 1.0) == NOW + timedelta(seconds=300)
+    assert retry_time(NOW, 300.0, 0.01) == NOW + timedelta(seconds=3)
+    assert retry_time(NOW, None, 0.01) is None

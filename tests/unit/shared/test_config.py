@@ -43,6 +43,7 @@ def test_settings_come_from_the_environment():
         ({"HUB_WEBHOOK_ALLOW_PRIVATE": "maybe"}, "HUB_WEBHOOK_ALLOW_PRIVATE"),
         ({"HUB_LOG_FORMAT": "xml"}, "HUB_LOG_FORMAT"),
         ({"HUB_PETITION_THRESHOLDS": "100,lots"}, "HUB_PETITION_THRESHOLDS"),
+        ({"HUB_WEBHOOK_RETRY_SCALE": "0"}, "HUB_WEBHOOK_RETRY_SCALE"),
     ],
 )
 def test_bad_settings_are_named_in_the_error(env, message):
