@@ -13,7 +13,6 @@ import logging
 from typing import Any
 
 import eventlet
-from eventlet.event import Event
 from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import Session
 
@@ -22,6 +21,7 @@ from shared.bus import EnvelopePublisher
 from shared.config import Settings
 from shared.db import UnitOfWork, make_engine
 from shared.logs import clean_correlation_id, new_correlation_id, set_correlation_id
+from shared.loops import Waker, run_loop
 from shared.metrics import ServiceMetrics
 from shared.outbox import OutboxRelay
 from shared.web import HttpError
@@ -93,7 +93,7 @@ class Database(DependencyProvider):
         self.settings = hub_settings(self.container.config)
         self.engine = make_engine(self.settings.database_url(self.service))
         self.metrics = ServiceMetrics(self.service)
-        self._wake = Event()
+        self._waker = Waker()
         self._stopping = False
 
     def start(self) -> None:
@@ -112,7 +112,13 @@ class Database(DependencyProvider):
         return publish_and_count
 
     def _run_relay(self) -> None:
-        self.relay.run(lambda: self._stopping, self._wait, self.settings.outbox_poll_interval)
+        run_loop(
+            f"{self.service} outbox relay",
+            self.relay.relay_step,
+            lambda: self._stopping,
+            self._waker,
+            self.settings.outbox_poll_interval,
+        )
 
     def _watch(self) -> None:
         """Keep the outbox and pool gauges current for the metrics scrape."""
@@ -129,15 +135,8 @@ class Database(DependencyProvider):
                 log.warning("could not read the outbox backlog", exc_info=True)
             eventlet.sleep(WATCH_INTERVAL_SECONDS)
 
-    def _wait(self, seconds: float) -> None:
-        with eventlet.Timeout(seconds, False):
-            self._wake.wait()
-        if self._wake.ready():
-            self._wake = Event()
-
     def wake_relay(self) -> None:
-        if not self._wake.ready():
-            self._wake.send(True)
+        self._waker.wake()
 
     def stop(self) -> None:
         """Let the relay finish the batch it is publishing, then close the connections."""

@@ -10,7 +10,6 @@ A crash between publish and mark re-sends: consumers are idempotent through thei
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -67,6 +66,10 @@ class OutboxRelay:
         self.publish = publish
         self.batch_size = batch_size
 
+    def relay_step(self) -> bool:
+        """One batch; True if a full batch went (more may be waiting)."""
+        return self.relay_once() >= self.batch_size
+
     def relay_once(self) -> int:
         """Publish one batch of unsent events; returns how many were sent."""
         with self.engine.begin() as conn:
@@ -100,20 +103,3 @@ class OutboxRelay:
         if oldest.tzinfo is None:  # SQLite keeps naive datetimes
             oldest = oldest.replace(tzinfo=utcnow().tzinfo)
         return count, max(0.0, (utcnow() - oldest).total_seconds())
-
-    def run(
-        self, should_stop: Callable[[], bool], wait: Callable[[float], None], poll: float
-    ) -> None:
-        """Relay until ``should_stop``; ``wait(poll)`` sleeps unless woken by a commit."""
-        failures = 0
-        while not should_stop():
-            try:
-                sent = self.relay_once()
-                failures = 0
-            except Exception:  # noqa: BLE001 - the relay must outlive broker and database blips
-                failures += 1
-                log.exception("outbox relay failed (attempt %d); retrying", failures)
-                time.sleep(min(5.0, 0.2 * 2**failures))
-                continue
-            if sent < self.batch_size:
-                wait(poll)

@@ -15,7 +15,6 @@ import logging
 from typing import Any
 
 import eventlet
-from eventlet.event import Event
 from eventlet.greenpool import GreenPool
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Histogram
@@ -28,6 +27,7 @@ from services.notifications.storage import as_utc
 from shared.db import UnitOfWork, make_engine
 from shared.dependencies import hub_settings
 from shared.envelope import utcnow
+from shared.loops import Waker, run_loop
 from shared.metrics import _get_or_create, registry_for
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class DeliveryLoop(DependencyProvider):
         self.metrics = DeliveryMetrics(self.container.service_name)
         self.pool = GreenPool(CONCURRENCY)
         self.limits = SubscriptionLimits()
-        self._wake = Event()
+        self._waker = Waker()
         self._stopping = False
 
     def start(self) -> None:
@@ -99,28 +99,11 @@ class DeliveryLoop(DependencyProvider):
         return self
 
     def wake(self) -> None:
-        if not self._wake.ready():
-            self._wake.send(True)
+        self._waker.wake()
 
     def _run(self) -> None:
-        failures = 0
-        while not self._stopping:
-            try:
-                more = self.dispatch_due()
-                failures = 0
-            except Exception:  # noqa: BLE001 - the loop must outlive database blips
-                failures += 1
-                log.exception("delivery loop failed (attempt %d); retrying", failures)
-                eventlet.sleep(min(5.0, 0.2 * 2**failures))
-                continue
-            if not more:
-                self._wait(POLL_SECONDS)
-
-    def _wait(self, seconds: float) -> None:
-        with eventlet.Timeout(seconds, False):
-            self._wake.wait()
-        if self._wake.ready():
-            self._wake = Event()
+        stopping = lambda: self._stopping  # noqa: E731
+        run_loop("delivery loop", self.dispatch_due, stopping, self._waker, POLL_SECONDS)
 
     def dispatch_due(self) -> bool:
         """Claim what the pool can take now and start sending; True if there may be more."""

@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import eventlet
-from eventlet.event import Event
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter
 
@@ -27,6 +26,7 @@ from services.notifications.mail_render import MailContext
 from shared.db import make_engine
 from shared.dependencies import hub_settings
 from shared.envelope import utcnow
+from shared.loops import Waker, run_loop
 from shared.metrics import _get_or_create, registry_for
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ class MailLoop(DependencyProvider):
             "Citizen e-mails by outcome (sent, retried, dropped).",
             ["outcome"],
         )
-        self._wake = Event()
+        self._waker = Waker()
         self._stopping = False
 
     def start(self) -> None:
@@ -129,25 +129,11 @@ class MailLoop(DependencyProvider):
         return self
 
     def wake(self) -> None:
-        if not self._wake.ready():
-            self._wake.send(True)
+        self._waker.wake()
 
     def _run(self) -> None:
-        failures = 0
-        while not self._stopping:
-            try:
-                handled = self.send_due()
-                failures = 0
-            except Exception:  # noqa: BLE001 - the loop must outlive database blips
-                failures += 1
-                log.exception("mail loop failed (attempt %d); retrying", failures)
-                eventlet.sleep(min(5.0, 0.2 * 2**failures))
-                continue
-            if handled < BATCH:
-                with eventlet.Timeout(POLL_SECONDS, False):
-                    self._wake.wait()
-                if self._wake.ready():
-                    self._wake = Event()
+        stopping = lambda: self._stopping  # noqa: E731
+        run_loop("mail loop", lambda: self.send_due() >= BATCH, stopping, self._waker, POLL_SECONDS)
 
     def send_due(self) -> int:
         """Send one batch of due mails over one SMTP connection; how many were handled."""
