@@ -193,6 +193,15 @@ class HubHttpHandler(HttpRequestHandler):
             )
         if isinstance(exc, HTTPException):
             return _http_exception_response(exc)
+        from shared.consumers import is_transient
+
+        if is_transient(exc):  # the database or the broker is away: nothing was written
+            return error_response(
+                503,
+                "unavailable",
+                "the service is briefly unavailable; try again",
+                {"Retry-After": "2"},
+            )
         # nameko's container has already logged the worker's exception with its stack trace.
         return error_response(500, "internal_error", "something went wrong on our side")
 

@@ -49,3 +49,16 @@ def test_parameters_with_nul_are_refused_at_the_edge():
     assert not _storable_params(Request(query))
     fine = EnvironBuilder(method="POST", data={"client_id": "agency-1"}).get_environ()
     assert _storable_params(Request(fine))
+
+
+def test_a_database_outage_is_a_503_not_a_500():
+    import sqlalchemy as sa
+
+    from shared.web import HubHttpHandler
+
+    handler = HubHttpHandler("GET", "/x")
+    down = sa.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+    response = handler.response_from_exception(down)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+    assert json.loads(response.get_data())["error"] == "unavailable"
+    assert handler.response_from_exception(KeyError("bug")).status_code == 500
