@@ -6,7 +6,8 @@ import argparse
 import dataclasses
 import sys
 
-from faults.scenario import FULL, SHORT, Run, summary
+from faults.plans import FULL, SHORT
+from faults.scenario import Run, summary
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from faults.scenario import SHORT, Run, summary
+from faults.plans import SHORT
+from faults.scenario import Run, summary
 
 pytestmark = pytest.mark.e2e
 
