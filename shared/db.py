@@ -8,6 +8,7 @@ closes (and so rolls back) whatever a failed worker left open.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from shared.outbox import outbox_insert
 
 log = logging.getLogger(__name__)
 
+IDLE_PING_SECONDS = 5.0
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine tuned for the URL's backend: cooperative psycopg2, or SQLite in WAL mode."""
@@ -31,8 +34,38 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _require_cooperative_psycopg2()
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
-    return sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_when_idle(engine, IDLE_PING_SECONDS)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Ping a pooled connection at checkout only if it sat idle for ``idle_seconds``.
+
+    ``pool_pre_ping`` pings at every checkout: a round trip per transaction, a fifth of a
+    signature batch's. A connection used a moment ago is alive unless the server went away just
+    now, and then the statement fails as a transient error (503) and SQLAlchemy invalidates the
+    pool; one that sat idle (a restart, a proxy's idle timeout) is checked before use, and replaced.
+    """
+
+    @sa.event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("checked_in_at")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            cursor = dbapi_conn.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+        except Exception as exc:  # noqa: BLE001 - whatever broke it, the pool retries another
+            raise sa.exc.DisconnectionError(str(exc)) from exc
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
@@ -121,14 +154,23 @@ class UnitOfWork:
         NOTE: no exception and no savepoint on a duplicate: the transaction stays usable, and a
         concurrent insert of the same key waits for the other to commit, then inserts nothing.
         """
+        return self.insert_many_unless_exist(table, [values]) == 1
+
+    def insert_many_unless_exist(self, table: sa.Table, rows: list[dict[str, Any]]) -> int:
+        """One multi-row INSERT ... ON CONFLICT DO NOTHING; how many rows were inserted."""
+        if not rows:
+            return 0
+        return int(self.execute(self.insert(table).values(rows).on_conflict_do_nothing()).rowcount)
+
+    def insert(self, table: sa.Table) -> Any:
+        """The dialect's INSERT, which knows ON CONFLICT (PostgreSQL and SQLite)."""
         from sqlalchemy.dialects import postgresql, sqlite
 
         dialect = self.session.get_bind().dialect.name
         inserts: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
         if dialect not in inserts:  # pragma: no cover - the hub runs on PostgreSQL or SQLite
             raise NotImplementedError(dialect)
-        statement = inserts[dialect](table).values(values).on_conflict_do_nothing()
-        return bool(self.execute(statement).rowcount == 1)
+        return inserts[dialect](table)
 
     def close(self) -> None:
         self._events = []

@@ -32,6 +32,7 @@ from shared.envelope import Envelope, utcnow
 from shared.inbox import first_delivery
 
 CITIZEN_MAIL = "notifications.citizen_mail"
+MAX_RECEIPTS_PER_EVENT = 1000  # petitions writes at most 200 signatures per batch
 
 
 def request_signature_email(
@@ -92,6 +93,21 @@ def record_receipt(uow: UnitOfWork, envelope: Envelope) -> bool:
         uow.rollback()
         return False
     inserted = uow.insert_unless_exists(signature_receipts, _receipt_row(receipt))
+    uow.commit()
+    return inserted
+
+
+def record_receipts(uow: UnitOfWork, envelope: Envelope) -> int:
+    """Remember the receipts of a batch of signatures (``petition.signatures_recorded``) in one
+    statement; a receipt already there, or a withdrawal's tombstone, wins."""
+    raw = envelope.payload.get("receipts")
+    if not isinstance(raw, list) or not raw or len(raw) > MAX_RECEIPTS_PER_EVENT:
+        raise InvalidEvent(f"receipts must be a list of 1 to {MAX_RECEIPTS_PER_EVENT} receipts")
+    receipts = [recorded_receipt(r) for r in raw]
+    if not first_delivery(uow, CITIZEN_MAIL, envelope.id):
+        uow.rollback()
+        return 0
+    inserted = store.add_receipts(uow, [_receipt_row(r) for r in receipts])
     uow.commit()
     return inserted
 

@@ -24,6 +24,11 @@ def receipt_for_update(conn: Any, signature_id: str) -> Any:
     ).first()
 
 
+def add_receipts(uow: Any, rows: list[dict[str, Any]]) -> int:
+    """Receipts not yet known (nor withdrawn: a tombstone keeps its place); how many were new."""
+    return int(uow.insert_many_unless_exist(signature_receipts, rows))
+
+
 def mark_email_requested(conn: Any, signature_id: str, now: datetime) -> None:
     conn.execute(
         sa.update(signature_receipts)

@@ -110,6 +110,10 @@ class NotificationsService(HealthEndpoints, SubscriptionEndpoints, CitizenMailEn
     def on_signature_recorded(self, body: Any) -> None:
         self._citizen_mail("petition.signature_recorded", body, mail.record_receipt)
 
+    @_on("petition.signatures_recorded")
+    def on_signatures_recorded(self, body: Any) -> None:
+        self._citizen_mail("petition.signatures_recorded", body, mail.record_receipts)
+
     @_on("petition.signature_withdrawn")
     def on_signature_withdrawn(self, body: Any) -> None:
         self._citizen_mail("petition.signature_withdrawn", body, mail.forget_signature)

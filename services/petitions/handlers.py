@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
 from services.petitions import domain
-from services.petitions.domain import Citizen, Petition, Status
+from services.petitions.domain import Citizen, Petition, PetitionError, Status
 from services.petitions.drafts import CreatedPetition, create_petition
 from services.petitions.repository import PetitionRepository
 from services.petitions.schemas import Decision
-from services.petitions.storage import COUNT_SHARDS
 from shared.db import UnitOfWork
 from shared.envelope import isoformat, utcnow
+
+SIGNATURES_RECORDED = "petition.signatures_recorded"  # internal: the receipts of a batch
 
 
 @dataclass(frozen=True)
@@ -83,33 +84,74 @@ def withdraw_petition(petition_id: str, author: Citizen, uow: UnitOfWork) -> Pet
     return petition
 
 
+@dataclass(frozen=True)
+class SignRequest:
+    petition_id: str
+    citizen: Citizen
+    departement: str | None = None
+
+
 def sign(petition_id: str, citizen: Citizen, departement: str | None, uow: UnitOfWork) -> Receipt:
+    """One signature (a batch of one): its receipt, or the reason it is refused."""
+    outcome = sign_batch([SignRequest(petition_id, citizen, departement)], uow)[0]
+    if isinstance(outcome, domain.PetitionError):
+        raise outcome
+    return outcome
+
+
+def sign_batch(requests: Sequence[SignRequest], uow: UnitOfWork) -> list[Receipt | PetitionError]:
+    """Signatures of many citizens in one transaction (group commit, see shared.batching).
+
+    One read of the petitions concerned, one multi-row insert whose unique index lets exactly one
+    signature per citizen and petition in (ON CONFLICT DO NOTHING), one upsert of the count
+    shards, one internal event for the whole batch. Each request gets its receipt or its refusal.
+    """
     repo = PetitionRepository(uow)
-    petition = _get(repo, petition_id)
+    found = repo.get_many(sorted({r.petition_id for r in requests}))
     now = utcnow()
-    domain.check_can_sign(petition, citizen, now)
-    signature_id = str(uuid.uuid4())
-    row = {
-        "id": signature_id,
-        "petition_id": petition.id,
-        "citizen_sub": citizen.sub,
-        "departement": departement,
-        "signed_at": now,
-    }
-    if not repo.add_signature(row, _shard()):
-        raise domain.AlreadySigned("this citizen has already signed this petition")
     signed_at = isoformat(now)
-    receipt = Receipt(
-        signature_id,
-        petition.id,
-        signed_at,
-        domain.receipt_hash(petition.id, signature_id, signed_at),
-    )
-    # Internal event (never forwarded to agencies): no citizen identity, only the receipt, so
-    # that notifications can confirm it to a citizen who asks with that receipt.
-    uow.emit("petition.signature_recorded", asdict(receipt))
+    outcomes: list[Receipt | PetitionError] = []
+    rows = []
+    for request in requests:
+        petition = found.get(request.petition_id)
+        try:
+            if petition is None:
+                raise domain.NotFound("no such petition")
+            domain.check_can_sign(petition, request.citizen, now)
+        except PetitionError as refused:
+            outcomes.append(refused)
+            continue
+        signature_id = str(uuid.uuid4())
+        outcomes.append(
+            Receipt(
+                signature_id,
+                petition.id,
+                signed_at,
+                domain.receipt_hash(petition.id, signature_id, signed_at),
+            )
+        )
+        rows.append(
+            {
+                "id": signature_id,
+                "petition_id": petition.id,
+                "citizen_sub": request.citizen.sub,
+                "departement": request.departement,
+                "signed_at": now,
+            }
+        )
+    if not rows:
+        return outcomes
+    inserted = repo.add_signatures(rows)
+    for i, outcome in enumerate(outcomes):
+        if isinstance(outcome, Receipt) and outcome.signature_id not in inserted:
+            outcomes[i] = domain.AlreadySigned("this citizen has already signed this petition")
+    receipts = [asdict(o) for o in outcomes if isinstance(o, Receipt)]
+    if receipts:
+        # Internal event (never forwarded to agencies): no citizen identity, only the receipts,
+        # so that notifications can confirm a signature to a citizen who asks with its receipt.
+        uow.emit(SIGNATURES_RECORDED, {"receipts": receipts})
     uow.commit()
-    return receipt
+    return outcomes
 
 
 def withdraw_signature(petition_id: str, citizen: Citizen, uow: UnitOfWork) -> None:
@@ -117,7 +159,7 @@ def withdraw_signature(petition_id: str, citizen: Citizen, uow: UnitOfWork) -> N
     petition = _get(repo, petition_id)
     if not petition.is_open_at(utcnow()):
         raise domain.Closed("signatures can only be withdrawn while the petition is open")
-    signature_id = repo.remove_signature(petition.id, citizen.sub, _shard())
+    signature_id = repo.remove_signature(petition.id, citizen.sub)
     if signature_id is None:
         raise domain.NotSigned("this citizen has not signed this petition")
     uow.emit(
@@ -258,10 +300,6 @@ def _get(repo: PetitionRepository, petition_id: str, lock: bool = False) -> Peti
     if petition is None:
         raise domain.NotFound("no such petition")
     return petition
-
-
-def _shard() -> int:
-    return random.randrange(COUNT_SHARDS)  # noqa: S311 - load spreading, not security
 
 
 def citizen_from_claims(claims: dict[str, Any]) -> Citizen:

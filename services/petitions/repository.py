@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from services.petitions.domain import Petition
 from services.petitions.storage import (
+    COUNT_SHARDS,
     count_announcements,
     count_shards,
     petitions,
@@ -35,6 +36,11 @@ def _petition(row: sa.Row[Any]) -> Petition:
     return Petition(**values)
 
 
+def _shard() -> int:
+    """A count shard: each shard row's lock is held by about 1/COUNT_SHARDS of the writers."""
+    return random.randrange(COUNT_SHARDS)  # noqa: S311 - load spreading, not security
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -52,6 +58,10 @@ class PetitionRepository:
             query = query.with_for_update()
         row = self.uow.execute(query).first()
         return _petition(row) if row else None
+
+    def get_many(self, petition_ids: list[str]) -> dict[str, Petition]:
+        rows = self.uow.execute(sa.select(petitions).where(petitions.c.id.in_(petition_ids))).all()
+        return {row.id: _petition(row) for row in rows}
 
     def add(self, petition: Petition) -> None:
         self.uow.execute(sa.insert(petitions).values(**asdict(petition)))
@@ -109,14 +119,47 @@ class PetitionRepository:
 
     # -- signatures and counts -------------------------------------------------------------
 
-    def add_signature(self, row: dict[str, Any], shard: int) -> bool:
-        """Insert the signature and count it; False if this citizen already signed."""
-        if not self.uow.insert_unless_exists(signatures, row):
-            return False
-        self._add_to_count(row["petition_id"], row["departement"], shard, 1)
-        return True
+    def add_signatures(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Insert the signatures in one statement and count them; the ids actually inserted
+        (a citizen who had already signed, even earlier in ``rows``, inserts nothing).
 
-    def remove_signature(self, petition_id: str, citizen_sub: str, shard: int) -> str | None:
+        NOTE: rows go in (petition, citizen) order, and shard rows in key order, so that two
+        concurrent batches take their locks in the same order and cannot deadlock.
+        """
+        if not rows:
+            return set()
+        ordered = sorted(rows, key=lambda r: (r["petition_id"], r["citizen_sub"]))
+        statement = (
+            self.uow.insert(signatures)
+            .values(ordered)
+            .on_conflict_do_nothing()
+            .returning(signatures.c.id)
+        )
+        inserted = {str(i) for i in self.uow.execute(statement).scalars()}
+        deltas: dict[tuple[str, str], int] = {}
+        for row in ordered:
+            if row["id"] in inserted:
+                key = (row["petition_id"], row["departement"] or UNDECLARED)
+                deltas[key] = deltas.get(key, 0) + 1
+        self.add_to_counts(deltas)
+        return inserted
+
+    def add_to_counts(self, deltas: dict[tuple[str, str], int]) -> None:
+        """One upsert for many (petition, département) counts, each on a random shard."""
+        if not deltas:
+            return
+        values = [
+            {"petition_id": pid, "departement": dep, "shard": _shard(), "count": delta}
+            for (pid, dep), delta in sorted(deltas.items())
+        ]
+        statement = self.uow.insert(count_shards).values(values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["petition_id", "departement", "shard"],
+            set_={"count": count_shards.c.count + statement.excluded.count},
+        )
+        self.uow.execute(statement)
+
+    def remove_signature(self, petition_id: str, citizen_sub: str) -> str | None:
         row = self.uow.execute(
             sa.delete(signatures)
             .where(signatures.c.petition_id == petition_id, signatures.c.citizen_sub == citizen_sub)
@@ -124,22 +167,8 @@ class PetitionRepository:
         ).first()
         if row is None:
             return None
-        self._add_to_count(petition_id, row.departement, shard, -1)
+        self.add_to_counts({(petition_id, row.departement or UNDECLARED): -1})
         return str(row.id)
-
-    def _add_to_count(
-        self, petition_id: str, departement: str | None, shard: int, delta: int
-    ) -> None:
-        """Upsert one shard row: its lock is held by about 1/16 of the petition's signers."""
-        key = {"petition_id": petition_id, "departement": departement or UNDECLARED, "shard": shard}
-        dialect = self.uow.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(count_shards).values(**key, count=delta)
-        statement = statement.on_conflict_do_update(
-            index_elements=["petition_id", "departement", "shard"],
-            set_={"count": count_shards.c.count + delta},
-        )
-        self.uow.execute(statement)
 
     def counts(self, petition_ids: list[str]) -> dict[str, int]:
         if not petition_ids:

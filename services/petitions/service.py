@@ -15,6 +15,7 @@ from services.petitions.domain import PetitionError
 from services.petitions.errors import to_http
 from services.petitions.openapi import openapi_document
 from services.petitions.opendata import csv_rows, export_open_data
+from services.petitions.signing import SignatureDesk
 from services.petitions.web.pages import WebPages
 from shared.bus import event_handler
 from shared.consumers import consume
@@ -52,6 +53,7 @@ class PetitionsService(HealthEndpoints, WebPages):
     db = Database()
     tokens = AccessTokens()
     limits = RateLimits()
+    signatures = SignatureDesk()
 
     @http("GET", "/openapi.json")
     def openapi(self, request: Request) -> Response:
@@ -157,7 +159,7 @@ class PetitionsService(HealthEndpoints, WebPages):
         citizen = handlers.citizen_from_claims(claims)
         departement = schemas.signature_request(_optional_json(request))
         try:
-            receipt = handlers.sign(petition_id, citizen, departement, self.db)
+            receipt = self.signatures.sign(handlers.SignRequest(petition_id, citizen, departement))
         except PetitionError as error:
             signature_outcomes(self.metrics).labels(error.code).inc()
             raise to_http(error) from None

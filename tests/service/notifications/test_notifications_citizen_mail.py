@@ -32,18 +32,24 @@ def notifications_with_mail(start_notifications: Callable[..., Any], mailbox: Ma
     return start_notifications(smtp_url=mailbox.url)
 
 
-def sign(publish: Publish, petition_id: str | None = None) -> dict[str, str]:
-    """What the petitions service announces when a citizen signs; the citizen holds the receipt."""
+def receipt_of(petition_id: str | None = None) -> dict[str, str]:
+    """A receipt as the petitions service hands it to a signing citizen."""
     petition_id = petition_id or str(uuid.uuid4())
     signature_id, signed_at = str(uuid.uuid4()), "2026-03-02T09:30:00.123456Z"
     digest = hashlib.sha256(f"{petition_id}\n{signature_id}\n{signed_at}".encode()).hexdigest()
-    receipt = {
+    return {
         "signature_id": signature_id,
         "petition_id": petition_id,
         "signed_at": signed_at,
         "hash": digest,
     }
-    publish(petition_event("petition.signature_recorded", **receipt))
+
+
+def sign(publish: Publish, petition_id: str | None = None) -> dict[str, str]:
+    """What the petitions service announces when a citizen signs (its batch of receipts, here a
+    batch of one); the citizen holds the receipt."""
+    receipt = receipt_of(petition_id)
+    publish(petition_event("petition.signatures_recorded", receipts=[receipt]))
     return receipt
 
 
@@ -209,6 +215,31 @@ def test_a_forged_or_reused_receipt_is_refused(
     assert reused.status_code == 409 and reused.json()["error"] == "receipt_used"
     time.sleep(1.0)
     assert mailbox.to("a@example.fr") == [] and mailbox.to("b@example.fr") == []
+
+
+def test_every_receipt_of_a_batch_is_kept_and_the_single_receipt_event_still_works(
+    notifications_with_mail: Any, mailbox: Mailbox, anonymous: BaseUrlSession, publish: Publish
+) -> None:
+    batch = [receipt_of() for _ in range(3)]
+    publish(petition_event("petition.signatures_recorded", receipts=batch))
+    legacy = receipt_of()  # the event of one signature, from before signatures were batched
+    publish(petition_event("petition.signature_recorded", **legacy))
+    for receipt in [*batch, legacy]:
+        email, _ = ask(anonymous, receipt)
+        assert wait_until(lambda email=email: mailbox.to(email))
+
+
+def test_a_batch_with_a_forged_receipt_is_refused_whole(
+    notifications_with_mail: Any, anonymous: BaseUrlSession, publish: Publish
+) -> None:
+    good = receipt_of()
+    forged = {**receipt_of(), "hash": "0" * 64}
+    publish(petition_event("petition.signatures_recorded", receipts=[good, forged]))
+    time.sleep(1.5)
+    refused = anonymous.post(
+        "/api/signature-emails", json={"receipt": good, "email": "a@example.fr"}
+    )
+    assert refused.status_code == 404
 
 
 @pytest.mark.parametrize(
