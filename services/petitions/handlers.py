@@ -227,13 +227,16 @@ def announce_counts(rules: PetitionRules, uow: UnitOfWork) -> int:
     petition's announcement row is claimed with SKIP LOCKED.
     """
     repo = PetitionRepository(uow)
-    announced = 0
-    for petition_id, _ in repo.changed_counts():
-        if not repo.claim_announcement(petition_id):
-            continue
-        count = repo.counts([petition_id])[petition_id]
-        now = utcnow()
-        repo.record_announcement(petition_id, count, now)
+    changed = [pid for pid, _ in repo.changed_counts()]
+    claimed = repo.claim_announcements(changed)
+    if not claimed:
+        uow.rollback()
+        return 0
+    counts = repo.counts(claimed)  # read again under the claim: the count may have moved
+    now = utcnow()
+    repo.record_announcements(counts, now)
+    for petition_id in claimed:
+        count = counts[petition_id]
         payload = {
             "petition_id": petition_id,
             "signature_count": count,
@@ -246,9 +249,8 @@ def announce_counts(rules: PetitionRules, uow: UnitOfWork) -> int:
                     "petition.threshold_reached",
                     {"petition_id": petition_id, "threshold": threshold, "signature_count": count},
                 )
-        announced += 1
     uow.commit()
-    return announced
+    return len(claimed)
 
 
 def close_expired(uow: UnitOfWork) -> int:

@@ -129,13 +129,10 @@ class PetitionRepository:
         if not rows:
             return set()
         ordered = sorted(rows, key=lambda r: (r["petition_id"], r["citizen_sub"]))
-        statement = (
-            self.uow.insert(signatures)
-            .values(ordered)
-            .on_conflict_do_nothing()
-            .returning(signatures.c.id)
-        )
-        inserted = {str(i) for i in self.uow.execute(statement).scalars()}
+        # NOTE: executemany of one cached statement; SQLAlchemy sends it as multi-row VALUES
+        # ("insertmanyvalues"), without compiling a statement per batch size.
+        statement = self.uow.insert(signatures).on_conflict_do_nothing().returning(signatures.c.id)
+        inserted = {str(i) for i in self.uow.execute(statement, ordered).scalars()}
         deltas: dict[tuple[str, str], int] = {}
         for row in ordered:
             if row["id"] in inserted:
@@ -152,12 +149,12 @@ class PetitionRepository:
             {"petition_id": pid, "departement": dep, "shard": _shard(), "count": delta}
             for (pid, dep), delta in sorted(deltas.items())
         ]
-        statement = self.uow.insert(count_shards).values(values)
+        statement = self.uow.insert(count_shards)
         statement = statement.on_conflict_do_update(
             index_elements=["petition_id", "departement", "shard"],
             set_={"count": count_shards.c.count + statement.excluded.count},
         )
-        self.uow.execute(statement)
+        self.uow.execute(statement, values)
 
     def remove_signature(self, petition_id: str, citizen_sub: str) -> str | None:
         row = self.uow.execute(
@@ -234,20 +231,25 @@ class PetitionRepository:
         ).all()
         return [(pid, int(n)) for pid, n in rows]
 
-    def claim_announcement(self, petition_id: str) -> bool:
-        """Lock the petition's announcement row, unless another replica holds it."""
-        row = self.uow.execute(
+    def claim_announcements(self, petition_ids: list[str]) -> list[str]:
+        """Lock these petitions' announcement rows, but those another replica holds."""
+        if not petition_ids:
+            return []
+        rows = self.uow.execute(
             sa.select(count_announcements.c.petition_id)
-            .where(count_announcements.c.petition_id == petition_id)
+            .where(count_announcements.c.petition_id.in_(sorted(petition_ids)))
+            .order_by(count_announcements.c.petition_id)
             .with_for_update(skip_locked=True)
-        ).first()
-        return row is not None
+        ).all()
+        return [str(r.petition_id) for r in rows]
 
-    def record_announcement(self, petition_id: str, count: int, now: datetime) -> None:
+    def record_announcements(self, counts: dict[str, int], now: datetime) -> None:
+        table = count_announcements
         self.uow.execute(
-            sa.update(count_announcements)
-            .where(count_announcements.c.petition_id == petition_id)
-            .values(announced_count=count, announced_at=now)
+            sa.update(table)
+            .where(table.c.petition_id == sa.bindparam("b_petition_id"))
+            .values(announced_count=sa.bindparam("b_count"), announced_at=now),
+            [{"b_petition_id": pid, "b_count": n} for pid, n in sorted(counts.items())],
         )
 
     def reach_threshold(self, petition_id: str, threshold: int, now: datetime) -> bool:
