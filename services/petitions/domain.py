@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 ACR_LEVELS = ("eidas1", "eidas2", "eidas3")  # eIDAS low < substantial < high
 DEFAULT_MIN_ACR = "eidas1"
@@ -150,10 +150,13 @@ class Petition:
         self._require(Status.OPEN, "only an open petition can be closed")
         return replace(self, status=Status.CLOSED, closed_at=now)
 
-    def hide(self) -> Petition:
+    def hide(self, now: datetime | None = None) -> Petition:
+        """Taken down by an operator. It ends now unless it had already ended (closed): its
+        closed_at is when retention of its signers and co-sponsors starts counting."""
         if self.status in (Status.HIDDEN, Status.WITHDRAWN, Status.REJECTED):
             raise InvalidTransition(f"a {self.status} petition cannot be hidden")
-        return replace(self, status=Status.HIDDEN)
+        ended = self.closed_at or now or datetime.now(UTC)
+        return replace(self, status=Status.HIDDEN, closed_at=ended)
 
     def withdraw(self, by_sub: str, now: datetime) -> Petition:
         self._require_author(by_sub, "only its author can withdraw a petition")

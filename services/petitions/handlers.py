@@ -68,7 +68,7 @@ def moderate(
         petition = petition.close(now)
         uow.emit("petition.closed", _closed_payload(petition, repo))
     else:
-        petition = petition.hide()
+        petition = petition.hide(now)
         uow.emit("petition.hidden", {"petition_id": petition.id})
     repo.update(petition)
     uow.commit()

@@ -54,7 +54,14 @@ def _require_tools() -> None:
 
 
 @pytest.fixture
-def hub_env(hub_env: dict[str, str]) -> dict[str, str]:
+def hub_settings() -> dict[str, str]:
+    """Settings a test adds to its hub's environment: parametrize ``hub_settings`` to add some
+    (e.g. ``HUB_PETITION_MIN_SPONSORS``)."""
+    return {}
+
+
+@pytest.fixture
+def hub_env(hub_env: dict[str, str], hub_settings: dict[str, str]) -> dict[str, str]:
     """This run's hub environment, with the petitions pages' client registered at identity
     (as `hub clients create` does it) and its credentials for the petitions process."""
     from services.identity.cli import create_client
@@ -70,6 +77,7 @@ def hub_env(hub_env: dict[str, str]) -> dict[str, str]:
     )
     return {
         **hub_env,
+        **hub_settings,
         "PETITIONS_WEB_CLIENT_ID": web_client["client_id"],
         "PETITIONS_WEB_CLIENT_SECRET": web_client["client_secret"],
     }

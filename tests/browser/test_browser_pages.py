@@ -3,7 +3,9 @@
 A citizen signs in through the mock identity provider's form, creates a petition; an operator
 publishes it from the moderation page; the citizen signs, keeps the receipt, sees the count
 (live, as another citizen signs), finds it in "my signatures", withdraws, reads the pages in
-English and signs out. Every page passes axe-core's WCAG 2.0/2.1 A and AA rules.
+English and signs out. Where co-sponsors are required, an author edits the draft, shares its
+co-sponsor link, another citizen co-sponsors it by that link, and the author submits it.
+Every page passes axe-core's WCAG 2.0/2.1 A and AA rules.
 """
 
 from __future__ import annotations
@@ -156,6 +158,68 @@ def test_citizen_and_operator_journeys_in_a_browser_are_accessible(
     citizen.assert_accessible()
     citizen.go(pages + "/me/signatures")
     assert citizen.url.startswith(mock_idp)  # sent to sign in again
+
+
+@pytest.mark.parametrize("hub_settings", [{"HUB_PETITION_MIN_SPONSORS": "1"}])
+def test_a_draft_is_edited_co_sponsored_by_link_and_submitted_in_a_browser(hub, open_browser):
+    pages = hub.url("petitions")
+    author = open_browser()
+    author.go(pages + "/")
+    sign_in(author, "marie.dupont")
+
+    # Creating lands on the draft: its co-sponsor link, and how many co-sponsors are missing.
+    author.go(pages + "/petitions/new")
+    author.fill("#title", "Des jardins partagés dans chaque quartier")
+    author.fill("#text", "Des jardins ouverts à tous, entretenus par les habitants.")
+    author.press("#submit-petition")
+    draft_url = author.url
+    assert re.fullmatch(re.escape(pages) + r"/petitions/[0-9a-f-]{36}", draft_url)
+    assert "Votre brouillon est enregistré." in author.text(".notice")
+    link = author.find("#sponsor-link").get_attribute("value")
+    assert link.startswith(draft_url + "?sponsor_token=")
+    assert "Il manque encore 1 co-signataire(s)" in author.text("#sponsors-missing")
+    author.assert_accessible()
+
+    # Editing: an error by its field first, then saved (markup stays text).
+    author.press("#edit-draft")
+    assert author.url == draft_url + "/edit"
+    author.assert_accessible()
+    author.fill("#title", "Court")
+    author.press("#save-draft")
+    assert author.title().startswith("Erreur : ")
+    assert author.find("#title").get_attribute("aria-invalid") == "true"
+    author.assert_accessible()
+    title = MARKUP_TITLE.format(suffix=uuid.uuid4().hex[:6])
+    author.fill("#title", title)
+    author.press("#save-draft")
+    assert author.url == draft_url and author.text("h1") == title
+    not_pwned(author)
+
+    # Another citizen opens the link, signs in from it, comes back to it and co-sponsors.
+    sponsor = open_browser()
+    sponsor.go(link)
+    assert sponsor.text("h1") == title
+    sponsor.assert_accessible()
+    button = sponsor.find("#sign-in-to-sponsor").get_attribute("href")
+    sponsor.go(f"{button}&login_hint=jean.martin")
+    assert sponsor.url == link, sponsor.url
+    sponsor.press("#sponsor")
+    assert "Merci : vous co-signez cette pétition." in sponsor.text(".notice")
+    assert "Vous co-signez cette pétition depuis le" in sponsor.text("#sponsored-already")
+    not_pwned(sponsor)
+    sponsor.assert_accessible()
+
+    # The author now has enough co-sponsors, and submits; "my petitions" lists it.
+    author.go(draft_url)
+    assert author.text("#sponsor-count") == "Co-signataires : 1"
+    author.press("#submit-draft")
+    assert "Votre pétition est envoyée" in author.text(".notice")
+    assert "attend la relecture" in author.text()
+    author.assert_accessible()
+    author.press("a[href='/me/petitions']")
+    assert title in author.text("#my-petitions")
+    not_pwned(author)
+    author.assert_accessible()
 
 
 def test_signing_in_through_the_mock_providers_form(hub, browser):

@@ -141,6 +141,7 @@ WEB = ROOT / "services" / "petitions" / "web"
 POST_VIEWS = {  # every POST form's view, and where its CSRF check must be
     "views.py": ["sign", "withdraw", "create_petition", "logout"],
     "moderation.py": ["sign_in", "sign_out", "decide"],
+    "drafting.py": ["save_draft", "submit", "sponsor"],
 }
 
 

@@ -7,9 +7,15 @@ their operator client's credentials.
 
 - ``pages.py``: the nameko entrypoints (:class:`~services.petitions.web.pages.WebPages` mixin);
 - ``views.py``: what each page shows and does, between the entrypoints and the handlers;
+- ``drafting.py``: the same before moderation: the author's draft, co-sponsoring by link,
+  "my petitions" (the use cases of ``services.petitions.drafts``);
+- ``moderation.py``: the operators' sign-in, queue and decisions;
+- ``replies.py``: answers the pages share (a form turned back, a refusal, not found);
 - ``session.py``: the signed session cookie and its CSRF token;
 - ``login.py``: the OpenID Connect relying party (and the operators' client-credentials login);
-- ``i18n.py``: the message catalogue and language negotiation;
+- ``i18n.py``: the message catalogue and language negotiation (words in ``messages.py`` and,
+  for drafts and co-sponsors, ``messages_drafts.py``);
 - ``render.py``: Jinja2 templates (``services/petitions/templates``) and HTML responses;
-- ``queries.py``: the read queries only the pages need (a citizen's signatures).
+- ``queries.py``: the read queries only the pages need (a citizen's signatures, co-sponsorships and
+  petitions).
 """

@@ -12,6 +12,7 @@ from typing import Any
 
 from services.petitions import schemas
 from services.petitions.domain import ACR_LEVELS, DEFAULT_MIN_ACR, REJECTION_REASONS
+from shared.web import HttpError
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,17 @@ def new_petition(filled: PetitionForm) -> schemas.NewPetition:
     return schemas.new_petition(
         {"title": filled.title, "text": filled.text, "min_acr": filled.min_acr}
     )
+
+
+def draft_changes(filled: PetitionForm) -> dict[str, str] | None:
+    """A draft's new title, text and level, as ``PATCH /api/petitions/{id}`` takes them; None
+    when the API's checks refuse what the form's let through (the form is shown again)."""
+    try:
+        return schemas.petition_changes(
+            {"title": filled.title, "text": filled.text, "min_acr": filled.min_acr}
+        )
+    except HttpError:
+        return None
 
 
 def departement(form: Any) -> tuple[str | None, FieldError | None]:

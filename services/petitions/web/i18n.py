@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.wrappers import Request
 
-from services.petitions.web.messages import EN, FR
+from services.petitions.web import messages, messages_drafts
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
@@ -99,4 +99,6 @@ class Translator:
         return self(f"reason_{reason}") if reason else ""
 
 
+FR = {**messages.FR, **messages_drafts.FR}
+EN = {**messages.EN, **messages_drafts.EN}
 MESSAGES = {"fr": FR, "en": EN}

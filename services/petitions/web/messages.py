@@ -1,4 +1,7 @@
-"""The pages' messages in French (first) and English; keys are the same in both."""
+"""The pages' messages in French (first) and English; keys are the same in both.
+
+Those of the pages before moderation (drafts, co-sponsors) are in ``messages_drafts.py``.
+"""
 
 FR: dict[str, str] = {
     "site_name": "Pétitions citoyennes",
@@ -132,6 +135,7 @@ FR: dict[str, str] = {
     "not_found_title": "Page introuvable",
     "not_found_text": "Cette page n'existe pas, ou cette pétition n'est pas publique.",
     "forbidden_title": "Accès refusé",
+    "forbidden_text": "Vous n'avez pas le droit de faire cela.",
     "op_login_title": "Connexion des modérateurs",
     "op_login_intro": (
         "Saisissez l'identifiant et le secret de votre client opérateur "
@@ -289,6 +293,7 @@ EN: dict[str, str] = {
     "not_found_title": "Page not found",
     "not_found_text": "This page does not exist, or this petition is not public.",
     "forbidden_title": "Access denied",
+    "forbidden_text": "You are not allowed to do this.",
     "op_login_title": "Moderators' sign-in",
     "op_login_intro": (
         "Enter the id and secret of your operator client "

@@ -6,7 +6,10 @@ Needs the service's ``db`` (Database), ``config`` (Config), ``tokens`` (AccessTo
 Citizens: ``/`` list, ``/petitions/<id>`` detail with the count, ``/petitions/new`` create,
 ``/petitions/<id>/signature`` sign (POST), ``/petitions/<id>/signature/withdrawal`` withdraw
 (POST), ``/petitions/<id>/receipt``, ``/me/signatures``; ``/login``, ``/auth/callback``,
-``/logout`` (POST), ``/signed-out``. Operators: ``/moderation`` (``?status=``),
+``/logout`` (POST), ``/signed-out``. Authors and co-sponsors (drafting.py): the author's part
+of ``/petitions/<id>``, ``/petitions/<id>/edit`` (GET, POST), ``/petitions/<id>/submission``
+(POST), the co-sponsor link ``/petitions/<id>?sponsor_token=`` and
+``/petitions/<id>/sponsors`` (POST), ``/me/petitions``. Operators: ``/moderation`` (``?status=``),
 ``/moderation/login``, ``/moderation/logout`` (POST), ``/moderation/petitions/<id>`` (POST).
 ``/static/<name>``: the style sheet and the live-count script.
 """
@@ -17,7 +20,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from services.petitions.web import moderation, render, views
+from services.petitions.web import drafting, moderation, render, views
 from services.petitions.web.context import Web
 from shared.web import HttpError, http
 
@@ -57,7 +60,9 @@ class WebPages:
 
     @http("GET", "/petitions/<string:petition_id>")
     def page_petition(self, request: Request, petition_id: str) -> Response:
-        return views.petition_detail(self._web(request), self.db, petition_id)
+        return views.petition_detail(
+            self._web(request), self.db, petition_id, self._rules().min_sponsors
+        )
 
     @http("POST", "/petitions/<string:petition_id>/signature")
     def page_sign(self, request: Request, petition_id: str) -> Response:
@@ -75,6 +80,29 @@ class WebPages:
     @http("GET", "/me/signatures")
     def page_my_signatures(self, request: Request) -> Response:
         return views.my_signatures(self._web(request), self.db)
+
+    # -- authors and co-sponsors (before moderation) ----------------------------------------
+
+    @http("GET", "/petitions/<string:petition_id>/edit")
+    def page_edit_draft(self, request: Request, petition_id: str) -> Response:
+        return drafting.edit_form(self._web(request), self.db, petition_id)
+
+    @http("POST", "/petitions/<string:petition_id>/edit")
+    def page_save_draft(self, request: Request, petition_id: str) -> Response:
+        return drafting.save_draft(self._web(request), self.db, petition_id)
+
+    @http("POST", "/petitions/<string:petition_id>/submission")
+    def page_submit_draft(self, request: Request, petition_id: str) -> Response:
+        minimum = self._rules().min_sponsors
+        return drafting.submit(self._web(request), self.db, petition_id, minimum)
+
+    @http("POST", "/petitions/<string:petition_id>/sponsors")
+    def page_sponsor(self, request: Request, petition_id: str) -> Response:
+        return drafting.sponsor(self._web(request), self.db, petition_id)
+
+    @http("GET", "/me/petitions")
+    def page_my_petitions(self, request: Request) -> Response:
+        return drafting.my_petitions(self._web(request), self.db)
 
     # -- signing in and out ----------------------------------------------------------------
 

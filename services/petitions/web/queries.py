@@ -1,4 +1,5 @@
-"""Read queries only the pages need: a citizen's own signatures (by their pairwise ``sub``).
+"""Read queries only the pages need: a citizen's own signatures, co-sponsorships and petitions
+(by their pairwise ``sub``).
 
 NOTE: candidates for ``PetitionRepository`` and a ``handlers.signatures_of`` use case; kept here
 until the JSON API needs them too (``GET /api/me/signatures``).
@@ -14,10 +15,11 @@ import sqlalchemy as sa
 
 from services.petitions.domain import Petition, Status
 from services.petitions.repository import PetitionRepository
-from services.petitions.storage import petitions, signatures
+from services.petitions.storage import petitions, signatures, sponsors
 from shared.db import UnitOfWork
 
 MAX_LISTED_SIGNATURES = 500
+MAX_LISTED_PETITIONS = 500
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,42 @@ def signatures_of(uow: UnitOfWork, citizen_sub: str) -> list[OwnSignature]:
     found = [(_petition_of(row), _aware(row.signed_at_)) for row in rows]
     counts = PetitionRepository(uow).counts([p.id for p, _ in found])
     return [OwnSignature(p, when, counts[p.id]) for p, when in found]
+
+
+def sponsored_at(uow: UnitOfWork, petition_id: str, citizen_sub: str) -> datetime | None:
+    """When this citizen co-sponsored this petition, or None."""
+    found = uow.execute(
+        sa.select(sponsors.c.sponsored_at).where(
+            sponsors.c.petition_id == petition_id, sponsors.c.citizen_sub == citizen_sub
+        )
+    ).scalar()
+    return _aware(found) if found is not None else None
+
+
+@dataclass(frozen=True)
+class OwnPetition:
+    petition: Petition
+    signature_count: int
+    sponsor_count: int
+
+
+def petitions_by(uow: UnitOfWork, author_sub: str) -> list[OwnPetition]:
+    """The petitions this citizen wrote, drafts included, newest first, whatever their status.
+
+    NOTE: no index on ``petitions.author_sub`` yet (as none on ``signatures.citizen_sub`` for
+    :func:`signatures_of`); one comes with the migration that makes this an API call.
+    """
+    rows = uow.execute(
+        sa.select(petitions)
+        .where(petitions.c.author_sub == author_sub)
+        .order_by(petitions.c.created_at.desc(), petitions.c.id)
+        .limit(MAX_LISTED_PETITIONS)
+    ).all()
+    found = [_petition_of(row) for row in rows]
+    repo = PetitionRepository(uow)
+    ids = [p.id for p in found]
+    counts, sponsored = repo.counts(ids), repo.sponsor_counts(ids)
+    return [OwnPetition(p, counts[p.id], sponsored[p.id]) for p in found]
 
 
 _PETITION_FIELDS = tuple(f.name for f in fields(Petition))

@@ -12,8 +12,9 @@ from werkzeug.wrappers import Response
 from services.petitions import handlers
 from services.petitions.domain import ACR_LEVELS, PetitionError, Status
 from services.petitions.schemas import MAX_SEARCH_LENGTH, TEXT_LENGTH, TITLE_LENGTH
-from services.petitions.web import forms, login, queries
+from services.petitions.web import drafting, forms, login, queries
 from services.petitions.web.context import Web, login_url, safe_next
+from services.petitions.web.replies import citizen_form, not_found, refuse
 from services.petitions.web.session import (
     clear_login_cookie,
     read_login_cookie,
@@ -53,14 +54,18 @@ def petition_list(web: Web, uow: UnitOfWork) -> Response:
     )
 
 
-def petition_detail(web: Web, uow: UnitOfWork, petition_id: str, **extra: Any) -> Response:
+def petition_detail(
+    web: Web, uow: UnitOfWork, petition_id: str, min_sponsors: int = 0, **extra: Any
+) -> Response:
+    """The petition; before moderation, its author's part or a co-sponsor's (drafting.py)."""
     citizen = web.citizen
+    link = drafting.link_token(web)
     try:
         view = handlers.get_petition(
-            petition_id, citizen.sub if citizen else None, web.operator, uow
+            petition_id, citizen.sub if citizen else None, web.operator, uow, link
         )
     except PetitionError:
-        return not_found(web)
+        return drafting.bad_link(web) if link else not_found(web)
     signed = queries.signed_at(uow, petition_id, citizen.sub) if citizen else None
     receipt = web.session.data.get("receipt") or {}
     return web.page(
@@ -75,6 +80,7 @@ def petition_detail(web: Web, uow: UnitOfWork, petition_id: str, **extra: Any) -
         departement=extra.pop("departement", ""),
         departement_error=extra.pop("departement_error", None),
         reasons=_reasons(),
+        drafting=drafting.part_of_page(web, uow, view, min_sponsors, link),
         **extra,
     )
 
@@ -102,19 +108,13 @@ def my_signatures(web: Web, uow: UnitOfWork) -> Response:
     )
 
 
-def not_found(web: Web) -> Response:
-    return web.page(
-        "message.html", http_status=404, title_id="not_found_title", text_id="not_found_text"
-    )
-
-
 # -- signing ---------------------------------------------------------------------------------
 
 
 def sign(
     web: Web, uow: UnitOfWork, petition_id: str, count: Callable[[str], None] = lambda _: None
 ) -> Response:
-    citizen, refused = _citizen_form(web, f"/petitions/{petition_id}")
+    citizen, refused = citizen_form(web, f"/petitions/{petition_id}", web.csrf_ok())
     if refused:
         return refused
     departement, error = forms.departement(web.request.form)
@@ -133,20 +133,20 @@ def sign(
         receipt = handlers.sign(petition_id, citizen, departement, uow)  # type: ignore[arg-type]
     except PetitionError as exc:
         count(exc.code)
-        return _refused(web, uow, exc, f"/petitions/{petition_id}")
+        return refuse(web, uow, exc, f"/petitions/{petition_id}")
     count("accepted")
     web.session.keep("receipt", asdict(receipt))
     return web.redirect(f"/petitions/{petition_id}/receipt")
 
 
 def withdraw(web: Web, uow: UnitOfWork, petition_id: str) -> Response:
-    citizen, refused = _citizen_form(web, f"/petitions/{petition_id}")
+    citizen, refused = citizen_form(web, f"/petitions/{petition_id}", web.csrf_ok())
     if refused:
         return refused
     try:
         handlers.withdraw_signature(petition_id, citizen, uow)  # type: ignore[arg-type]
     except PetitionError as exc:
-        return _refused(web, uow, exc, f"/petitions/{petition_id}")
+        return refuse(web, uow, exc, f"/petitions/{petition_id}")
     if (web.session.data.get("receipt") or {}).get("petition_id") == petition_id:
         web.session.keep("receipt", None)
     web.session.flash("flash_withdrawn")
@@ -163,7 +163,7 @@ def new_petition_form(web: Web) -> Response:
 
 
 def create_petition(web: Web, uow: UnitOfWork, min_sponsors: int = 0) -> Response:
-    citizen, refused = _citizen_form(web, "/petitions/new")
+    citizen, refused = citizen_form(web, "/petitions/new", web.csrf_ok())
     if refused:
         return refused
     filled = forms.petition_form(web.request.form)
@@ -177,8 +177,8 @@ def create_petition(web: Web, uow: UnitOfWork, min_sponsors: int = 0) -> Respons
     command = replace(command, draft=min_sponsors > 0)
     created = handlers.create_petition(command, citizen.sub, uow, min_sponsors)  # type: ignore[union-attr]
     petition = created.petition
-    web.session.flash("flash_created")
-    return web.redirect(f"/petitions/{petition.id}")
+    web.session.flash("flash_draft_created" if command.draft else "flash_created")
+    return web.redirect(f"/petitions/{petition.id}")  # its author's page: the co-sponsor link
 
 
 def _petition_form_page(web: Web, filled: forms.PetitionForm, http_status: int = 200) -> Response:
@@ -259,30 +259,6 @@ def login_failed(web: Web, exc: login.LoginFailed) -> Response:
 
 
 # -- shared ----------------------------------------------------------------------------------
-
-
-def _citizen_form(web: Web, back: str) -> tuple[Any, Response | None]:
-    """The signed-in citizen posting a genuine form, or the answer that turns them back."""
-    citizen = web.citizen
-    if citizen is None:
-        return None, web.redirect(login_url(back))
-    if not web.csrf_ok():
-        web.session.flash("flash_csrf", "error")
-        return None, web.redirect(back)
-    return citizen, None
-
-
-def _refused(web: Web, uow: UnitOfWork, exc: PetitionError, back: str) -> Response:
-    uow.rollback()
-    message_id = f"err_{exc.code}"
-    web.session.flash(message_id if message_id in _known(web) else "err_generic", "error")
-    return web.redirect(back)
-
-
-def _known(web: Web) -> dict[str, str]:
-    from services.petitions.web.i18n import MESSAGES
-
-    return MESSAGES[web.lang]
 
 
 def _reasons() -> list[str]:

@@ -9,7 +9,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from services.petitions.domain import ACR_LEVELS, REJECTION_REASONS, Status
-from services.petitions.web import i18n
+from services.petitions.web import i18n, messages, messages_drafts
 
 
 def request(path: str = "/", **headers: str) -> Request:
@@ -20,6 +20,17 @@ def test_french_and_english_say_the_same_things_with_the_same_placeholders():
     assert set(i18n.FR) == set(i18n.EN)
     for key, french in i18n.FR.items():
         assert set(re.findall(r"{(\w+)}", french)) == set(re.findall(r"{(\w+)}", i18n.EN[key]))
+
+
+def test_the_drafts_words_neither_repeat_nor_override_the_others():
+    assert set(messages_drafts.FR) & set(messages.FR) == set()
+    assert set(messages_drafts.FR) <= set(i18n.FR) and set(messages_drafts.EN) <= set(i18n.EN)
+
+
+def test_every_refusal_of_the_draft_use_cases_has_words():
+    codes = ["not_enough_sponsors", "already_sponsored", "author_cannot_sponsor"]
+    codes += ["sponsoring_closed", "acr_too_low", "not_adult", "invalid_transition"]
+    assert [code for code in codes if f"err_{code}" not in i18n.FR] == []
 
 
 def test_every_status_level_and_rejection_reason_has_words():

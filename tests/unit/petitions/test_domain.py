@@ -42,6 +42,24 @@ def test_rejection_needs_a_documented_reason():
     assert submitted().reject("duplicate").rejection_reason == "duplicate"
 
 
+def test_hiding_ends_an_open_or_unmoderated_petition_now_so_retention_counts_from_it():
+    later = NOW + timedelta(days=3)
+    for petition in (submitted().publish(NOW), submitted(), submitted(status=Status.DRAFT)):
+        hidden = petition.hide(later)
+        assert (hidden.status, hidden.closed_at) == (Status.HIDDEN, later)
+
+
+def test_hiding_a_closed_petition_keeps_when_it_closed():
+    closed = submitted().publish(NOW).close(NOW + timedelta(days=1))
+    assert closed.hide(NOW + timedelta(days=9)).closed_at == NOW + timedelta(days=1)
+
+
+def test_hiding_without_a_time_ends_the_petition_at_the_current_time():
+    before = datetime.now(UTC)
+    hidden = submitted().publish(NOW).hide()
+    assert hidden.closed_at is not None and before <= hidden.closed_at <= datetime.now(UTC)
+
+
 @pytest.mark.parametrize(
     ("petition", "citizen", "error"),
     [
