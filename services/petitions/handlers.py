@@ -93,7 +93,11 @@ class SignRequest:
 
 def sign(petition_id: str, citizen: Citizen, departement: str | None, uow: UnitOfWork) -> Receipt:
     """One signature (a batch of one): its receipt, or the reason it is refused."""
-    outcome = sign_batch([SignRequest(petition_id, citizen, departement)], uow)[0]
+    return sign_batch_of_one(SignRequest(petition_id, citizen, departement), uow)
+
+
+def sign_batch_of_one(request: SignRequest, uow: UnitOfWork) -> Receipt:
+    outcome = sign_batch([request], uow)[0]
     if isinstance(outcome, domain.PetitionError):
         raise outcome
     return outcome

@@ -67,7 +67,8 @@ class WebPages:
     @http("POST", "/petitions/<string:petition_id>/signature")
     def page_sign(self, request: Request, petition_id: str) -> Response:
         self.limits.check("sign_per_address", self.limits.address(request))
-        return views.sign(self._web(request), self.db, petition_id, self._count_signature)
+        write = self.signatures.sign  # type: ignore[attr-defined]  # the service's SignatureDesk
+        return views.sign(self._web(request), self.db, petition_id, self._count_signature, write)
 
     @http("POST", "/petitions/<string:petition_id>/signature/withdrawal")
     def page_withdraw(self, request: Request, petition_id: str) -> Response:

@@ -112,8 +112,13 @@ def my_signatures(web: Web, uow: UnitOfWork) -> Response:
 
 
 def sign(
-    web: Web, uow: UnitOfWork, petition_id: str, count: Callable[[str], None] = lambda _: None
+    web: Web,
+    uow: UnitOfWork,
+    petition_id: str,
+    count: Callable[[str], None] = lambda _: None,
+    write: Callable[[handlers.SignRequest], handlers.Receipt] | None = None,
 ) -> Response:
+    """``write``: the service's group commit (signing.SignatureDesk.sign), or one transaction."""
     citizen, refused = citizen_form(web, f"/petitions/{petition_id}", web.csrf_ok())
     if refused:
         return refused
@@ -130,7 +135,8 @@ def sign(
             departement_error=error,
         )
     try:
-        receipt = handlers.sign(petition_id, citizen, departement, uow)  # type: ignore[arg-type]
+        request = handlers.SignRequest(petition_id, citizen, departement)  # type: ignore[arg-type]
+        receipt = write(request) if write else handlers.sign_batch_of_one(request, uow)
     except PetitionError as exc:
         count(exc.code)
         return refuse(web, uow, exc, f"/petitions/{petition_id}")
