@@ -24,6 +24,8 @@ from shared.outbox import outbox_insert
 log = logging.getLogger(__name__)
 
 IDLE_PING_SECONDS = 5.0
+# Per service process; PostgreSQL's max_connections (100 by default) is shared by every process.
+POOL_SIZE, POOL_OVERFLOW = 15, 5
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -32,8 +34,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return _sqlite_engine(url, **kwargs)
     if url.startswith("postgresql"):
         _require_cooperative_psycopg2()
-        kwargs.setdefault("pool_size", 10)
-        kwargs.setdefault("max_overflow", 20)
+        # NOTE: a connection opened beyond pool_size is closed again on checkin, and opening one
+        # costs both sides milliseconds (a PostgreSQL backend is a process): under a burst of
+        # events the overflow churned connections. Most of a service's connections stay pooled.
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     engine = sa.create_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):
         _ping_when_idle(engine, IDLE_PING_SECONDS)

@@ -154,7 +154,9 @@ class PetitionRepository:
             index_elements=["petition_id", "departement", "shard"],
             set_={"count": count_shards.c.count + statement.excluded.count},
         )
-        self.uow.execute(statement, values)
+        # NOTE: RETURNING makes SQLAlchemy send one multi-row statement (insertmanyvalues);
+        # without it psycopg2's executemany sends one statement per row.
+        self.uow.execute(statement.returning(count_shards.c.shard), values).all()
 
     def remove_signature(self, petition_id: str, citizen_sub: str) -> str | None:
         row = self.uow.execute(
