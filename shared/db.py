@@ -165,7 +165,11 @@ class UnitOfWork:
         """One multi-row INSERT ... ON CONFLICT DO NOTHING; how many rows were inserted."""
         if not rows:
             return 0
-        return int(self.execute(self.insert(table).values(rows).on_conflict_do_nothing()).rowcount)
+        # NOTE: one statement for every row list (cached), sent as multi-row VALUES because of
+        # RETURNING ("insertmanyvalues"); .values(rows) would compile a new statement each time.
+        key = next(iter(table.primary_key.columns))
+        statement = self.insert(table).on_conflict_do_nothing().returning(key)
+        return len(self.execute(statement, rows).all())
 
     def insert(self, table: sa.Table) -> Any:
         """The dialect's INSERT, which knows ON CONFLICT (PostgreSQL and SQLite)."""
