@@ -117,11 +117,14 @@ class UnitOfWork:
 
     def __init__(
         self,
-        session: Session,
+        session: Session | Callable[[], Session],
         source: str,
         after_commit: Callable[[], None] | None = None,
     ) -> None:
-        self.session = session
+        # A factory makes the session on first use: most HTTP workers of a service never touch
+        # the database (signing goes through the group commit), and a Session is not free.
+        self._session = session if isinstance(session, Session) else None
+        self._make_session = None if isinstance(session, Session) else session
         self.source = source
         self._after_commit = after_commit
         self._events: list[Envelope] = []
@@ -181,9 +184,17 @@ class UnitOfWork:
             raise NotImplementedError(dialect)
         return inserts[dialect](table)
 
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            assert self._make_session is not None
+            self._session = self._make_session()
+        return self._session
+
     def close(self) -> None:
         self._events = []
-        self.session.close()
+        if self._session is not None:
+            self._session.close()
 
 
 def outbox_row(envelope: Envelope) -> dict[str, Any]:

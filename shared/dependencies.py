@@ -156,7 +156,7 @@ class Database(DependencyProvider):
         return Session(self.engine, expire_on_commit=False)
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.session(), self.service, self.wake_relay)
+        return UnitOfWork(self.session, self.service, self.wake_relay)
 
     def get_dependency(self, worker_ctx: Any) -> UnitOfWork:
         uow = self.unit_of_work()
