@@ -173,13 +173,19 @@ def open_petitions(
     return ids
 
 
+AGENCY_RATE_LIMIT = 1000
+
+
 def subscribe(notifications_url: str, agency_token: str, url: str, types: list[str]) -> str:
     """The agency subscribes ``url``; returns the subscription's signing secret."""
     conns = Connections()
     try:
         response = conns.post_json(
             f"{notifications_url}/api/subscriptions",
-            {"url": url, "event_types": types},
+            # NOTE: the default of 20 deliveries/s protects an agency's endpoint; this agency
+            # follows the count of every petition being signed (one event per petition and second,
+            # dozens of petitions at once), so it asks for more, as such an agency would.
+            {"url": url, "event_types": types, "rate_limit": AGENCY_RATE_LIMIT},
             headers={"Authorization": f"Bearer {agency_token}"},
         )
     finally:
