@@ -44,7 +44,7 @@ class Profile:
     drain_s: float  # how long to wait for the last counts and webhooks after the fixed rate
     max_rate_planned: float  # enough petitions for this many signatures/s in the closed loop
     hot_processes: int = 2
-    hot_concurrency: int = 8  # per process; PostgreSQL's max_connections is shared with the hub
+    hot_concurrency: int = 64  # signers per process; they share 2 connections (group commit)
     ceiling_connections: int = 8
 
 

@@ -1,10 +1,12 @@
 """One hot-petition signing process:
 ``python -m bench.hot_worker URL PETITION FIRST LAST N SECONDS``.
 
-Signs citizens FIRST..LAST-1 (synthetic distinct subjects) on PETITION through the petitions
-service's own use case (``services.petitions.handlers.sign`` in a ``shared.db.UnitOfWork``: the
-signature row, the count shard upsert and the outbox event in one transaction), with N green
-threads, no HTTP, for SECONDS at most once ready. Prints one JSON line: completions
+Signs citizens FIRST..LAST-1 (synthetic distinct subjects) on PETITION the way the petitions
+service does: N green threads hand signatures to a group commit
+(``shared.batching.GroupCommit``) whose flushers write each batch with
+``services.petitions.handlers.sign_batch`` in a ``shared.db.UnitOfWork`` (the signature rows, the
+count shard upsert and the outbox event in one transaction); no HTTP, for SECONDS at most once
+ready. Prints one JSON line: completions
 per tenth of a second (wall clock).
 """
 
@@ -21,17 +23,29 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
 
+from sqlalchemy.orm import Session  # noqa: E402
+
 
 def main(
     url: str, petition_id: str, first: int, last: int, concurrency: int, seconds: float
 ) -> int:
-    from sqlalchemy.orm import Session
-
     from services.petitions import handlers
-    from services.petitions.domain import Citizen
+    from services.petitions.domain import Citizen, PetitionError
+    from services.petitions.signing import FLUSHERS, MAX_BATCH
+    from shared.batching import GroupCommit
     from shared.db import UnitOfWork, make_engine
 
-    engine = make_engine(url, pool_size=concurrency, max_overflow=0)
+    engine = make_engine(url, pool_size=FLUSHERS, max_overflow=0)
+
+    def write(requests: list[handlers.SignRequest]) -> list[object]:
+        uow = UnitOfWork(Session(engine), "petitions")
+        try:
+            return list(handlers.sign_batch(requests, uow))
+        finally:
+            uow.close()
+
+    group: GroupCommit[handlers.SignRequest, object] = GroupCommit(write, MAX_BATCH, FLUSHERS)
+    group.start(eventlet.spawn)
     until = time.time() + seconds  # counted once imported and ready, whatever the machine's load
     todo = iter(range(first, last))
     tenths: Counter[int] = Counter()
@@ -42,19 +56,19 @@ def main(
             if time.time() >= until:
                 return
             citizen = Citizen(sub=f"bench-hot-{i:08d}", acr="eidas1", adult=True)
-            uow = UnitOfWork(Session(engine), "petitions")
             try:
-                handlers.sign(petition_id, citizen, None, uow)
+                group.submit(handlers.SignRequest(petition_id, citizen))
                 tenths[int(time.time() * 10)] += 1
+            except PetitionError as exc:
+                errors[exc.code] += 1
             except Exception as exc:  # noqa: BLE001 - counted and reported
                 errors[type(exc).__name__] += 1
-            finally:
-                uow.close()
 
     pool = eventlet.GreenPool(concurrency)
     for _ in range(concurrency):
         pool.spawn(worker)
     pool.waitall()
+    group.stop()
     engine.dispose()
     print(json.dumps({"tenths": tenths, "errors": errors}), flush=True)
     return 0

@@ -147,7 +147,7 @@ class Bench:
             },
         )
 
-        log(f"hot petition: {p.hot:,} signatures through handlers.sign (no HTTP)")
+        log(f"hot petition: {p.hot:,} signatures through the group commit (no HTTP)")
         report["hot_petition"] = hot_petition(
             self.infra.database_urls["petitions"],
             hot_id,
