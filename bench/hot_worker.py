@@ -22,6 +22,7 @@ import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
 
 from sqlalchemy.orm import Session  # noqa: E402
 
@@ -37,7 +38,7 @@ def main(
 
     engine = make_engine(url, pool_size=FLUSHERS, max_overflow=0)
 
-    def write(requests: list[handlers.SignRequest]) -> list[object]:
+    def write(requests: Sequence[handlers.SignRequest]) -> list[object]:
         uow = UnitOfWork(Session(engine), "petitions")
         try:
             return list(handlers.sign_batch(requests, uow))
