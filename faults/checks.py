@@ -172,12 +172,13 @@ def check_events(
     report.check(not doubled, f"deliveries queued twice: {doubled[:5]}")
     recorded = query(
         database_urls["petitions"],
-        "SELECT count(*) FROM outbox WHERE event_type = 'petition.signature_recorded'",
+        "SELECT coalesce(sum(jsonb_array_length(envelope::jsonb -> 'payload' -> 'receipts')), 0)"
+        " FROM outbox WHERE event_type = 'petition.signatures_recorded'",
     )[0][0]
     receipts = query(notifications, "SELECT count(*) FROM signature_receipts")[0][0]
     report.check(
         receipts == recorded,
-        f"{recorded} signature_recorded events, {receipts} receipts kept by notifications",
+        f"{recorded} receipts in signatures_recorded events, {receipts} kept by notifications",
     )
     dead = query(notifications, "SELECT consumer, routing_key, reason FROM dead_letters")
     report.check(not dead, f"dead-lettered events: {dead[:3]}")
