@@ -106,6 +106,8 @@ class NotificationsService(HealthEndpoints, SubscriptionEndpoints, CitizenMailEn
 
     # Petition events that concern citizens' e-mail
 
+    # NOTE: one receipt per event, as petitions published them before signatures were batched;
+    # kept so that events queued across an upgrade are still read.
     @_on("petition.signature_recorded")
     def on_signature_recorded(self, body: Any) -> None:
         self._citizen_mail("petition.signature_recorded", body, mail.record_receipt)
