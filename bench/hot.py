@@ -120,7 +120,7 @@ def hot_petition(
         "count_read_ms_idle_at_end": percentiles([s for s, _ in idle], (50, 99), 1000),
         "count_read_ms_first_window": percentiles(first_w, (50, 99), 1000),
         "count_read_ms_last_window": percentiles(last_w, (50, 99), 1000),
-        "path": "in-process services.petitions.handlers.sign (no HTTP), "
-        f"{processes} processes x {concurrency} green threads, hub running",
+        "path": "in-process group commit + services.petitions.handlers.sign_batch (no HTTP), "
+        f"{processes} processes x {concurrency} signers, hub running",
         "wall_started": started,
     }
