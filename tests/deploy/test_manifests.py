@@ -13,7 +13,15 @@ import pytest
 
 from tests.deploy.conftest import KUBERNETES_VERSION, SCHEMAS
 
-BUILT_IN_GROUPS = {"", "apps", "batch", "policy", "networking.k8s.io", "rbac.authorization.k8s.io"}
+BUILT_IN_GROUPS = {
+    "",
+    "apps",
+    "autoscaling",
+    "batch",
+    "policy",
+    "networking.k8s.io",
+    "rbac.authorization.k8s.io",
+}
 # Custom kinds the CRDs catalogue in ../shared has no schema for, checked here by hand.
 WITHOUT_SCHEMA = {("postgresql.cnpg.io", "ScheduledBackup")}
 

@@ -69,6 +69,21 @@ def test_prod_runs_more_replicas_with_bigger_resources() -> None:
         assert big["resources"]["limits"]["memory"] == "1Gi"
 
 
+def test_prod_autoscales_the_request_serving_services_on_cpu() -> None:
+    prod = rendered("prod")
+    scalers = {h["metadata"]["name"]: h["spec"] for h in of_kind(prod, "HorizontalPodAutoscaler")}
+    assert set(scalers) == {"identity", "petitions"}
+    for name, spec in scalers.items():
+        target = spec["scaleTargetRef"]
+        deployment = named(prod, target["kind"], target["name"])
+        assert target["name"] == name and spec["minReplicas"] >= 3
+        assert spec["maxReplicas"] > deployment["spec"]["replicas"]
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        assert container["resources"]["requests"]["cpu"], "utilization needs a CPU request"
+    assert named(prod, "ScaledObject", "notifications")["spec"]["maxReplicaCount"] >= 20
+    assert not of_kind(rendered("dev"), "HorizontalPodAutoscaler")
+
+
 def test_prod_ingress_has_tls_for_every_host() -> None:
     ingress = named(rendered("prod"), "Ingress", "hub")
     hosts = {rule["host"] for rule in ingress["spec"]["rules"]}
