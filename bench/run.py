@@ -129,7 +129,7 @@ class Bench:
         insert1 = ceilings.insert_ceiling(db, p.ceiling_s, connections=1)
         insert_n = ceilings.insert_ceiling(db, p.ceiling_s, connections=p.ceiling_connections)
         publish = ceilings.publish_ceiling(self.infra.amqp_uri, p.ceiling_s)
-        verify = ceilings.token_verify_cost(tokens[0], p.verify_iterations)
+        verify = ceilings.token_verify_cost(tokens, p.verify_iterations)
         sps = closed["signatures_per_second"]
         report.update(
             insert_ceiling_rows_per_second=round(insert1["rows_per_second"], 1),

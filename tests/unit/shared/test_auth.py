@@ -7,7 +7,7 @@ import json
 import time
 
 import pytest
-from jose import jwt
+from jose import jws, jwt
 
 from shared.auth import JWKSCache, TokenInvalid, TokenVerifier
 from shared.testing import TestIssuer
@@ -31,21 +31,44 @@ def verifier_for(issuer: TestIssuer, fetches: list[str] | None = None) -> TokenV
     return TokenVerifier(issuer.url, AUDIENCE, JWKSCache(issuer.url, fetch_json=fetch))
 
 
+def at_now(change: dict) -> dict:
+    """Times given as offsets (numbers) become NumericDates from now; other values stay."""
+    now = time.time()
+    times = {"exp", "iat", "nbf"}
+    return {
+        k: now + v if k in times and isinstance(v, int | float) and not isinstance(v, bool) else v
+        for k, v in change.items()
+    }
+
+
 def test_a_valid_token_gives_its_claims(issuer):
     claims = verifier_for(issuer).verify(issuer.citizen_token(AUDIENCE, sub="abc"))
     assert claims["sub"] == "abc" and claims["acr"] == "eidas1"
 
 
+# Times are offsets from the moment the test runs (not the moment the module is collected).
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
         ({"aud": "https://other.example"}, "bad_claims"),
+        ({"aud": ["https://other.example", "https://third.example"]}, "bad_claims"),
+        ({"aud": [AUDIENCE, 7]}, "bad_claims"),
+        ({"aud": {"aud": AUDIENCE}}, "bad_claims"),
         ({"iss": "https://evil.example"}, "bad_claims"),
-        ({"exp": int(time.time()) - 3600}, "expired"),
+        ({"exp": -3600}, "expired"),
+        ({"exp": -31}, "expired"),  # just beyond the leeway
+        ({"exp": str(2**31)}, "bad_claims"),  # a NumericDate is a number, not a string
+        ({"exp": None}, "bad_claims"),
+        ({"iat": 3600}, "bad_claims"),  # issued in the future
+        ({"iat": True}, "bad_claims"),
+        ({"nbf": 3600}, "bad_claims"),  # not yet valid
+        ({"sub": 12345}, "bad_claims"),
+        ({"jti": 12345}, "bad_claims"),
+        ({"at_hash": "aGFzaA"}, "bad_claims"),  # an ID token is not an access token
     ],
 )
 def test_wrong_claims_are_refused(issuer, change, reason):
-    token = issuer.token(AUDIENCE, **change)
+    token = issuer.token(AUDIENCE, **at_now(change))
     with pytest.raises(TokenInvalid) as refused:
         verifier_for(issuer).verify(token)
     assert refused.value.reason == reason
@@ -60,6 +83,31 @@ def test_tokens_lacking_a_required_claim_are_refused(issuer, missing):
         verifier_for(issuer).verify(token)
     # counted as what it is in the metrics, not as a forged signature
     assert refused.value.reason == "bad_claims"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"aud": ["https://other.example", AUDIENCE]},
+        {"exp": -10},  # within the leeway: the clocks drift a little
+        {"iat": 10},
+        {"nbf": 10},
+        {"exp": 300.5, "iat": 0.5},  # NumericDates may be fractional
+    ],
+)
+def test_tokens_within_the_rules_are_accepted(issuer, change):
+    claims = verifier_for(issuer).verify(issuer.token(AUDIENCE, **at_now(change)))
+    assert claims["iss"] == issuer.url
+
+
+def test_every_refusal_is_counted_with_its_reason(issuer):
+    reasons: list[str] = []
+    verifier = verifier_for(issuer)
+    verifier._on_failure = reasons.append
+    for token in ["not-a-jwt", issuer.token("https://other.example")]:
+        with pytest.raises(TokenInvalid):
+            verifier.verify(token)
+    assert reasons == ["malformed", "bad_claims"]
 
 
 def _b64(data: dict) -> str:
@@ -96,10 +144,97 @@ def test_a_token_signed_by_another_key_is_refused(issuer):
     assert refused.value.reason == "bad_signature"
 
 
-def test_garbage_is_refused(issuer):
+@pytest.mark.parametrize("alg", ["HS256", "HS512", "ES384", "PS256", "none", "None", ""])
+def test_algorithms_outside_the_allow_list_are_refused(issuer, alg):
+    _header, body, signature = issuer.token(AUDIENCE).split(".")
+    token = f"{_b64({'alg': alg, 'kid': issuer.kid})}.{body}.{signature}"
     with pytest.raises(TokenInvalid) as refused:
-        verifier_for(issuer).verify("not-a-jwt")
+        verifier_for(issuer).verify(token)
+    assert refused.value.reason == "bad_algorithm"
+
+
+def test_rs256_named_in_the_header_of_an_es256_key_is_refused(issuer):
+    _header, body, signature = issuer.token(AUDIENCE).split(".")
+    token = f"{_b64({'alg': 'RS256', 'kid': issuer.kid})}.{body}.{signature}"
+    with pytest.raises(TokenInvalid) as refused:
+        verifier_for(issuer).verify(token)
+    assert refused.value.reason == "bad_algorithm"  # the JWK says ES256
+
+
+def test_a_token_without_kid_is_refused(issuer):
+    _header, body, signature = issuer.token(AUDIENCE).split(".")
+    token = f"{_b64({'alg': 'ES256'})}.{body}.{signature}"
+    with pytest.raises(TokenInvalid) as refused:
+        verifier_for(issuer).verify(token)
+    assert refused.value.reason == "no_kid"
+
+
+def test_a_token_naming_an_unknown_kid_is_refused(issuer):
+    stranger = TestIssuer()
+    stranger.url = issuer.url
+    with pytest.raises(TokenInvalid) as refused:
+        verifier_for(issuer).verify(stranger.token(AUDIENCE))
+    assert refused.value.reason == "unknown_kid"
+
+
+def test_claims_changed_after_signing_are_refused(issuer):
+    header, body, signature = issuer.token(AUDIENCE).split(".")
+    claims = jwt.get_unverified_claims(issuer.token(AUDIENCE))
+    forged = f"{header}.{_b64({**claims, 'sub': 'someone-else'})}.{signature}"
+    with pytest.raises(TokenInvalid) as refused:
+        verifier_for(issuer).verify(forged)
+    assert refused.value.reason == "bad_signature"
+
+
+def test_a_signature_of_another_token_is_refused(issuer):
+    header, body, _signature = issuer.token(AUDIENCE).split(".")
+    other_signature = issuer.token(AUDIENCE).split(".")[2]
+    with pytest.raises(TokenInvalid) as refused:
+        verifier_for(issuer).verify(f"{header}.{body}.{other_signature}")
+    assert refused.value.reason == "bad_signature"
+
+
+def test_signed_claims_that_are_not_a_json_object_are_refused(issuer):
+    token = jws.sign(b'["not", "an", "object"]', issuer._pem, {"kid": issuer.kid}, "ES256")
+    with pytest.raises(TokenInvalid) as refused:
+        verifier_for(issuer).verify(token)
+    assert refused.value.reason == "bad_claims"
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not-a-jwt",
+        "a.b",
+        "a.b.c.d",
+        "....",
+        "",
+        "é.é.é",
+        "!!!.e30.AA",  # header not base64url
+        f"{_b64({'alg': 'ES256'})[:-1]}x.e30.AA",
+        "W10.e30.AA",  # header is a JSON list
+        "bnVsbA.e30.AA",  # header is null
+    ],
+)
+def test_garbage_is_refused(issuer, token):
+    with pytest.raises(TokenInvalid) as refused:
+        verifier_for(issuer).verify(token)
     assert refused.value.reason == "malformed"
+
+
+def test_a_key_replaced_under_the_same_kid_is_built_again(issuer, monkeypatch):
+    """The constructed keys are cached per kid, but never outlive the JWK they came from."""
+    verifier = verifier_for(issuer)
+    verifier.verify(issuer.token(AUDIENCE))
+    successor = TestIssuer()
+    successor.kid, successor.url = issuer.kid, issuer.url
+    issuer.jwks = {"keys": [{**successor.jwks["keys"][0], "kid": issuer.kid}]}
+    monkeypatch.setattr("shared.auth.JWKS_MIN_REFETCH_SECONDS", 0.0)
+    verifier.jwks._refresh_if_allowed()
+    assert verifier.verify(successor.token(AUDIENCE))["iss"] == issuer.url
+    with pytest.raises(TokenInvalid) as refused:
+        verifier.verify(issuer.token(AUDIENCE))
+    assert refused.value.reason == "bad_signature"
 
 
 def test_keys_are_cached_and_refetched_on_an_unknown_kid(issuer, monkeypatch):
