@@ -72,6 +72,14 @@ class ChooseProvider:
 def start_login(
     uow: UnitOfWork, ctx: IdentityContext, request: AuthorizationRequest, browser_key: str
 ) -> Redirect | ChooseProvider:
+    # A lookup, then one insert: nothing that must commit together.
+    with storage.each_statement_commits(uow):
+        return _start_login(uow, ctx, request, browser_key)
+
+
+def _start_login(
+    uow: UnitOfWork, ctx: IdentityContext, request: AuthorizationRequest, browser_key: str
+) -> Redirect | ChooseProvider:
     client = genuine_client(uow, request)
     redirect_uri, state = request.get("redirect_uri") or "", request.get("state")
     try:

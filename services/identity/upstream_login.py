@@ -71,7 +71,8 @@ def finish_login(
     params: Mapping[str, str],
     browser_key: str | None,
 ) -> SignedIn | LoginFailed:
-    pending = _take_browser_bound_login(uow, ctx, provider_id, params.get("state"), browser_key)
+    with storage.each_statement_commits(uow):  # one DELETE ... RETURNING (or lookups)
+        pending = _take_browser_bound_login(uow, ctx, provider_id, params.get("state"), browser_key)
     upstream = ctx.upstreams[provider_id]
     uow.commit()  # spent before the provider is asked, whatever it answers
     try:
@@ -136,21 +137,24 @@ def _signed_in(
     identity = _upstream_identity(upstream, pending, params.get("code"))
     pivot = _pivot(upstream, identity.claims)
     fingerprint = citizen_fingerprint(pivot, ctx.settings.subject_secret)
-    citizen_id = storage.citizen_id_for(uow, fingerprint, uuid.uuid4().hex)
     sid = random_token()
-    session = {
-        "sid": sid,
-        "browser_hash": digest(browser_key),
-        "citizen_id": citizen_id,
-        "provider_id": upstream.provider.id,
-        "upstream_id_token": identity.id_token,
-        "expires_at": ctx.now() + SESSION_TTL_SECONDS,
-    }
     # NOTE: clients get presumed birth dates as FranceConnect gives them (YYYY-01-01, not -00)
     released = {**identity.claims, "birthdate": pivot.birthdate}
     adult = is_adult(pivot.birthdate, ctx.today())
-    code, code_row = _new_code(ctx, pending, released, identity.acr, citizen_id, sid, adult)
-    storage.add_session_and_code(uow, session, code_row)
+    # The citizen is found, or added (idempotent), by one statement; the session and the code
+    # are added by another: nothing needs a transaction around them.
+    with storage.each_statement_commits(uow):
+        citizen_id = storage.citizen_id_for(uow, fingerprint, uuid.uuid4().hex)
+        session = {
+            "sid": sid,
+            "browser_hash": digest(browser_key),
+            "citizen_id": citizen_id,
+            "provider_id": upstream.provider.id,
+            "upstream_id_token": identity.id_token,
+            "expires_at": ctx.now() + SESSION_TTL_SECONDS,
+        }
+        code, code_row = _new_code(ctx, pending, released, identity.acr, citizen_id, sid, adult)
+        storage.add_session_and_code(uow, session, code_row)
     uow.commit()
     answer = {"code": code, "state": pending["client_state"], "iss": ctx.issuer}
     return SignedIn(with_query(pending["redirect_uri"], answer), sid)

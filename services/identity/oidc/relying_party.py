@@ -161,6 +161,9 @@ class UpstreamClient:
             or response.headers.get("Content-Type", "").split(";")[0] != "application/jwt"
         ):
             raise UpstreamRejected(f"userinfo answered {response.status_code}, not a signed JWT")
+        # NOTE: a compact JWS is ASCII: saying so spares requests guessing the body's charset
+        # with charset_normalizer on every login.
+        response.encoding = "utf-8"
         claims = self._verified(response.text.strip())
         if "aud" in claims:
             self._check_audience(claims)

@@ -23,6 +23,7 @@ from services.identity.storage.flows import (
     take_pending_logout,
     take_session,
 )
+from services.identity.storage.statements import each_statement_commits
 from services.identity.storage.tables import (
     authorization_codes,
     citizens,
@@ -68,6 +69,7 @@ __all__ = [
     "claim_refresh_token",
     "clients",
     "code_was_used",
+    "each_statement_commits",
     "erase_citizen",
     "find_client",
     "find_grant",
