@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from datetime import timedelta
 from typing import Any
 
 import eventlet
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 SETTINGS_KEY = "HUB_SETTINGS"
 RELAY_STOP_SECONDS = 10
 WATCH_INTERVAL_SECONDS = 5.0
+OUTBOX_KEEP_SENT = timedelta(days=1)
+PRUNE_INTERVAL_SECONDS, PRUNE_BATCHES = 300.0, 20  # at most 100,000 rows every 5 minutes
 
 
 def hub_settings(config: dict[str, Any]) -> Settings:
@@ -121,10 +125,15 @@ class Database(DependencyProvider):
         )
 
     def _watch(self) -> None:
-        """Keep the outbox and pool gauges current for the metrics scrape."""
+        """Keep the outbox and pool gauges current for the metrics scrape; now and then, delete
+        the events sent more than OUTBOX_KEEP_SENT ago."""
+        last_prune = 0.0
         while not self._stopping:
             try:
                 if self.relay_enabled and hasattr(self, "relay"):
+                    if time.monotonic() - last_prune >= PRUNE_INTERVAL_SECONDS:
+                        last_prune = time.monotonic()
+                        self._prune_sent()
                     backlog, age = self.relay.backlog()
                     self.metrics.outbox_backlog.set(backlog)
                     self.metrics.outbox_oldest_age.set(age)
@@ -134,6 +143,12 @@ class Database(DependencyProvider):
             except Exception:  # noqa: BLE001 - a database blip must not end the watch
                 log.warning("could not read the outbox backlog", exc_info=True)
             eventlet.sleep(WATCH_INTERVAL_SECONDS)
+
+    def _prune_sent(self) -> None:
+        for _ in range(PRUNE_BATCHES):
+            if self._stopping or self.relay.prune_sent(OUTBOX_KEEP_SENT) == 0:
+                return
+            eventlet.sleep(0)
 
     def wake_relay(self) -> None:
         self._waker.wake()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -89,6 +90,23 @@ class OutboxRelay:
                 .values(sent_at=utcnow())
             )
         return len(rows)
+
+    def prune_sent(self, older_than: timedelta, limit: int = 5000) -> int:
+        """Delete at most ``limit`` events sent more than ``older_than`` ago; how many went.
+
+        Sent rows only serve an operator looking at what left recently; without this the table
+        grows with every batch of signatures and every count announcement, for ever.
+        """
+        cutoff = utcnow() - older_than
+        oldest_sent = (
+            sa.select(OUTBOX.c.seq)
+            .where(OUTBOX.c.sent_at.is_not(None), OUTBOX.c.sent_at < cutoff)
+            .order_by(OUTBOX.c.seq)
+            .limit(limit)
+        )
+        with self.engine.begin() as conn:
+            result = conn.execute(sa.delete(OUTBOX).where(OUTBOX.c.seq.in_(oldest_sent)))
+        return int(result.rowcount)
 
     def backlog(self) -> tuple[int, float]:
         """How many events wait, and the age in seconds of the oldest."""

@@ -132,3 +132,30 @@ def test_an_uncommitted_claim_does_not_count(engine):
     uow.rollback()  # the consumer failed: the event must be applied on redelivery
     assert first_delivery(uow, "c", event_id)
     uow.close()
+
+
+def test_pruning_deletes_only_events_sent_long_enough_ago(engine):
+    from datetime import timedelta
+
+    from shared.envelope import utcnow
+
+    drain_outbox(engine)
+    old, recent = emit(engine, 3, "test.old"), emit(engine, 2, "test.recent")
+    waiting = emit(engine, 2, "test.unsent")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(OUTBOX)
+            .where(OUTBOX.c.event_id.in_(old))
+            .values(sent_at=utcnow() - timedelta(days=2))
+        )
+        conn.execute(
+            sa.update(OUTBOX).where(OUTBOX.c.event_id.in_(recent)).values(sent_at=utcnow())
+        )
+    relay = OutboxRelay(engine, lambda envelopes: None)
+    assert relay.prune_sent(timedelta(days=1), limit=2) == 2  # bounded per call
+    assert relay.prune_sent(timedelta(days=1)) == 1
+    assert relay.prune_sent(timedelta(days=1)) == 0
+    with engine.connect() as conn:
+        left = set(conn.execute(sa.select(OUTBOX.c.event_id)).scalars())
+    assert not left & set(old)
+    assert set(recent) | set(waiting) <= left
