@@ -12,6 +12,7 @@ import socket
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import eventlet
@@ -104,12 +105,26 @@ class GuardedAdapter(HTTPAdapter):
         }
 
 
+_SESSIONS: dict[bool, requests.Session] = {}
+POOL_HOSTS, POOL_PER_HOST = 200, 10  # endpoints kept, connections kept per endpoint
+
+
 def _session(allow_private: bool) -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False  # no proxies from the environment: they would bypass the checks
-    if not allow_private:
-        session.mount("http://", GuardedAdapter())
-        session.mount("https://", GuardedAdapter())
+    """The process's sending session: connections to an endpoint are kept alive and reused, as
+    agencies expect of a webhook sender (a new TCP, and in production TLS, handshake per event
+    cost more than the event). A connection is checked against the address rules when it is
+    opened, so a reused one was checked; cookies are never kept (endpoints must not track)."""
+    session = _SESSIONS.get(allow_private)
+    if session is None:
+        session = requests.Session()
+        session.trust_env = False  # no proxies from the environment: they would bypass the checks
+        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        adapter = (HTTPAdapter if allow_private else GuardedAdapter)(
+            pool_connections=POOL_HOSTS, pool_maxsize=POOL_PER_HOST
+        )
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        _SESSIONS[allow_private] = session
     return session
 
 
@@ -133,8 +148,7 @@ def send(
     started = time.perf_counter()
     deadline = eventlet.Timeout(TIMEOUT_SECONDS)  # requests' timeout is per socket operation
     try:
-        with _session(allow_private) as session:
-            return _post(session, url, headers, body, started)
+        return _post(_session(allow_private), url, headers, body, started)
     except eventlet.Timeout as exc:
         if exc is not deadline:
             raise
