@@ -62,3 +62,23 @@ def test_a_database_outage_is_a_503_not_a_500():
     assert response.status_code == 503 and response.headers["Retry-After"] == "2"
     assert json.loads(response.get_data())["error"] == "unavailable"
     assert handler.response_from_exception(KeyError("bug")).status_code == 500
+
+
+def test_the_fast_signature_check_accepts_the_routes_arguments_and_refuses_others():
+    from types import SimpleNamespace
+
+    from nameko.exceptions import IncorrectSignature
+
+    from shared.web import HubHttpHandler
+
+    class Service:
+        def show(self, request, petition_id):
+            pass
+
+    handler = HubHttpHandler("GET", "/petitions/<string:petition_id>")
+    handler.container = SimpleNamespace(service_cls=Service)
+    handler.method_name = "show"
+    handler.check_signature(("request",), {"petition_id": "p"})
+    for args, kwargs in [(("request",), {"other": "p"}), (("request",), {}), ((), {})]:
+        with pytest.raises(IncorrectSignature):
+            handler.check_signature(args, kwargs)
