@@ -44,6 +44,8 @@ def prometheus(hub, tmp_path):
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(url + "/-/ready", timeout=30)
+        # NOTE: /-/ready answers 503 while Prometheus starts (wait_for_http takes any answer).
+        assert eventually(lambda: requests.get(url + "/-/ready", timeout=5).ok), "not ready"
         yield url
     finally:
         process.terminate()
