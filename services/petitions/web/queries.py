@@ -31,9 +31,17 @@ class OwnSignature:
 
 def signed_at(uow: UnitOfWork, petition_id: str, citizen_sub: str) -> datetime | None:
     """When this citizen signed this petition, or None."""
+    return _moment(uow, signatures.c.signed_at, petition_id, citizen_sub)
+
+
+def _moment(
+    uow: UnitOfWork, column: sa.Column[Any], petition_id: str, citizen_sub: str
+) -> datetime | None:
+    """``column`` of the citizen's row for the petition (signatures or sponsors), or None."""
+    table = column.table
     found = uow.execute(
-        sa.select(signatures.c.signed_at).where(
-            signatures.c.petition_id == petition_id, signatures.c.citizen_sub == citizen_sub
+        sa.select(column).where(
+            table.c.petition_id == petition_id, table.c.citizen_sub == citizen_sub
         )
     ).scalar()
     return _aware(found) if found is not None else None
@@ -59,12 +67,7 @@ def signatures_of(uow: UnitOfWork, citizen_sub: str) -> list[OwnSignature]:
 
 def sponsored_at(uow: UnitOfWork, petition_id: str, citizen_sub: str) -> datetime | None:
     """When this citizen co-sponsored this petition, or None."""
-    found = uow.execute(
-        sa.select(sponsors.c.sponsored_at).where(
-            sponsors.c.petition_id == petition_id, sponsors.c.citizen_sub == citizen_sub
-        )
-    ).scalar()
-    return _aware(found) if found is not None else None
+    return _moment(uow, sponsors.c.sponsored_at, petition_id, citizen_sub)
 
 
 @dataclass(frozen=True)
