@@ -1,8 +1,8 @@
-"""The hot petition: many signatures on one petition through the petitions service's own use case
-(``handlers.sign``, no HTTP; bench/hot_worker.py), in the hub's own petitions database while the
-hub runs (its outbox relay publishes the events). Throughput per window; count reads
-(``handlers.get_petition``: the shard sum and the per-département breakdown) timed throughout and
-at the end, to show they do not grow with the number of signatures."""
+"""The hot petition: many signatures on one petition through the petitions service's own write
+path (group commit + ``handlers.sign_batch``, no HTTP; bench/hot_worker.py), in the hub's own
+petitions database while the hub runs (its outbox relay publishes the events). Throughput per
+window; count reads (``handlers.get_petition``: the shard sum and the per-département breakdown)
+timed throughout and at the end, to show they do not grow with the number of signatures."""
 
 from __future__ import annotations
 

@@ -91,12 +91,8 @@ class SignRequest:
     departement: str | None = None
 
 
-def sign(petition_id: str, citizen: Citizen, departement: str | None, uow: UnitOfWork) -> Receipt:
-    """One signature (a batch of one): its receipt, or the reason it is refused."""
-    return sign_batch_of_one(SignRequest(petition_id, citizen, departement), uow)
-
-
 def sign_batch_of_one(request: SignRequest, uow: UnitOfWork) -> Receipt:
+    """One signature in its own transaction: its receipt, or raise why it is refused."""
     outcome = sign_batch([request], uow)[0]
     if isinstance(outcome, domain.PetitionError):
         raise outcome
