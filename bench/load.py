@@ -8,10 +8,11 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import eventlet
 
-from bench.http import Connections
+from bench.http import Connections, Keepalive
 from bench.stats import percentiles
 
 Pair = tuple[str, str]  # (citizen's access token, petition id)
@@ -30,17 +31,35 @@ def petition_major(tokens: list[str], petitions: list[str]) -> Iterator[Pair]:
             yield token, petition
 
 
-def sign(conns: Connections, petitions_url: str, pair: Pair) -> int:
-    token, petition_id = pair
-    try:
-        return conns.request(
-            "POST",
-            f"{petitions_url}/api/petitions/{petition_id}/signatures",
-            headers={"Authorization": f"Bearer {token}"},
-        ).status
-    except Exception:  # noqa: BLE001 - a failed request is counted as status 0
-        conns.close()
-        return 0
+class Signer:
+    """Signature requests to the petitions service over lean keep-alive connections."""
+
+    def __init__(self, petitions_url: str, timeout: float = 30.0) -> None:
+        parts = urlsplit(petitions_url)
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or 80
+        self.netloc = parts.netloc
+        self.prefix = parts.path.rstrip("/")
+        self.timeout = timeout
+
+    def connection(self) -> Keepalive:
+        return Keepalive(self.host, self.port, self.timeout)
+
+    def request(self, pair: Pair) -> bytes:
+        token, petition_id = pair
+        return (
+            f"POST {self.prefix}/api/petitions/{petition_id}/signatures HTTP/1.1\r\n"
+            f"Host: {self.netloc}\r\nAuthorization: Bearer {token}\r\n"
+            "Content-Length: 0\r\n\r\n"
+        ).encode("ascii")
+
+    def sign(self, conn: Keepalive, pair: Pair) -> int:
+        """The answer's status; 0 when the request failed (the connection is then dropped)."""
+        try:
+            return conn.exchange(self.request(pair))[0]
+        except Exception:  # noqa: BLE001 - a failed request is counted as status 0
+            conn.close()
+            return 0
 
 
 def closed_loop(
@@ -57,9 +76,11 @@ def closed_loop(
     exhausted = False
     accepted_total = 0
 
+    signer = Signer(petitions_url)
+
     def worker() -> None:
         nonlocal exhausted, accepted_total
-        conns = Connections()
+        conn = signer.connection()
         try:
             while time.perf_counter() < end:
                 try:
@@ -68,7 +89,7 @@ def closed_loop(
                     exhausted = True
                     return
                 t0 = time.perf_counter()
-                status = sign(conns, petitions_url, pair)
+                status = signer.sign(conn, pair)
                 t1 = time.perf_counter()
                 accepted_total += status == 201
                 if measure_from <= t1 < end:
@@ -77,7 +98,7 @@ def closed_loop(
                     if status == 201:
                         per_second[int(t1 - measure_from)] += 1
         finally:
-            conns.close()
+            conn.close()
 
     pool = eventlet.GreenPool(workers)
     for _ in range(workers):
@@ -163,7 +184,8 @@ def open_loop(
     latency counts from the scheduled time. Arrivals while ``max_inflight`` requests are
     outstanding are not sent: they count as failed (status -1, "shed") with the timeout as
     latency. Returns figures and the accepted times by petition."""
-    idle: list[Connections] = []
+    signer = Signer(petitions_url, timeout)
+    idle: list[Keepalive] = []
     latencies: list[float] = []
     launch_delays: list[float] = []
     statuses: Counter[int] = Counter()
@@ -173,12 +195,12 @@ def open_loop(
     def one(scheduled: float, pair: Pair) -> None:
         launched = time.perf_counter()
         launch_delays.append(launched - scheduled)
-        conns = idle.pop() if idle else Connections(timeout=timeout)
+        conn = idle.pop() if idle else signer.connection()
         poller.inflight[pair[1]] += 1
-        status = sign(conns, petitions_url, pair)
+        status = signer.sign(conn, pair)
         done = time.perf_counter()
         poller.inflight[pair[1]] -= 1
-        idle.append(conns)
+        idle.append(conn)
         statuses[status] += 1
         latencies.append(done - scheduled)
         if status == 201:
@@ -210,8 +232,8 @@ def open_loop(
     pool.waitall()
     elapsed = time.perf_counter() - start
     poller.current = None
-    for conns in idle:
-        conns.close()
+    for conn in idle:
+        conn.close()
     return {
         "offered_per_second": rate,
         "achieved_offered_per_second": sum(statuses.values()) / elapsed if elapsed else 0.0,
