@@ -174,11 +174,16 @@ class UnitOfWork:
         statement = self.insert(table).on_conflict_do_nothing().returning(key)
         return len(self.execute(statement, rows).all())
 
+    @property
+    def dialect(self) -> str:
+        """``postgresql`` or ``sqlite``: for the few hot statements written per backend."""
+        return str(self.session.get_bind().dialect.name)
+
     def insert(self, table: sa.Table) -> Any:
         """The dialect's INSERT, which knows ON CONFLICT (PostgreSQL and SQLite)."""
         from sqlalchemy.dialects import postgresql, sqlite
 
-        dialect = self.session.get_bind().dialect.name
+        dialect = self.dialect
         inserts: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
         if dialect not in inserts:  # pragma: no cover - the hub runs on PostgreSQL or SQLite
             raise NotImplementedError(dialect)

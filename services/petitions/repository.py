@@ -41,6 +41,35 @@ def _shard() -> int:
     return random.randrange(COUNT_SHARDS)  # noqa: S311 - load spreading, not security
 
 
+# Signatures in (petition, citizen) order, their counts per (petition, département) added to one
+# random shard each, in key order (see add_signatures); the ids inserted come back.
+_SIGN_AND_COUNT = sa.text(
+    """
+    WITH added AS (
+        INSERT INTO signatures (id, petition_id, citizen_sub, departement, signed_at)
+        SELECT id, petition_id, citizen_sub, departement, :signed_at
+        FROM unnest(
+            CAST(:ids AS varchar[]), CAST(:petition_ids AS varchar[]),
+            CAST(:subs AS varchar[]), CAST(:departements AS varchar[])
+        ) AS input (id, petition_id, citizen_sub, departement)
+        ORDER BY petition_id, citizen_sub
+        ON CONFLICT DO NOTHING
+        RETURNING id, petition_id, departement
+    ), counted AS (
+        INSERT INTO petition_count_shards AS shards (petition_id, departement, shard, count)
+        SELECT petition_id, COALESCE(departement, :undeclared),
+               CAST(floor(random() * :shards) AS smallint), count(*)
+        FROM added
+        GROUP BY petition_id, COALESCE(departement, :undeclared)
+        ORDER BY 1, 2
+        ON CONFLICT (petition_id, departement, shard)
+        DO UPDATE SET count = shards.count + EXCLUDED.count
+    )
+    SELECT id FROM added
+    """
+)
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -120,8 +149,9 @@ class PetitionRepository:
     # -- signatures and counts -------------------------------------------------------------
 
     def add_signatures(self, rows: list[dict[str, Any]]) -> set[str]:
-        """Insert the signatures in one statement and count them; the ids actually inserted
-        (a citizen who had already signed, even earlier in ``rows``, inserts nothing).
+        """Insert the signatures and count them; the ids actually inserted (a citizen who had
+        already signed, even earlier in ``rows``, inserts nothing). Every row has the same
+        ``signed_at`` (one batch, one moment).
 
         NOTE: rows go in (petition, citizen) order, and shard rows in key order, so that two
         concurrent batches take their locks in the same order and cannot deadlock.
@@ -129,8 +159,10 @@ class PetitionRepository:
         if not rows:
             return set()
         ordered = sorted(rows, key=lambda r: (r["petition_id"], r["citizen_sub"]))
-        # NOTE: executemany of one cached statement; SQLAlchemy sends it as multi-row VALUES
-        # ("insertmanyvalues"), without compiling a statement per batch size.
+        if self.uow.dialect == "postgresql":
+            return self._add_signatures_postgresql(ordered)
+        # NOTE: executemany of one statement; SQLAlchemy sends it as multi-row VALUES
+        # ("insertmanyvalues").
         statement = self.uow.insert(signatures).on_conflict_do_nothing().returning(signatures.c.id)
         inserted = {str(i) for i in self.uow.execute(statement, ordered).scalars()}
         deltas: dict[tuple[str, str], int] = {}
@@ -140,6 +172,28 @@ class PetitionRepository:
                 deltas[key] = deltas.get(key, 0) + 1
         self.add_to_counts(deltas)
         return inserted
+
+    def _add_signatures_postgresql(self, ordered: list[dict[str, Any]]) -> set[str]:
+        """The signatures and their counts in one statement, one round trip whatever the batch.
+
+        NOTE: SQLAlchemy does not cache PostgreSQL's ON CONFLICT statements (its ``Insert`` has
+        ``inherit_cache = False``): built with ``insert().on_conflict_...()``, the two statements
+        of a batch were compiled anew every time, about a third of a batch's CPU. A text
+        statement is compiled once, and the rows travel as one array per column.
+        """
+        result = self.uow.execute(
+            _SIGN_AND_COUNT,
+            {
+                "ids": [r["id"] for r in ordered],
+                "petition_ids": [r["petition_id"] for r in ordered],
+                "subs": [r["citizen_sub"] for r in ordered],
+                "departements": [r["departement"] for r in ordered],
+                "signed_at": ordered[0]["signed_at"],
+                "undeclared": UNDECLARED,
+                "shards": COUNT_SHARDS,
+            },
+        )
+        return {str(i) for i in result.scalars()}
 
     def add_to_counts(self, deltas: dict[tuple[str, str], int]) -> None:
         """One upsert for many (petition, département) counts, each on a random shard."""

@@ -1,0 +1,126 @@
+"""A batch of signatures written by handlers.sign_batch, on both backends the hub runs on:
+PostgreSQL (one statement for the signatures and their count shards) and SQLite (``make run``'s
+default)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from services.petitions import drafts, handlers, schemas
+from services.petitions.domain import AlreadySigned, Citizen, NotFound
+from services.petitions.storage import count_shards, signatures
+from shared.db import UnitOfWork, make_engine
+from shared.migrations import upgrade
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    if request.param == "postgresql":
+        url = request.getfixturevalue("database_urls")["petitions"]
+    else:
+        url = f"sqlite:///{tmp_path / 'petitions.db'}"
+        upgrade("petitions", url)
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _uow(engine: sa.Engine) -> UnitOfWork:
+    return UnitOfWork(Session(engine), "petitions")
+
+
+def _published(engine: sa.Engine) -> str:
+    uow = _uow(engine)
+    try:
+        command = schemas.new_petition(
+            {"title": "Open the school yards", "text": "Children need room to play every day."}
+        )
+        created = drafts.create_petition(command, f"author-{uuid.uuid4().hex}", uow, 0)
+        petition_id = created.petition.id
+    finally:
+        uow.close()
+    uow = _uow(engine)
+    try:
+        rules = handlers.PetitionRules(duration=timedelta(days=30))
+        decision = schemas.moderation_decision({"decision": "publish"})
+        handlers.moderate(petition_id, decision, rules, uow)
+    finally:
+        uow.close()
+    return petition_id
+
+
+def _sign(engine: sa.Engine, requests: list[handlers.SignRequest]) -> list[object]:
+    uow = _uow(engine)
+    try:
+        return list(handlers.sign_batch(requests, uow))
+    finally:
+        uow.close()
+
+
+def _citizen(sub: str) -> Citizen:
+    return Citizen(sub=sub, acr="eidas1", adult=True)
+
+
+def test_a_batch_counts_each_citizen_once_per_petition_by_departement(engine: sa.Engine) -> None:
+    first, second = _published(engine), _published(engine)
+    ann, bob, eve = (_citizen(f"{n}-{uuid.uuid4().hex}") for n in ("ann", "bob", "eve"))
+    outcomes = _sign(
+        engine,
+        [
+            handlers.SignRequest(first, ann, "75"),
+            handlers.SignRequest(first, ann, "13"),  # the same citizen twice in one batch
+            handlers.SignRequest(first, bob),
+            handlers.SignRequest(second, ann, "75"),
+            handlers.SignRequest("no-such-petition", eve),
+            handlers.SignRequest(second, eve, "75"),
+        ],
+    )
+    kinds = [type(o).__name__ for o in outcomes]
+    assert kinds == ["Receipt", "AlreadySigned", "Receipt", "Receipt", "NotFound", "Receipt"]
+    assert isinstance(outcomes[1], AlreadySigned) and isinstance(outcomes[4], NotFound)
+    # A later batch: bob again is refused, eve is new on the first petition.
+    later = _sign(engine, [handlers.SignRequest(first, bob), handlers.SignRequest(first, eve)])
+    assert [type(o).__name__ for o in later] == ["AlreadySigned", "Receipt"]
+
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(signatures.c.petition_id, signatures.c.citizen_sub, signatures.c.departement)
+        ).all()
+        shards = conn.execute(
+            sa.select(
+                count_shards.c.petition_id,
+                count_shards.c.departement,
+                sa.func.sum(count_shards.c.count),
+            )
+            .where(count_shards.c.petition_id.in_([first, second]))
+            .group_by(count_shards.c.petition_id, count_shards.c.departement)
+        ).all()
+    mine = {(p, s, d) for p, s, d in rows if p in (first, second)}
+    assert mine == {
+        (first, ann.sub, "75"),
+        (first, bob.sub, None),
+        (first, eve.sub, None),
+        (second, ann.sub, "75"),
+        (second, eve.sub, "75"),
+    }
+    assert {(p, d): int(n) for p, d, n in shards} == {
+        (first, "75"): 1,
+        (first, ""): 2,
+        (second, "75"): 2,
+    }
+    receipts = [o for o in outcomes + later if isinstance(o, handlers.Receipt)]
+    assert {r.signature_id for r in receipts} <= set(_ids(engine))  # each names a stored row
+
+
+def _ids(engine: sa.Engine) -> list[str]:
+    with engine.connect() as conn:
+        return [str(i) for i in conn.execute(sa.select(signatures.c.id)).scalars()]
