@@ -168,11 +168,40 @@ class UnitOfWork:
         """One multi-row INSERT ... ON CONFLICT DO NOTHING; how many rows were inserted."""
         if not rows:
             return 0
-        # NOTE: one statement for every row list (cached), sent as multi-row VALUES because of
-        # RETURNING ("insertmanyvalues"); .values(rows) would compile a new statement each time.
+        statement = self._cached_insert_unless_exist(table, rows)
+        if statement is not None:
+            columns = list(rows[0])
+            params = {f"p{i}": [row[c] for row in rows] for i, c in enumerate(columns)}
+            return len(self.execute(statement, params).all())
+        # NOTE: sent as multi-row VALUES because of RETURNING ("insertmanyvalues").
         key = next(iter(table.primary_key.columns))
         statement = self.insert(table).on_conflict_do_nothing().returning(key)
         return len(self.execute(statement, rows).all())
+
+    def _cached_insert_unless_exist(self, table: sa.Table, rows: list[dict[str, Any]]) -> Any:
+        """On PostgreSQL, a text statement made once per table and column set, or None.
+
+        NOTE: SQLAlchemy does not cache PostgreSQL's ON CONFLICT statements (its ``Insert`` has
+        ``inherit_cache = False``), so ``insert().on_conflict_do_nothing()`` was compiled anew at
+        every call, and every consumer calls it once per event (the inbox). Rows travel as one
+        typed array per column (``unnest``), so one statement serves any number of rows. Rows
+        that leave out a column with a Python-side default keep the compiled path, which
+        applies it.
+        """
+        if self.dialect != "postgresql":
+            return None
+        columns = tuple(rows[0])
+        if any(tuple(row) != columns for row in rows):
+            return None
+        given = set(columns)
+        if any(c.default is not None for c in table.columns if c.name not in given):
+            return None
+        cache_key = (table.fullname, columns)
+        statement = _UNLESS_EXIST_STATEMENTS.get(cache_key)
+        if statement is None:
+            statement = _insert_unless_exist_text(table, columns)
+            _UNLESS_EXIST_STATEMENTS[cache_key] = statement
+        return statement
 
     @property
     def dialect(self) -> str:
@@ -200,6 +229,29 @@ class UnitOfWork:
         self._events = []
         if self._session is not None:
             self._session.close()
+
+
+_UNLESS_EXIST_STATEMENTS: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+
+def _insert_unless_exist_text(table: sa.Table, columns: tuple[str, ...]) -> Any:
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()
+    quote = dialect.identifier_preparer.quote
+    targets = [table.c[name] for name in columns]
+    arrays = ", ".join(
+        f"CAST(:p{i} AS {c.type.compile(dialect=dialect)}[])" for i, c in enumerate(targets)
+    )
+    names = ", ".join(quote(c.name) for c in targets)
+    sql = (
+        # NOTE: identifiers come from the schema (quoted), values travel as parameters.
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) "  # noqa: S608
+        f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING RETURNING 1"
+    )
+    # Typed array parameters: SQLAlchemy's bind processing (JSON, for one) applies per element.
+    binds = [sa.bindparam(f"p{i}", type_=postgresql.ARRAY(c.type)) for i, c in enumerate(targets)]
+    return sa.text(sql).bindparams(*binds)
 
 
 def outbox_row(envelope: Envelope) -> dict[str, Any]:
