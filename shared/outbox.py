@@ -47,6 +47,20 @@ def outbox_table(metadata: sa.MetaData) -> sa.Table:
 
 OUTBOX = outbox_table(_metadata_for_statements)
 
+# The relay's two statements, built once (it runs after every commit that emitted events).
+_UNSENT = (
+    sa.select(OUTBOX.c.seq, OUTBOX.c.envelope)
+    .where(OUTBOX.c.sent_at.is_(None))
+    .order_by(OUTBOX.c.seq)
+    .limit(sa.bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_MARK_SENT = (
+    sa.update(OUTBOX)
+    .where(OUTBOX.c.seq.in_(sa.bindparam("seqs", expanding=True)))
+    .values(sent_at=sa.bindparam("sent_at"))
+)
+
 
 def outbox_insert() -> sa.Insert:
     return sa.insert(OUTBOX)
@@ -74,21 +88,11 @@ class OutboxRelay:
     def relay_once(self) -> int:
         """Publish one batch of unsent events; returns how many were sent."""
         with self.engine.begin() as conn:
-            rows = conn.execute(
-                sa.select(OUTBOX.c.seq, OUTBOX.c.envelope)
-                .where(OUTBOX.c.sent_at.is_(None))
-                .order_by(OUTBOX.c.seq)
-                .limit(self.batch_size)
-                .with_for_update(skip_locked=True)
-            ).all()
+            rows = conn.execute(_UNSENT, {"limit": self.batch_size}).all()
             if not rows:
                 return 0
             self.publish([row.envelope for row in rows])
-            conn.execute(
-                sa.update(OUTBOX)
-                .where(OUTBOX.c.seq.in_([row.seq for row in rows]))
-                .values(sent_at=utcnow())
-            )
+            conn.execute(_MARK_SENT, {"seqs": [row.seq for row in rows], "sent_at": utcnow()})
         return len(rows)
 
     def prune_sent(self, older_than: timedelta, limit: int = 5000) -> int:

@@ -41,6 +41,11 @@ def _shard() -> int:
     return random.randrange(COUNT_SHARDS)  # noqa: S311 - load spreading, not security
 
 
+# Built once: every signature batch reads its petitions.
+_PETITIONS_BY_ID = sa.select(petitions).where(
+    petitions.c.id.in_(sa.bindparam("ids", expanding=True))
+)
+
 # Signatures in (petition, citizen) order, their counts per (petition, département) added to one
 # random shard each, in key order (see add_signatures); the ids inserted come back.
 _SIGN_AND_COUNT = sa.text(
@@ -89,7 +94,7 @@ class PetitionRepository:
         return _petition(row) if row else None
 
     def get_many(self, petition_ids: list[str]) -> dict[str, Petition]:
-        rows = self.uow.execute(sa.select(petitions).where(petitions.c.id.in_(petition_ids))).all()
+        rows = self.uow.execute(_PETITIONS_BY_ID, {"ids": petition_ids}).all()
         return {row.id: _petition(row) for row in rows}
 
     def add(self, petition: Petition) -> None:
