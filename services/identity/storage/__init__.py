@@ -10,6 +10,7 @@ from services.identity.storage.accounts import (
     update_client,
 )
 from services.identity.storage.flows import (
+    add_citizen_session_and_code,
     add_code,
     add_pending_login,
     add_pending_logout,
@@ -51,6 +52,7 @@ from services.identity.storage.tokens import (
 )
 
 __all__ = [
+    "add_citizen_session_and_code",
     "add_client",
     "add_code",
     "add_grant",
