@@ -9,10 +9,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from services.identity.storage.accounts import citizen_id_for
+from services.identity.clients import Client
+from services.identity.storage.accounts import citizen_id_for, client_from_row, find_client
 from services.identity.storage.tables import (
     authorization_codes,
     citizens,
+    clients,
     grants,
     pending_logins,
     pending_logouts,
@@ -49,6 +51,17 @@ _CLAIM_CODE = (
     )
     .values(used_at=_param(authorization_codes, "used_at", "spent_at"))
     .returning(*authorization_codes.c)
+)
+_CLAIMED = _CLAIM_CODE.cte("claimed")
+# The client (left) and the code claimed (right; NULLs when it is not): one round trip.
+# NOTE: no parameter may be named like a column: the UPDATE would take it for a new value.
+_CLIENT_AND_CLAIMED_CODE = (
+    sa.select(
+        *(c.label(f"client_{c.name}") for c in clients.c),
+        *(c.label(f"code_{c.name}") for c in _CLAIMED.c),
+    )
+    .select_from(clients.outerjoin(_CLAIMED, sa.true()))
+    .where(clients.c.client_id == _param(clients, "client_id", "authenticating"))
 )
 
 
@@ -87,6 +100,26 @@ def claim_code(uow: UnitOfWork, code_hash: str, now: int) -> dict[str, Any] | No
     params = {"claimed": code_hash, "now": now, "spent_at": now}
     row = uow.execute(_CLAIM_CODE, params).mappings().first()
     return dict(row) if row else None
+
+
+def find_client_and_claim_code(
+    uow: UnitOfWork, client_id: str | None, code_hash: str, now: int
+) -> tuple[Client | None, dict[str, Any] | None]:
+    """The client, and the code marked used as :func:`claim_code` does, in one statement.
+
+    NOTE: the code is claimed before the client is authenticated: the caller rolls the claim
+    back when the client fails (the code stays usable by its owner).
+    """
+    if not client_id or uow.session.get_bind().dialect.name != "postgresql":
+        return find_client(uow, client_id), claim_code(uow, code_hash, now)
+    params = {"authenticating": client_id, "claimed": code_hash, "now": now, "spent_at": now}
+    row = uow.execute(_CLIENT_AND_CLAIMED_CODE, params).mappings().first()
+    if row is None:
+        return None, None
+    client = client_from_row({c.name: row[f"client_{c.name}"] for c in clients.c})
+    if row["code_code_hash"] is None:
+        return client, None
+    return client, {c.name: row[f"code_{c.name}"] for c in authorization_codes.c}
 
 
 def code_was_used(uow: UnitOfWork, code_hash: str) -> bool:
