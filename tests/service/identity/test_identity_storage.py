@@ -181,3 +181,25 @@ def test_a_citizen_added_by_a_concurrent_first_login_gets_the_session_and_the_co
     assert len(sent) == 3  # the one statement added nothing: the citizen, then the rest
     stored_session, stored_code = stored_for(engine, session, code)
     assert stored_session["citizen_id"] == stored_code["citizen_id"] == other_id
+
+
+def test_the_client_and_the_claimed_code_come_from_one_statement(engine, register):
+    client = register()
+    uow, (session, code) = unit(engine), session_and_code()
+    code["client_id"] = client.client_id
+    with storage.each_statement_commits(uow):
+        storage.add_citizen_session_and_code(uow, uuid.uuid4().hex * 2, "c" * 32, session, code)
+    uow.close()
+    sent, now = statements_sent(engine), int(time.time())
+    uow = unit(engine)
+    found, claimed = storage.find_client_and_claim_code(
+        uow, client.client_id, code["code_hash"], now
+    )
+    assert found is not None and found.client_id == client.client_id
+    assert claimed is not None and claimed["used_at"] == now and claimed["citizen_id"] == "c" * 32
+    again = storage.find_client_and_claim_code(uow, client.client_id, code["code_hash"], now)
+    assert again[0] is not None and again[1] is None  # used: the client alone
+    assert storage.find_client_and_claim_code(uow, "no-such-client", "x", now) == (None, None)
+    uow.rollback()
+    uow.close()
+    assert [s.lstrip().split()[0] for s in sent] == ["WITH"] * 3
