@@ -31,7 +31,10 @@ REFRESH_TOKEN_TTL_SECONDS = 1800
 
 def authenticate(uow: UnitOfWork, credentials: ClientCredentials) -> Client:
     """RFC 6749 2.3 / 3.2.1: confidential clients with their secret, public ones with none."""
-    client = storage.find_client(uow, credentials.client_id)
+    return authenticated(storage.find_client(uow, credentials.client_id), credentials)
+
+
+def authenticated(client: Client | None, credentials: ClientCredentials) -> Client:
     if client is None or client.disabled:
         raise invalid_client()
     if client.public:
@@ -48,13 +51,13 @@ def token(uow: UnitOfWork, ctx: IdentityContext, request: TokenRequest) -> dict[
     grant_type = request.get("grant_type")
     if grant_type is None:
         raise OAuthError("invalid_request", "grant_type is required")
-    client = authenticate(uow, request.credentials)
-    if grant_type not in GRANT_TYPES:
-        raise OAuthError("unsupported_grant_type", f"{grant_type} is not supported")
-    if not client.allows_grant(grant_type):
-        raise OAuthError("unauthorized_client", f"a {client.kind} may not use {grant_type}")
+    code, claimed = request.get("code") if grant_type == "authorization_code" else None, None
+    if code is not None:  # one round trip for the client and the code
+        client, claimed = _client_and_claimed_code(uow, ctx, request, digest(code))
+    else:
+        client = _allowed(authenticate(uow, request.credentials), grant_type)
     if grant_type == "authorization_code":
-        answer = redeem_code(uow, ctx, client, request)
+        answer = redeem_code(uow, ctx, client, request, claimed)
     elif grant_type == "refresh_token":
         answer = refresh(uow, ctx, client, request)
     else:
@@ -63,15 +66,45 @@ def token(uow: UnitOfWork, ctx: IdentityContext, request: TokenRequest) -> dict[
     return answer
 
 
+def _allowed(client: Client, grant_type: str) -> Client:
+    if grant_type not in GRANT_TYPES:
+        raise OAuthError("unsupported_grant_type", f"{grant_type} is not supported")
+    if not client.allows_grant(grant_type):
+        raise OAuthError("unauthorized_client", f"a {client.kind} may not use {grant_type}")
+    return client
+
+
+def _client_and_claimed_code(
+    uow: UnitOfWork, ctx: IdentityContext, request: TokenRequest, code_hash: str
+) -> tuple[Client, dict[str, Any] | None]:
+    """The client and the code it redeems, claimed in one round trip; unless the client
+    authenticates and may redeem codes, the claim is rolled back (the code stays unspent)."""
+    found, claimed = storage.find_client_and_claim_code(
+        uow, request.credentials.client_id, code_hash, ctx.now()
+    )
+    try:
+        client = _allowed(authenticated(found, request.credentials), "authorization_code")
+    except OAuthError:
+        uow.rollback()
+        raise
+    return client, claimed
+
+
 def redeem_code(
-    uow: UnitOfWork, ctx: IdentityContext, client: Client, request: TokenRequest
+    uow: UnitOfWork,
+    ctx: IdentityContext,
+    client: Client,
+    request: TokenRequest,
+    row: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """RFC 6749 4.1.3 with RFC 7636 4.6; a replayed code revokes what it issued (RFC 6749 4.1.2)."""
+    """RFC 6749 4.1.3 with RFC 7636 4.6; a replayed code revokes what it issued (RFC 6749 4.1.2).
+
+    ``row``: the code, already claimed (marked used) in this transaction; None if it could not be.
+    """
     code = request.get("code")
     if code is None:
         raise OAuthError("invalid_request", "code is required")
     code_hash = digest(code)
-    row = storage.claim_code(uow, code_hash, ctx.now())
     if row is None:
         if storage.code_was_used(uow, code_hash):
             revoked = storage.revoke_grants(uow, code_hash=code_hash)

@@ -141,20 +141,18 @@ def _signed_in(
     # NOTE: clients get presumed birth dates as FranceConnect gives them (YYYY-01-01, not -00)
     released = {**identity.claims, "birthdate": pivot.birthdate}
     adult = is_adult(pivot.birthdate, ctx.today())
-    # The citizen is found, or added (idempotent), by one statement; the session and the code
-    # are added by another: nothing needs a transaction around them.
+    session = {
+        "sid": sid,
+        "browser_hash": digest(browser_key),
+        "provider_id": upstream.provider.id,
+        "upstream_id_token": identity.id_token,
+        "expires_at": ctx.now() + SESSION_TTL_SECONDS,
+    }
+    code, code_row = _new_code(ctx, pending, released, identity.acr, sid, adult)
+    # The citizen is found, or added (idempotent), with the session and the code for them, by
+    # one statement: nothing needs a transaction around it.
     with storage.each_statement_commits(uow):
-        citizen_id = storage.citizen_id_for(uow, fingerprint, uuid.uuid4().hex)
-        session = {
-            "sid": sid,
-            "browser_hash": digest(browser_key),
-            "citizen_id": citizen_id,
-            "provider_id": upstream.provider.id,
-            "upstream_id_token": identity.id_token,
-            "expires_at": ctx.now() + SESSION_TTL_SECONDS,
-        }
-        code, code_row = _new_code(ctx, pending, released, identity.acr, citizen_id, sid, adult)
-        storage.add_session_and_code(uow, session, code_row)
+        storage.add_citizen_session_and_code(uow, fingerprint, uuid.uuid4().hex, session, code_row)
     uow.commit()
     answer = {"code": code, "state": pending["client_state"], "iss": ctx.issuer}
     return SignedIn(with_query(pending["redirect_uri"], answer), sid)
@@ -228,18 +226,16 @@ def _new_code(
     pending: dict[str, Any],
     claims: dict[str, Any],
     acr: str,
-    citizen_id: str,
     sid: str,
     adult: bool,
 ) -> tuple[str, dict[str, Any]]:
-    """The code for the client and its row (only its digest is stored)."""
+    """The code for the client and its row but the citizen (only its digest is stored)."""
     code = random_token()
     released = released_claims(pending["scopes"])
     row = {
         "code_hash": digest(code),
         "client_id": pending["client_id"],
         "redirect_uri": pending["redirect_uri"],
-        "citizen_id": citizen_id,
         "scopes": pending["scopes"],
         "nonce": pending["client_nonce"],
         "acr": acr,

@@ -4,12 +4,10 @@ Checks follow OIDC Core 3.1.3.7 (ID token) and 5.3.2 (signed userinfo), plus wha
 asks of its service providers: ``acr`` at least the level asked, userinfo ``sub`` equal to the
 ID token's, keys refetched when a token names an unknown ``kid``.
 
-The back channel (token endpoint, userinfo) goes through one ``requests`` session per provider:
-keep-alive connections (green-safe under eventlet: urllib3's pool is a patched queue), no cookie
-ever kept (the session is shared by every citizen's login), and the environment's proxies and CA
-bundle read once rather than on every call (``trust_env`` walks ``os.environ`` and ``~/.netrc``
-per request). authlib encodes the requests (authorization URL, PKCE, client authentication); it no
-longer holds a session per call, nor the tokens it fetched.
+The back channel (token endpoint, userinfo) is one pool of keep-alive connections per provider
+(:mod:`services.identity.oidc.back_channel`: no cookie, no ``~/.netrc``, no redirect). authlib
+encodes the requests (authorization URL, PKCE, client authentication); it holds no session per
+call, nor the tokens it fetched.
 """
 
 from __future__ import annotations
@@ -18,9 +16,8 @@ import hmac
 import threading
 import time
 from collections.abc import Callable
-from http.cookiejar import DefaultCookiePolicy
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import requests
 from authlib.oauth2.auth import ClientAuth
@@ -28,16 +25,14 @@ from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_r
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc.errors import JoseError
 from joserfc.jwk import import_key
-from requests.adapters import HTTPAdapter
 
 from services.identity.domain import meets_acr
 from services.identity.oidc import jwt as jwtutil
+from services.identity.oidc.back_channel import Answer, BackChannel, BackChannelError
 from services.identity.oidc.jwt import JwtRejected
 from services.identity.upstreams import UpstreamProvider
 
 JWKS_MIN_REFETCH_SECONDS = 10.0  # a flood of bogus kids must not hammer the provider
-# Keep-alive connections kept per provider host: one per concurrent worker (nameko max_workers).
-HTTP_POOL_SIZE = 50
 TOKEN_REQUEST_HEADERS = {
     "Accept": "application/json",
     "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
@@ -74,8 +69,7 @@ class UpstreamClient:
         self._client_auth = ClientAuth(
             provider.client_id, provider.client_secret, provider.token_endpoint_auth_method
         )
-        self.http = back_channel_session()
-        self._proxies: dict[str, dict[str, str]] = {}
+        self.http = BackChannel(self.timeout)
 
     def authorization_url(
         self, state: str, nonce: str, verifier: str, acr: str, login_hint: str | None
@@ -109,15 +103,8 @@ class UpstreamClient:
             "POST", self.metadata()["token_endpoint"], dict(TOKEN_REQUEST_HEADERS), body
         )
         try:
-            response = self.http.post(
-                url,
-                data=body,
-                headers=headers,
-                timeout=self.timeout,
-                proxies=self._proxies_for(url),
-            )
-            token = _token_response(response)
-        except (requests.RequestException, ValueError) as exc:
+            token = _token_response(self.http.post(url, body, headers))
+        except (BackChannelError, ValueError) as exc:
             raise UpstreamUnavailable(f"token endpoint unavailable: {exc}") from None
         if "error" in token:  # RFC 6749 5.2
             refusal = f"{token['error']}: {token.get('error_description')}"
@@ -147,24 +134,18 @@ class UpstreamClient:
     def userinfo(self, access_token: str, sub: str) -> dict[str, Any]:
         """FranceConnect v2: userinfo is a signed JWT; OIDC Core 5.3.2: same ``sub``."""
         url = self.metadata()["userinfo_endpoint"]
+        headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/jwt"}
         try:
-            response = self.http.get(
-                url,
-                headers={"Authorization": f"Bearer {access_token}", "Accept": "application/jwt"},
-                timeout=self.timeout,
-                proxies=self._proxies_for(url),
-            )
-        except requests.RequestException as exc:
+            response = self.http.get(url, headers)
+        except BackChannelError as exc:
             raise UpstreamUnavailable(f"userinfo unavailable: {exc}") from None
-        if (
-            response.status_code != 200
-            or response.headers.get("Content-Type", "").split(";")[0] != "application/jwt"
-        ):
-            raise UpstreamRejected(f"userinfo answered {response.status_code}, not a signed JWT")
-        # NOTE: a compact JWS is ASCII: saying so spares requests guessing the body's charset
-        # with charset_normalizer on every login.
-        response.encoding = "utf-8"
-        claims = self._verified(response.text.strip())
+        if response.status != 200 or response.content_type != "application/jwt":
+            raise UpstreamRejected(f"userinfo answered {response.status}, not a signed JWT")
+        try:
+            signed = response.text.strip()
+        except UnicodeDecodeError:
+            raise UpstreamRejected("userinfo is not a compact JWS") from None
+        claims = self._verified(signed)
         if "aud" in claims:
             self._check_audience(claims)
         if claims.get("sub") != sub:
@@ -230,52 +211,20 @@ class UpstreamClient:
             self._keys = dict(_imported(k) for k in keys if isinstance(k, dict) and "kid" in k)
 
     def _proxies_for(self, url: str) -> dict[str, str]:
-        """The environment's proxies for this scheme and host (``*_proxy``, ``no_proxy``), once."""
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        proxies = self._proxies.get(origin)
-        if proxies is None:
-            proxies = self._proxies[origin] = requests.utils.get_environ_proxies(origin)
-        return proxies
+        return self.http.proxies_for(url)
 
 
-class _NoCookies(DefaultCookiePolicy):
-    """The session serves every citizen's login: nothing a provider sets may be sent back."""
-
-    def set_ok(self, cookie: Any, request: Any) -> bool:
-        return False
-
-    def return_ok(self, cookie: Any, request: Any) -> bool:
-        return False
-
-
-def back_channel_session(pool_size: int = HTTP_POOL_SIZE) -> requests.Session:
-    """A keep-alive session for calls to a provider, with the environment read once, here."""
-    session = requests.Session()
-    # NOTE: what trust_env would look up on every call: the CA bundle (REQUESTS_CA_BUNDLE,
-    # CURL_CA_BUNDLE) now, the proxies per host in _proxies_for; ~/.netrc never (its Basic
-    # credentials would replace the Bearer header of userinfo).
-    session.verify = session.merge_environment_settings("", {}, None, True, None)["verify"]
-    session.trust_env = False
-    session.cookies.set_policy(_NoCookies())
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
-
-
-def _token_response(response: requests.Response) -> dict[str, Any]:
-    """The token endpoint's JSON object; a server error or a non-JSON answer raises (authlib's
-    rules: an OAuth error is a JSON object with ``error``, RFC 6749 5.2)."""
-    if response.status_code >= 500:
-        response.raise_for_status()
+def _token_response(response: Answer) -> dict[str, Any]:
+    """The token endpoint's JSON object; a server error or a non-JSON answer raises ValueError
+    (authlib's rules: an OAuth error is a JSON object with ``error``, RFC 6749 5.2)."""
+    if response.status >= 500:
+        raise ValueError(f"HTTP {response.status}")
     try:
         token = response.json()
     except ValueError:
         token = None
     if not isinstance(token, dict):
-        response.raise_for_status()
-        raise ValueError(f"the answer is not a JSON object (HTTP {response.status_code})")
+        raise ValueError(f"the answer is not a JSON object (HTTP {response.status})")
     return token
 
 

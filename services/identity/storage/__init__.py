@@ -10,6 +10,7 @@ from services.identity.storage.accounts import (
     update_client,
 )
 from services.identity.storage.flows import (
+    add_citizen_session_and_code,
     add_code,
     add_pending_login,
     add_pending_logout,
@@ -17,6 +18,7 @@ from services.identity.storage.flows import (
     add_session_and_code,
     claim_code,
     code_was_used,
+    find_client_and_claim_code,
     find_pending_login,
     purge_expired,
     take_pending_login,
@@ -51,6 +53,7 @@ from services.identity.storage.tokens import (
 )
 
 __all__ = [
+    "add_citizen_session_and_code",
     "add_client",
     "add_code",
     "add_grant",
@@ -72,6 +75,7 @@ __all__ = [
     "each_statement_commits",
     "erase_citizen",
     "find_client",
+    "find_client_and_claim_code",
     "find_grant",
     "find_pending_login",
     "find_refresh_token",

@@ -50,12 +50,12 @@ def find_client(uow: UnitOfWork, client_id: str | None) -> Client | None:
     if not client_id:
         return None
     row = uow.execute(_FIND_CLIENT, {"client_id": client_id}).mappings().first()
-    return _client(row) if row else None
+    return client_from_row(row) if row else None
 
 
 def all_clients(uow: UnitOfWork) -> list[Client]:
     rows = uow.execute(sa.select(clients).order_by(clients.c.created_at)).mappings().all()
-    return [_client(row) for row in rows]
+    return [client_from_row(row) for row in rows]
 
 
 def update_client(uow: UnitOfWork, client_id: str, **values: Any) -> bool:
@@ -63,7 +63,7 @@ def update_client(uow: UnitOfWork, client_id: str, **values: Any) -> bool:
     return bool(uow.execute(query).rowcount == 1)
 
 
-def _client(row: Any) -> Client:
+def client_from_row(row: Any) -> Client:
     return Client(
         client_id=row["client_id"],
         name=row["name"],

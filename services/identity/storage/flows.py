@@ -7,9 +7,14 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
+from services.identity.clients import Client
+from services.identity.storage.accounts import citizen_id_for, client_from_row, find_client
 from services.identity.storage.tables import (
     authorization_codes,
+    citizens,
+    clients,
     grants,
     pending_logins,
     pending_logouts,
@@ -17,6 +22,7 @@ from services.identity.storage.tables import (
     sessions,
 )
 from shared.db import UnitOfWork
+from shared.envelope import utcnow
 
 # --- pending logins --------------------------------------------------------------------------
 
@@ -45,6 +51,17 @@ _CLAIM_CODE = (
     )
     .values(used_at=_param(authorization_codes, "used_at", "spent_at"))
     .returning(*authorization_codes.c)
+)
+_CLAIMED = _CLAIM_CODE.cte("claimed")
+# The client (left) and the code claimed (right; NULLs when it is not): one round trip.
+# NOTE: no parameter may be named like a column: the UPDATE would take it for a new value.
+_CLIENT_AND_CLAIMED_CODE = (
+    sa.select(
+        *(c.label(f"client_{c.name}") for c in clients.c),
+        *(c.label(f"code_{c.name}") for c in _CLAIMED.c),
+    )
+    .select_from(clients.outerjoin(_CLAIMED, sa.true()))
+    .where(clients.c.client_id == _param(clients, "client_id", "authenticating"))
 )
 
 
@@ -85,6 +102,26 @@ def claim_code(uow: UnitOfWork, code_hash: str, now: int) -> dict[str, Any] | No
     return dict(row) if row else None
 
 
+def find_client_and_claim_code(
+    uow: UnitOfWork, client_id: str | None, code_hash: str, now: int
+) -> tuple[Client | None, dict[str, Any] | None]:
+    """The client, and the code marked used as :func:`claim_code` does, in one statement.
+
+    NOTE: the code is claimed before the client is authenticated: the caller rolls the claim
+    back when the client fails (the code stays usable by its owner).
+    """
+    if not client_id or uow.session.get_bind().dialect.name != "postgresql":
+        return find_client(uow, client_id), claim_code(uow, code_hash, now)
+    params = {"authenticating": client_id, "claimed": code_hash, "now": now, "spent_at": now}
+    row = uow.execute(_CLIENT_AND_CLAIMED_CODE, params).mappings().first()
+    if row is None:
+        return None, None
+    client = client_from_row({c.name: row[f"client_{c.name}"] for c in clients.c})
+    if row["code_code_hash"] is None:
+        return client, None
+    return client, {c.name: row[f"code_{c.name}"] for c in authorization_codes.c}
+
+
 def code_was_used(uow: UnitOfWork, code_hash: str) -> bool:
     table = authorization_codes
     query = sa.select(table.c.used_at).where(table.c.code_hash == code_hash)
@@ -103,6 +140,81 @@ def add_session_and_code(
 ) -> None:
     """The hub's session and the client's code, in one round trip."""
     insert_all(uow, (sessions, session), (authorization_codes, code))
+
+
+def add_citizen_session_and_code(
+    uow: UnitOfWork,
+    fingerprint: str,
+    new_citizen_id: str,
+    session: Mapping[str, Any],
+    code: Mapping[str, Any],
+) -> str:
+    """The citizen with this fingerprint (added if new), the hub's session and the client's code
+    for them; the citizen's id. On PostgreSQL in one statement (data-modifying CTEs).
+
+    Race-safe like :func:`citizen_id_for`: when a concurrent first login of the same person adds
+    the citizen after this statement's snapshot, the statement finds no citizen and adds nothing;
+    the citizen is then read, and the session and code added, by two more statements.
+    """
+    if uow.session.get_bind().dialect.name == "postgresql":
+        shape = (tuple(sorted(session)), tuple(sorted(code)))
+        params = {
+            "fingerprint": fingerprint,
+            "new_id": new_citizen_id,
+            "created_at": utcnow(),
+            **{f"s_{k}": v for k, v in session.items()},
+            **{f"c_{k}": v for k, v in code.items()},
+        }
+        found = uow.execute(_citizen_session_code_statement(shape), params).scalar()
+        if found:
+            return str(found)
+    citizen_id = citizen_id_for(uow, fingerprint, new_citizen_id)
+    add_session_and_code(
+        uow, {**session, "citizen_id": citizen_id}, {**code, "citizen_id": citizen_id}
+    )
+    return citizen_id
+
+
+_FOUND_OR_ADDED_CITIZEN = (
+    "WITH inserted AS ("
+    " INSERT INTO citizens (id, fingerprint, created_at)"
+    " VALUES (:new_id, :fingerprint, :created_at)"
+    " ON CONFLICT DO NOTHING RETURNING id),"
+    " citizen AS (SELECT id FROM inserted UNION ALL"
+    " SELECT id FROM citizens WHERE fingerprint = :fingerprint LIMIT 1),"
+)
+
+
+@lru_cache(maxsize=8)
+def _citizen_session_code_statement(shape: tuple[tuple[str, ...], tuple[str, ...]]) -> Any:
+    """In text: SQLAlchemy would compile INSERT ... ON CONFLICT anew for every login."""
+    session_columns, code_columns = shape
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+    def insert(table: sa.Table, prefix: str, columns: tuple[str, ...]) -> str:
+        # NOTE: each value is cast to its column's type: in a SELECT list PostgreSQL would take
+        # a bare parameter for text, which a JSON column does not accept.
+        # Only the table's own column names and types reach the text (table.c refuses others).
+        names = ", ".join(table.c[c].name for c in columns)
+        values = ", ".join(
+            f"CAST(:{prefix}{c} AS {table.c[c].type.compile(dialect=dialect)})" for c in columns
+        )
+        return (
+            f"INSERT INTO {table.name} ({names}, citizen_id)"  # noqa: S608 - see above
+            f" SELECT {values}, citizen.id FROM citizen"
+        )
+
+    session_insert = insert(sessions, "s_", session_columns)
+    code_insert = insert(authorization_codes, "c_", code_columns) + " RETURNING citizen_id"
+    sql = _FOUND_OR_ADDED_CITIZEN + f" new_session AS ({session_insert}) {code_insert}"
+    binds = [
+        sa.bindparam("new_id", type_=citizens.c.id.type),
+        sa.bindparam("fingerprint", type_=citizens.c.fingerprint.type),
+        sa.bindparam("created_at", type_=citizens.c.created_at.type),
+        *(sa.bindparam(f"s_{c}", type_=sessions.c[c].type) for c in session_columns),
+        *(sa.bindparam(f"c_{c}", type_=authorization_codes.c[c].type) for c in code_columns),
+    ]
+    return sa.text(sql).bindparams(*binds)
 
 
 def insert_all(uow: UnitOfWork, *rows: tuple[sa.Table, Mapping[str, Any]]) -> None:

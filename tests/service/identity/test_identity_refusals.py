@@ -42,6 +42,25 @@ def test_wrong_client_secret_is_401_invalid_client(hub, register):
         assert "WWW-Authenticate" in response.headers
 
 
+def test_a_code_sent_by_a_client_that_fails_to_authenticate_stays_usable_by_its_own(hub, register):
+    """The code is claimed in the statement that finds the client: a wrong secret, an unknown
+    client or one that may not redeem codes rolls the claim back."""
+    owner, agency = register(), register(kind="agency", scope="events:subscribe")
+    signed_in = login(hub, owner)
+    code, token_url = signed_in.answer["code"], hub.public_url("identity") + "/token"
+    wrong = exchange(hub, owner, code, signed_in.verifier, secret="wrong")
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+    for client_id, secret, error in (
+        ("no-such-client", "x", "invalid_client"),
+        (agency.client_id, agency.client_secret, "unauthorized_client"),
+    ):
+        form = {"grant_type": "authorization_code", "code": code}
+        refused = requests.post(token_url, data=form, auth=(client_id, secret), timeout=10)
+        assert refused.json()["error"] == error
+    redeemed = exchange(hub, owner, code, signed_in.verifier)
+    assert redeemed.status_code == 200 and "access_token" in redeemed.json()
+
+
 def test_code_of_another_client_is_refused(hub, register):
     owner, thief = register(), register()
     signed_in = login(hub, owner)

@@ -76,3 +76,130 @@ def test_inside_a_begun_transaction_the_block_stays_in_it(engine):
     uow.rollback()
     assert storage.find_pending_login(uow, row["state"]) is None
     uow.close()
+
+
+def session_and_code() -> tuple[dict[str, Any], dict[str, Any]]:
+    now, sid = int(time.time()), uuid.uuid4().hex
+    session = {
+        "sid": sid,
+        "browser_hash": "b" * 64,
+        "provider_id": "mock",
+        "upstream_id_token": "a.b.c",
+        "expires_at": now + 1800,
+    }
+    code = {
+        "code_hash": uuid.uuid4().hex * 2,
+        "client_id": "client",
+        "redirect_uri": "http://127.0.0.1:1/callback",
+        "scopes": ["openid", "birthdate"],
+        "nonce": "n" * 43,
+        "acr": "eidas1",
+        "adult": True,
+        "claims": {"birthdate": "1980-01-01"},
+        "code_challenge": None,
+        "auth_time": now,
+        "expires_at": now + 60,
+        "sid": sid,
+    }
+    return session, code
+
+
+def statements_sent(engine: Any) -> list[str]:
+    sent: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+    return sent
+
+
+def stored_for(engine: Any, session: dict[str, Any], code: dict[str, Any]) -> tuple[Any, Any]:
+    with engine.connect() as connection:
+        tables = (storage.sessions, storage.authorization_codes)
+        keys = (session["sid"], code["code_hash"])
+        return tuple(  # type: ignore[return-value]
+            connection.execute(sa.select(t).where(next(iter(t.primary_key)) == k)).mappings().one()
+            for t, k in zip(tables, keys, strict=True)
+        )
+
+
+def test_a_login_adds_the_citizen_the_session_and_the_code_in_one_statement(engine):
+    fingerprint, sent = uuid.uuid4().hex * 2, statements_sent(engine)
+    citizen_ids, per_login = [], []
+    for _ in range(2):  # a first login adds the citizen, the second finds them
+        uow, (session, code) = unit(engine), session_and_code()
+        before = len(sent)
+        with storage.each_statement_commits(uow):
+            citizen_ids.append(
+                storage.add_citizen_session_and_code(
+                    uow, fingerprint, uuid.uuid4().hex, session, code
+                )
+            )
+        per_login.append(len(sent) - before)
+        uow.close()
+        stored_session, stored_code = stored_for(engine, session, code)
+        assert stored_session["citizen_id"] == stored_code["citizen_id"] == citizen_ids[-1]
+        assert stored_code["claims"] == {"birthdate": "1980-01-01"}
+        assert stored_code["scopes"] == ["openid", "birthdate"] and stored_code["adult"] is True
+    assert citizen_ids[0] == citizen_ids[1]
+    assert per_login == [1, 1]
+
+
+def test_a_citizen_added_by_a_concurrent_first_login_gets_the_session_and_the_code(engine):
+    """The other login's citizen is committed after this statement's snapshot: the statement
+    adds nothing, and the session and the code are added for the other login's citizen."""
+    import threading
+
+    fingerprint, other_id = uuid.uuid4().hex * 2, uuid.uuid4().hex
+    other = make_engine(str(engine.url.render_as_string(hide_password=False)))
+    racing = other.connect()
+    racing.execute(
+        storage.citizens.insert().values(
+            id=other_id, fingerprint=fingerprint, created_at=sa.func.now()
+        )
+    )  # not committed yet: this login's insert will wait for it
+    session, code = session_and_code()
+    found: list[str] = []
+    sent = statements_sent(engine)
+
+    def login() -> None:
+        uow = unit(engine)
+        with storage.each_statement_commits(uow):
+            found.append(
+                storage.add_citizen_session_and_code(
+                    uow, fingerprint, uuid.uuid4().hex, session, code
+                )
+            )
+        uow.close()
+
+    waiting = threading.Thread(target=login)
+    waiting.start()
+    time.sleep(0.5)
+    assert not found  # waiting on the other login's row
+    racing.commit()
+    waiting.join(10)
+    racing.close()
+    other.dispose()
+    assert found == [other_id]
+    assert len(sent) == 3  # the one statement added nothing: the citizen, then the rest
+    stored_session, stored_code = stored_for(engine, session, code)
+    assert stored_session["citizen_id"] == stored_code["citizen_id"] == other_id
+
+
+def test_the_client_and_the_claimed_code_come_from_one_statement(engine, register):
+    client = register()
+    uow, (session, code) = unit(engine), session_and_code()
+    code["client_id"] = client.client_id
+    with storage.each_statement_commits(uow):
+        storage.add_citizen_session_and_code(uow, uuid.uuid4().hex * 2, "c" * 32, session, code)
+    uow.close()
+    sent, now = statements_sent(engine), int(time.time())
+    uow = unit(engine)
+    found, claimed = storage.find_client_and_claim_code(
+        uow, client.client_id, code["code_hash"], now
+    )
+    assert found is not None and found.client_id == client.client_id
+    assert claimed is not None and claimed["used_at"] == now and claimed["citizen_id"] == "c" * 32
+    again = storage.find_client_and_claim_code(uow, client.client_id, code["code_hash"], now)
+    assert again[0] is not None and again[1] is None  # used: the client alone
+    assert storage.find_client_and_claim_code(uow, "no-such-client", "x", now) == (None, None)
+    uow.rollback()
+    uow.close()
+    assert [s.lstrip().split()[0] for s in sent] == ["WITH"] * 3

@@ -13,6 +13,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey
 
 from services.identity.oidc import relying_party as rp
+from services.identity.oidc.back_channel import Answer, BackChannel
 from services.identity.oidc.relying_party import UpstreamClient, UpstreamRejected
 from services.identity.upstreams import UpstreamProvider
 
@@ -124,12 +125,8 @@ def test_an_unknown_kid_makes_the_client_fetch_the_jwks_again(upstream, monkeypa
     assert fetched == [ISSUER + "/jwks"]
 
 
-class FakeResponse:
-    status_code = 200
-
-    def __init__(self, text):
-        self.text = text
-        self.headers = {"Content-Type": "application/jwt"}
+def FakeResponse(text, content_type="application/jwt", status=200):  # noqa: N802
+    return Answer(status, content_type, text.encode())
 
 
 def test_userinfo_with_another_sub_than_the_id_token_is_refused(upstream, monkeypatch):
@@ -145,67 +142,103 @@ def test_userinfo_with_another_sub_than_the_id_token_is_refused(upstream, monkey
 
 
 def test_userinfo_must_be_a_signed_jwt(upstream, monkeypatch):
-    response = FakeResponse('{"sub": "s"}')
-    response.headers = {"Content-Type": "application/json"}
+    response = FakeResponse('{"sub": "s"}', "application/json")
     monkeypatch.setattr(upstream.http, "get", lambda *a, **k: response)
     upstream._metadata["userinfo_endpoint"] = ISSUER + "/userinfo"
     with pytest.raises(UpstreamRejected, match="not a signed JWT"):
         upstream.userinfo("access-token", "s")
 
 
-def test_the_back_channel_session_keeps_no_cookie_and_reads_the_environment_once(
-    upstream, monkeypatch
-):
-    """One session serves every citizen's login: a provider's cookie must never be sent back,
-    and ~/.netrc must never replace the userinfo Bearer header."""
-    import requests
+def test_the_back_channel_keeps_no_cookie_nor_netrc_and_follows_no_redirect(tmp_path, monkeypatch):
+    """One pool serves every citizen's login: a provider's cookie is never sent back, ~/.netrc
+    never replaces the userinfo Bearer header, and a redirect is answered, not followed."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password theirs\n")
+    monkeypatch.setenv("NETRC", str(netrc))
+    with _RecordingServer() as server:
+        channel = BackChannel(timeout=5)
+        first = channel.post(server.url + "/token", "a=b", {"Content-Type": "text/plain"})
+        second = channel.get(server.url + "/userinfo", {"Authorization": "Bearer at"})
+        moved = channel.get(server.url + "/moved", {})
+    assert first.status == 200 and first.json() == {"path": "/token"}
+    assert second.content_type == "application/json"
+    assert server.seen[0]["body"] == b"a=b"
+    assert "Cookie" not in server.seen[1]["headers"]
+    assert server.seen[1]["headers"]["Authorization"] == "Bearer at"
+    assert moved.status == 302 and len(server.seen) == 3
 
-    session = upstream.http
-    assert session.trust_env is False
-    response = requests.Response()
-    response.headers["Set-Cookie"] = "tracking=citizen-a; Path=/"
-    response.url = ISSUER + "/token"
-    request = requests.Request("POST", ISSUER + "/token").prepare()
-    session.cookies.extract_cookies(
-        _CookieResponse(response), requests.cookies.MockRequest(request)
-    )
-    assert len(session.cookies) == 0
-    later = session.prepare_request(requests.Request("GET", ISSUER + "/userinfo"))
-    assert "Cookie" not in later.headers
+
+def test_the_back_channel_reads_proxies_once_per_host(monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     fresh = UpstreamClient(PROVIDER, "https://hub.example")
     assert fresh._proxies_for(ISSUER + "/token") == {"https": "http://proxy.example:3128"}
     monkeypatch.setenv("NO_PROXY", "idp.example")
+    assert fresh._proxies_for(ISSUER + "/token") == {"https": "http://proxy.example:3128"}
     assert UpstreamClient(PROVIDER, "https://hub.example")._proxies_for(ISSUER + "/x") == {}
 
 
-class _CookieResponse:
-    """What http.cookiejar needs of a response (requests adapts urllib3's the same way)."""
+def test_an_unreachable_provider_is_unavailable(upstream):
+    from services.identity.oidc.back_channel import BackChannelError
 
-    def __init__(self, response):
-        self._response = response
+    with pytest.raises(BackChannelError):
+        BackChannel(timeout=1).get("http://127.0.0.1:9/userinfo", {})
+    upstream._metadata["token_endpoint"] = "http://127.0.0.1:9/token"
+    with pytest.raises(rp.UpstreamUnavailable):
+        upstream.exchange("the-code", "v" * 43)
 
-    def info(self):
-        import email.message
 
-        message = email.message.Message()
-        for name, value in self._response.headers.items():
-            message[name] = value
-        return message
+class _RecordingServer:
+    """A local HTTP server that sets a cookie on every answer and records what it was sent."""
+
+    def __enter__(self):
+        import http.server
+        import threading
+
+        seen = self.seen = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                seen.append({"headers": dict(self.headers), "body": self.rfile.read(length)})
+                if self.path == "/moved":
+                    self.send_response(302)
+                    self.send_header("Location", "/token")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = json.dumps({"path": self.path}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Set-Cookie", "tracking=citizen-a; Path=/")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def test_the_token_request_authenticates_the_hub_and_sends_the_pkce_verifier(upstream, monkeypatch):
     sent = {}
 
-    class TokenResponse:
-        status_code = 200
-
-        def json(self):
-            return {"access_token": "at", "id_token": "a.b.c", "token_type": "Bearer"}
-
-    def post(url, data=None, headers=None, **kwargs):
-        sent.update(url=url, data=data, headers=headers, **kwargs)
-        return TokenResponse()
+    def post(url, body, headers):
+        sent.update(url=url, data=body, headers=headers)
+        answer = {"access_token": "at", "id_token": "a.b.c", "token_type": "Bearer"}
+        return Answer(200, "application/json", json.dumps(answer).encode())
 
     monkeypatch.setattr(upstream.http, "post", post)
     upstream._metadata["token_endpoint"] = ISSUER + "/token"
@@ -217,7 +250,7 @@ def test_the_token_request_authenticates_the_hub_and_sends_the_pkce_verifier(ups
     assert form["code_verifier"] == ["v" * 43]
     assert form["redirect_uri"] == ["https://hub.example/oidc-callback/idp"]
     assert form["client_id"] == ["hub"] and form["client_secret"] == ["secret"]
-    assert sent["timeout"] == PROVIDER.timeout_seconds
+    assert upstream.http.timeout.read_timeout == PROVIDER.timeout_seconds
 
 
 @pytest.mark.parametrize(
@@ -230,12 +263,8 @@ def test_the_token_request_authenticates_the_hub_and_sends_the_pkce_verifier(ups
     ],
 )
 def test_token_endpoint_refusals(upstream, monkeypatch, status, body, refusal):
-    import requests
-
-    response = requests.Response()
-    response.status_code = status
-    response._content = json.dumps(body).encode() if body is not None else b"<html>"
-    response.url = ISSUER + "/token"
+    content = json.dumps(body).encode() if body is not None else b"<html>"
+    response = Answer(status, "application/json", content)
     monkeypatch.setattr(upstream.http, "post", lambda *a, **k: response)
     upstream._metadata["token_endpoint"] = ISSUER + "/token"
     with pytest.raises(refusal):
