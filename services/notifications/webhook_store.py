@@ -98,11 +98,12 @@ def mark_failing(conn: Any, subscription_id: str, now: datetime) -> None:
     )
 
 
-def mark_healthy(conn: Any, subscription_id: str) -> None:
+def mark_healthy(conn: Any, subscription_ids: list[str]) -> None:
+    """Clear the failure clock of subscriptions whose deliveries succeeded (one statement)."""
     # NOTE: guarded, so a busy endpoint's successes do not all write (and lock) its row.
     conn.execute(
         sa.update(subscriptions)
-        .where(subscriptions.c.id == subscription_id, subscriptions.c.failing_since.is_not(None))
+        .where(subscriptions.c.id.in_(subscription_ids), subscriptions.c.failing_since.is_not(None))
         .values(failing_since=None)
     )
 
