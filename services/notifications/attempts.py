@@ -50,8 +50,9 @@ def claim_due(
             break
         if admit(row.subscription_id, row.rate_limit):
             chosen.append(row)
-    store.lease(conn, [row.id for row in chosen], now + timedelta(seconds=lease_seconds))
-    return chosen
+    chosen_ids = [row.id for row in chosen]
+    store.lease(conn, chosen_ids, now + timedelta(seconds=lease_seconds))
+    return store.claimed(conn, chosen_ids)
 
 
 def retry_time(now: datetime, retry_in: float | None, scale: float) -> datetime | None:
