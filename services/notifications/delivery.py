@@ -41,6 +41,10 @@ CONCURRENCY = 50  # sends in flight per process
 # NOTE: the lease (HUB_WEBHOOK_LEASE_SECONDS, default 60, at least 20) outlasts the 15 s send
 # deadline plus the write-back, so a lease never expires mid-send.
 STOP_GRACE_SECONDS = 5.0
+# NOTE: a claim waits this long after its wake: every fanned-out event and every write-back
+# wakes the loop, and under load a claim per wake was a fifth of the process's CPU. The wakes
+# of a burst share one claim, for at most this much latency.
+WAKE_COALESCE_SECONDS = 0.01
 # NOTE: one flusher: a write-back gathers every send that ended while the previous one was being
 # written, and two batches of one process never wait for each other's locks.
 WRITE_BACK_FLUSHERS = 1
@@ -128,7 +132,11 @@ class DeliveryLoop(DependencyProvider):
 
     def _run(self) -> None:
         stopping = lambda: self._stopping  # noqa: E731
-        run_loop("delivery loop", self.dispatch_due, stopping, self._waker, POLL_SECONDS)
+        run_loop("delivery loop", self._step, stopping, self._waker, POLL_SECONDS)
+
+    def _step(self) -> bool:
+        eventlet.sleep(WAKE_COALESCE_SECONDS)
+        return self.dispatch_due()
 
     def dispatch_due(self) -> bool:
         """Claim what the pool can take now and start sending; True if there may be more."""
@@ -165,9 +173,7 @@ class DeliveryLoop(DependencyProvider):
             return
         finally:
             self.limits.release(item.subscription_id)
-            # NOTE: the sends of one write-back resume together and wake the loop once: a single
-            # claim follows the whole batch.
-            self.wake()  # slots are free again
+            self.wake()  # slots are free again (the wakes of a batch share one claim)
         self._count(item, result)
 
     def _record(self, outcomes: Sequence[attempts.Outcome]) -> list[Decision | BaseException]:
