@@ -64,24 +64,14 @@ def retry_time(now: datetime, retry_in: float | None, scale: float) -> datetime 
 Outcome = tuple[Any, AttemptResult]  # a claimed delivery and what its attempt gave
 
 
-def record_attempt(
-    uow: UnitOfWork,
-    item: Any,
-    result: AttemptResult,
-    rng: random.Random | None = None,
-    retry_scale: float = 1.0,
-) -> Decision:
-    """Log the attempt and move the delivery on: done, retried later, or failed for good."""
-    return record_attempts(uow, [(item, result)], rng, retry_scale)[0]
-
-
 def record_attempts(
     uow: UnitOfWork,
     outcomes: Sequence[Outcome],
     rng: random.Random | None = None,
     retry_scale: float = 1.0,
 ) -> list[Decision]:
-    """:func:`record_attempt` for attempts that ended close together, in one transaction.
+    """Log attempts that ended close together and move each delivery on (done, retried later,
+    or failed for good), in one transaction.
 
     One INSERT logs every attempt; deliveries that end the same way (successes after the same
     number of attempts) move on in one UPDATE; a subscription is marked healthy once per batch.
