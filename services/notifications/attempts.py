@@ -6,7 +6,8 @@ hub announces about it (``notifications.subscription_disabled``,
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from services.notifications.domain import (
     DISABLED,
     PAUSED,
     PENDING,
+    SUCCEEDED,
     AttemptResult,
     Decision,
     decide,
@@ -48,8 +50,9 @@ def claim_due(
             break
         if admit(row.subscription_id, row.rate_limit):
             chosen.append(row)
-    store.lease(conn, [row.id for row in chosen], now + timedelta(seconds=lease_seconds))
-    return chosen
+    chosen_ids = [row.id for row in chosen]
+    store.lease(conn, chosen_ids, now + timedelta(seconds=lease_seconds))
+    return store.claimed(conn, chosen_ids)
 
 
 def retry_time(now: datetime, retry_in: float | None, scale: float) -> datetime | None:
@@ -58,54 +61,114 @@ def retry_time(now: datetime, retry_in: float | None, scale: float) -> datetime 
     return None if retry_in is None else now + timedelta(seconds=retry_in * scale)
 
 
-def record_attempt(
+Outcome = tuple[Any, AttemptResult]  # a claimed delivery and what its attempt gave
+
+
+def record_attempts(
     uow: UnitOfWork,
-    item: Any,
-    result: AttemptResult,
+    outcomes: Sequence[Outcome],
     rng: random.Random | None = None,
     retry_scale: float = 1.0,
-) -> Decision:
-    """Log the attempt and move the delivery on: done, retried later, or failed for good."""
+) -> list[Decision]:
+    """Log attempts that ended close together and move each delivery on (done, retried later,
+    or failed for good), in one transaction.
+
+    One INSERT logs every attempt; deliveries that end the same way (successes after the same
+    number of attempts) move on in one UPDATE; a subscription is marked healthy once per batch.
+    """
     now = utcnow()
-    attempts_made = item.attempt_count + 1
-    decision = decide(attempts_made, result, rng)
-    _log_attempt(uow, item.id, result, now)
-    retry_at = retry_time(now, decision.retry_in, retry_scale)
-    # NOTE: only a still-pending delivery moves on: one cancelled mid-flight stays cancelled.
-    uow.execute(
-        sa.update(deliveries)
-        .where(deliveries.c.id == item.id, deliveries.c.status == PENDING)
-        .values(
-            status=decision.status,
-            attempt_count=attempts_made,
-            next_attempt_at=retry_at,
-            last_attempt_at=now,
-        )
-    )
-    _update_health(uow, item, result, decision, now)
+    decisions = [decide(item.attempt_count + 1, result, rng) for item, result in outcomes]
+    _log_attempts(uow, outcomes, now)
+    _move_on(uow, outcomes, decisions, now, retry_scale)
+    _update_health(uow, outcomes, decisions, now)
     uow.commit()
-    return decision
+    return decisions
 
 
-def _log_attempt(uow: UnitOfWork, delivery_id: int, result: AttemptResult, now: datetime) -> None:
-    uow.execute(
-        sa.insert(delivery_attempts).values(
-            delivery_id=delivery_id,
-            attempted_at=now,
-            status_code=result.status_code,
-            duration_ms=result.duration_ms,
-            outcome=result.outcome,
-            response_excerpt=result.excerpt,
-        )
+def _log_attempts(uow: UnitOfWork, outcomes: Sequence[Outcome], now: datetime) -> None:
+    rows = [
+        {
+            "delivery_id": item.id,
+            "attempted_at": now,
+            "status_code": result.status_code,
+            "duration_ms": result.duration_ms,
+            "outcome": result.outcome,
+            "response_excerpt": result.excerpt,
+        }
+        for item, result in outcomes
+    ]
+    uow.execute(sa.insert(delivery_attempts), rows)
+
+
+# NOTE: only a still-pending delivery moves on: one cancelled mid-flight stays cancelled.
+_SUCCEEDED_TOGETHER = (
+    sa.update(deliveries)
+    .where(
+        deliveries.c.id.in_(sa.bindparam("ids", expanding=True)),
+        deliveries.c.status == PENDING,
     )
+    .values(
+        status=SUCCEEDED,
+        attempt_count=sa.bindparam("attempts_made"),
+        next_attempt_at=None,
+        last_attempt_at=sa.bindparam("now"),
+    )
+)
+
+
+def _move_on(
+    uow: UnitOfWork,
+    outcomes: Sequence[Outcome],
+    decisions: Sequence[Decision],
+    now: datetime,
+    retry_scale: float,
+) -> None:
+    """Each delivery's new state; successes share one UPDATE per attempt count (usually one)."""
+    succeeded: dict[int, list[int]] = defaultdict(list)
+    for (item, _), decision in zip(outcomes, decisions, strict=True):
+        attempts_made = item.attempt_count + 1
+        if decision.status == SUCCEEDED:
+            succeeded[attempts_made].append(item.id)
+            continue
+        uow.execute(
+            sa.update(deliveries)
+            .where(deliveries.c.id == item.id, deliveries.c.status == PENDING)
+            .values(
+                status=decision.status,
+                attempt_count=attempts_made,
+                next_attempt_at=retry_time(now, decision.retry_in, retry_scale),
+                last_attempt_at=now,
+            )
+        )
+    for attempts_made, ids in sorted(succeeded.items()):
+        uow.execute(_SUCCEEDED_TOGETHER, {"ids": ids, "attempts_made": attempts_made, "now": now})
 
 
 def _update_health(
-    uow: UnitOfWork, item: Any, result: AttemptResult, decision: Decision, now: datetime
+    uow: UnitOfWork, outcomes: Sequence[Outcome], decisions: Sequence[Decision], now: datetime
 ) -> None:
-    if result.succeeded:
-        store.mark_healthy(uow, item.subscription_id)
-        return
+    """The subscriptions' health, in the order the attempts ended.
+
+    NOTE: successes are marked healthy together, but never after a later failure of the same
+    subscription (which must leave it failing): pending ones are written before that failure.
+    Every delivery of the batch has moved on before this runs, so a subscription disabled here
+    cancels none of the batch's own deliveries (one at a time, that depended on which write-back
+    came first).
+    """
+    healthy: set[str] = set()
+    for (item, result), decision in zip(outcomes, decisions, strict=True):
+        if result.succeeded:
+            healthy.add(item.subscription_id)
+            continue
+        if item.subscription_id in healthy:
+            store.mark_healthy(uow, sorted(healthy))
+            healthy.clear()
+        _after_failure(uow, item, decision, now)
+    if healthy:
+        store.mark_healthy(uow, sorted(healthy))
+
+
+def _after_failure(uow: UnitOfWork, item: Any, decision: Decision, now: datetime) -> None:
     if decision.throttle_for is not None:
         store.throttle(uow, item.subscription_id, now + timedelta(seconds=decision.throttle_for))
     if decision.exhausted:

@@ -4,14 +4,17 @@ Every ~0.2 s (or at once when a handler committed new deliveries) it claims due 
 the database (``FOR UPDATE SKIP LOCKED`` plus a lease, so replicas share the work) and sends each
 in its own green thread of a bounded pool. No subscription may hold more than a few of the pool's
 slots, nor exceed its rate limit (:mod:`limits`), so a slow, dead or backlogged endpoint never
-holds up anyone else's deliveries. Each result is written back in its own transaction. All
-state lives in the database: a restart resumes where the last process stopped (an in-flight
-send is retried when its lease runs out).
+holds up anyone else's deliveries. Results are written back by a group commit
+(:class:`shared.batching.GroupCommit`): the sends that end while a write-back is under way share
+the next one, a transaction for many deliveries instead of one each. All state lives in the
+database: a restart resumes where the last process stopped (a send whose result was not yet
+written back is retried when its lease runs out).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import eventlet
@@ -21,9 +24,10 @@ from prometheus_client import Counter, Histogram
 from sqlalchemy.orm import Session
 
 from services.notifications import attempts, webhooks
-from services.notifications.domain import cloud_event, serialize, signing_secrets
+from services.notifications.domain import Decision, cloud_event, serialize, signing_secrets
 from services.notifications.limits import SubscriptionLimits
 from services.notifications.storage import as_utc
+from shared.batching import GroupCommit
 from shared.db import UnitOfWork, make_engine
 from shared.dependencies import hub_settings
 from shared.envelope import utcnow
@@ -37,10 +41,17 @@ CONCURRENCY = 50  # sends in flight per process
 # NOTE: the lease (HUB_WEBHOOK_LEASE_SECONDS, default 60, at least 20) outlasts the 15 s send
 # deadline plus the write-back, so a lease never expires mid-send.
 STOP_GRACE_SECONDS = 5.0
-# Write-backs are short; 50 sends in flight share a few connections (they wait their turn).
-# No overflow: an overflow connection is closed at checkin, so bursts opened and closed one
-# PostgreSQL backend per write-back (seen in the profile under load).
-POOL_CONNECTIONS, POOL_OVERFLOW = 10, 0
+# NOTE: a claim waits this long after its wake: every fanned-out event and every write-back
+# wakes the loop, and under load a claim per wake was a fifth of the process's CPU. The wakes
+# of a burst share one claim, for at most this much latency.
+WAKE_COALESCE_SECONDS = 0.01
+# NOTE: one flusher: a write-back gathers every send that ended while the previous one was being
+# written, and two batches of one process never wait for each other's locks.
+WRITE_BACK_FLUSHERS = 1
+# The claim and the write-back each hold one connection at a time (a failed batch is written
+# again one delivery at a time, by the same flusher). No overflow: an overflow connection is
+# closed at checkin, so bursts opened and closed one PostgreSQL backend per transaction.
+POOL_CONNECTIONS, POOL_OVERFLOW = 4, 0
 
 
 class DeliveryMetrics:
@@ -61,6 +72,13 @@ class DeliveryMetrics:
             f"hub_{service}_webhook_attempt_duration_seconds",
             "Duration of webhook delivery attempts.",
         )
+        self.write_back_size = _get_or_create(
+            registry,
+            Histogram,
+            f"hub_{service}_webhook_write_back_batch_size",
+            "Delivery attempts written back per transaction (group commit).",
+            buckets=(1, 2, 5, 10, 20, 50),
+        )
 
 
 class DeliveryLoop(DependencyProvider):
@@ -76,10 +94,17 @@ class DeliveryLoop(DependencyProvider):
         self.metrics = DeliveryMetrics(self.container.service_name)
         self.pool = GreenPool(CONCURRENCY)
         self.limits = SubscriptionLimits()
+        self.write_back: GroupCommit[attempts.Outcome, Decision] = GroupCommit(
+            self._record,
+            max_batch=CONCURRENCY,
+            flushers=WRITE_BACK_FLUSHERS,
+            on_batch=self.metrics.write_back_size.observe,
+        )
         self._waker = Waker()
         self._stopping = False
 
     def start(self) -> None:
+        self.write_back.start(self.container.spawn_managed_thread)
         self._thread = self.container.spawn_managed_thread(self._run)
 
     def stop(self) -> None:
@@ -88,6 +113,8 @@ class DeliveryLoop(DependencyProvider):
         with eventlet.Timeout(STOP_GRACE_SECONDS, False):
             self._thread.wait()
             self.pool.waitall()  # what is still in flight after that is retried after its lease
+        with eventlet.Timeout(STOP_GRACE_SECONDS, False):
+            self.write_back.stop()  # writes what has queued
         self.engine.dispose()
 
     def kill(self) -> None:
@@ -105,7 +132,11 @@ class DeliveryLoop(DependencyProvider):
 
     def _run(self) -> None:
         stopping = lambda: self._stopping  # noqa: E731
-        run_loop("delivery loop", self.dispatch_due, stopping, self._waker, POLL_SECONDS)
+        run_loop("delivery loop", self._step, stopping, self._waker, POLL_SECONDS)
+
+    def _step(self) -> bool:
+        eventlet.sleep(WAKE_COALESCE_SECONDS)
+        return self.dispatch_due()
 
     def dispatch_due(self) -> bool:
         """Claim what the pool can take now and start sending; True if there may be more."""
@@ -136,20 +167,39 @@ class DeliveryLoop(DependencyProvider):
     def _deliver(self, item: Any) -> None:
         try:
             result = self._send(item)
-            uow = UnitOfWork(Session(self.engine), self.container.service_name)
-            try:
-                attempts.record_attempt(
-                    uow, item, result, retry_scale=self.settings.webhook_retry_scale
-                )
-            finally:
-                uow.close()
+            self.write_back.submit((item, result))
         except Exception:  # noqa: BLE001 - one delivery's failure must not end the others
             log.exception("delivery %s could not be recorded; retried after its lease", item.id)
             return
         finally:
             self.limits.release(item.subscription_id)
-            self.wake()  # a slot is free again
+            self.wake()  # slots are free again (the wakes of a batch share one claim)
         self._count(item, result)
+
+    def _record(self, outcomes: Sequence[attempts.Outcome]) -> list[Decision | BaseException]:
+        """Write a batch back in one transaction; if that fails, each delivery alone, so one
+        bad row costs only its own delivery a retry after its lease."""
+        try:
+            return list(self._record_together(outcomes))
+        except Exception:
+            if len(outcomes) == 1:
+                raise
+            log.warning("a write-back of %d failed; writing each alone", len(outcomes))
+        results: list[Decision | BaseException] = []
+        for outcome in outcomes:
+            try:
+                results.extend(self._record_together([outcome]))
+            except Exception as exc:  # noqa: BLE001 - that delivery's worker logs it
+                results.append(exc)
+        return results
+
+    def _record_together(self, outcomes: Sequence[attempts.Outcome]) -> list[Decision]:
+        uow = UnitOfWork(Session(self.engine), self.container.service_name)
+        try:
+            scale = self.settings.webhook_retry_scale
+            return attempts.record_attempts(uow, outcomes, retry_scale=scale)
+        finally:
+            uow.close()
 
     def _send(self, item: Any) -> webhooks.AttemptResult:
         body = serialize(

@@ -98,11 +98,12 @@ def mark_failing(conn: Any, subscription_id: str, now: datetime) -> None:
     )
 
 
-def mark_healthy(conn: Any, subscription_id: str) -> None:
+def mark_healthy(conn: Any, subscription_ids: list[str]) -> None:
+    """Clear the failure clock of subscriptions whose deliveries succeeded (one statement)."""
     # NOTE: guarded, so a busy endpoint's successes do not all write (and lock) its row.
     conn.execute(
         sa.update(subscriptions)
-        .where(subscriptions.c.id == subscription_id, subscriptions.c.failing_since.is_not(None))
+        .where(subscriptions.c.id.in_(subscription_ids), subscriptions.c.failing_since.is_not(None))
         .values(failing_since=None)
     )
 
@@ -200,29 +201,14 @@ def messages_missed(conn: Any, subscription_id: str, since: datetime) -> list[An
 
 
 def due_candidates(conn: Any, now: datetime, limit: int, blocked: list[str]) -> list[Any]:
-    """Due deliveries of active, unthrottled subscriptions, locked for this claim.
+    """Due deliveries of active, unthrottled subscriptions, locked for this claim (what the
+    limits need to choose; :func:`claimed` loads what the chosen ones need to be sent).
 
     NOTE: ``blocked`` (subscriptions at their in-flight cap or rate limit) is left out of the
     query itself, so one endpoint's backlog cannot fill every candidate row and hide the others.
     """
     query = (
-        sa.select(
-            deliveries.c.id,
-            deliveries.c.attempt_count,
-            deliveries.c.subscription_id,
-            subscriptions.c.agency_id,
-            subscriptions.c.url,
-            subscriptions.c.secret,
-            subscriptions.c.previous_secret,
-            subscriptions.c.previous_secret_expires_at,
-            subscriptions.c.rate_limit,
-            messages.c.id.label("message_id"),
-            messages.c.event_type,
-            messages.c.occurred_at,
-            messages.c.subject,
-            messages.c.data,
-        )
-        .join(messages, messages.c.id == deliveries.c.message_id)
+        sa.select(deliveries.c.id, deliveries.c.subscription_id, subscriptions.c.rate_limit)
         .join(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
         .where(
             deliveries.c.status == PENDING,
@@ -237,6 +223,41 @@ def due_candidates(conn: Any, now: datetime, limit: int, blocked: list[str]) -> 
         query = query.where(deliveries.c.subscription_id.not_in(blocked))
     query = query.order_by(deliveries.c.next_attempt_at, deliveries.c.id).limit(limit)
     return list(conn.execute(query.with_for_update(skip_locked=True, of=deliveries)))
+
+
+_CLAIMED = (
+    sa.select(
+        deliveries.c.id,
+        deliveries.c.attempt_count,
+        deliveries.c.subscription_id,
+        subscriptions.c.agency_id,
+        subscriptions.c.url,
+        subscriptions.c.secret,
+        subscriptions.c.previous_secret,
+        subscriptions.c.previous_secret_expires_at,
+        subscriptions.c.rate_limit,
+        messages.c.id.label("message_id"),
+        messages.c.event_type,
+        messages.c.occurred_at,
+        messages.c.subject,
+        messages.c.data,
+    )
+    .join(messages, messages.c.id == deliveries.c.message_id)
+    .join(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
+    .where(deliveries.c.id.in_(sa.bindparam("ids", expanding=True)))
+)
+
+
+def claimed(conn: Any, delivery_ids: list[int]) -> list[Any]:
+    """What sending the chosen deliveries needs, in the order of ``delivery_ids``.
+
+    NOTE: loaded apart from the candidates: most candidates are not chosen (a subscription at its
+    cap), and the message data and secrets were most of what the claim read and decoded.
+    """
+    if not delivery_ids:
+        return []
+    rows = {row.id: row for row in conn.execute(_CLAIMED, {"ids": delivery_ids})}
+    return [rows[i] for i in delivery_ids]
 
 
 def lease(conn: Any, delivery_ids: list[int], until: datetime) -> None:
