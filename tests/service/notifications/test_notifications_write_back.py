@@ -212,3 +212,22 @@ def test_sends_that_end_together_are_written_back_in_fewer_transactions(
     assert len(set(stamps)) < 10, "every attempt was written in its own transaction"
     for item in items:
         assert _delivery(notifications_db, item.id).status == "succeeded"
+
+
+def test_a_batch_the_database_refuses_is_written_again_delivery_by_delivery(
+    notifications_db: sa.Engine,
+) -> None:
+    """One bad row (here a delivery that does not exist: its attempt breaks the foreign key) fails
+    the shared transaction; the others are then written alone, and only the bad one fails."""
+    from services.notifications.delivery import DeliveryLoop
+
+    _, items = _queued(notifications_db, 2)
+    ghost = SimpleNamespace(**{**vars(items[0]), "id": 2**62})
+    loop = DeliveryLoop.__new__(DeliveryLoop)
+    loop.engine = notifications_db
+    loop.settings = SimpleNamespace(webhook_retry_scale=1.0)
+    loop.container = SimpleNamespace(service_name="notifications")
+    results = loop._record([(items[0], OK), (ghost, OK), (items[1], BROKEN)])
+    assert [type(r).__name__ for r in results] == ["Decision", "IntegrityError", "Decision"]
+    assert _delivery(notifications_db, items[0].id).status == "succeeded"
+    assert _delivery(notifications_db, items[1].id).attempt_count == 1
