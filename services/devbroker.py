@@ -101,26 +101,34 @@ def ensure_broker(settings: Settings) -> int:
         print(f"broker: RabbitMQ answers at {where}")
         return 0
     if not _is_loopback(node.host):
-        return _fail(f"no RabbitMQ answers at {where}; a private node can only be started on this "
-                     "machine (127.0.0.1/localhost). Start that broker or fix HUB_AMQP_URI.")
+        return _fail(
+            f"no RabbitMQ answers at {where}; a private node can only be started on this "
+            "machine (127.0.0.1/localhost). Start that broker or fix HUB_AMQP_URI."
+        )
     server = find_server()
     if server is None:
-        return _fail(f"no RabbitMQ answers at {where} and rabbitmq-server is not installed.\n"
-                     "Install it (Debian/Ubuntu: `sudo apt-get install rabbitmq-server`; macOS: "
-                     "`brew install rabbitmq`), or point HUB_AMQP_URI at a broker you have.")
+        return _fail(
+            f"no RabbitMQ answers at {where} and rabbitmq-server is not installed.\n"
+            "Install it (Debian/Ubuntu: `sudo apt-get install rabbitmq-server`; macOS: "
+            "`brew install rabbitmq`), or point HUB_AMQP_URI at a broker you have."
+        )
     if _registered_with_epmd(node.name):
         print(f"broker: private node {node.name} is already running; waiting for it to answer")
     elif _port_open(node.ip, node.port):
-        return _fail(f"port {node.port} is in use, but not by a broker that accepts "
-                     "HUB_AMQP_URI's credentials; free the port or change HUB_AMQP_URI")
+        return _fail(
+            f"port {node.port} is in use, but not by a broker that accepts "
+            "HUB_AMQP_URI's credentials; free the port or change HUB_AMQP_URI"
+        )
     else:
         _start(node, server)
     problem = _wait_until_answering(node, settings.amqp_uri)
     if problem:
         return _fail(problem)
-    print(f"broker: private RabbitMQ node {node.name} answers at {where}\n"
-          f"  data and logs: {node.home}\n"
-          f"  stop it with:  HOME={node.home} {server.parent / 'rabbitmqctl'} -n {node.name} stop")
+    print(
+        f"broker: private RabbitMQ node {node.name} answers at {where}\n"
+        f"  data and logs: {node.home}\n"
+        f"  stop it with:  HOME={node.home} {server.parent / 'rabbitmqctl'} -n {node.name} stop"
+    )
     return 0
 
 
@@ -134,7 +142,12 @@ def stop_private_broker(settings: Settings) -> int:
     pid_file = [str(node.pid_file)] if node.pid_file.exists() else []
     result = subprocess.run(  # noqa: S603 - our own arguments
         [str(server.parent / "rabbitmqctl"), "-n", node.name, "stop", *pid_file],
-        env=node.env(), cwd=node.home, capture_output=True, text=True, timeout=120, check=False,
+        env=node.env(),
+        cwd=node.home,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     if (launched := _launched.pop(node.name, None)) is not None:
         launched.wait(timeout=30)
@@ -159,14 +172,22 @@ def _start(node: PrivateNode, server: Path) -> None:
     _write_files(node)
     env = {**node.env(), "RABBITMQ_DIST_PORT": str(_free_port())}
     startup_log = node.log_dir / "startup.log"
-    print(f"broker: starting private RabbitMQ node {node.name} on port {node.port} "
-          f"(output in {startup_log})", flush=True)
+    print(
+        f"broker: starting private RabbitMQ node {node.name} on port {node.port} "
+        f"(output in {startup_log})",
+        flush=True,
+    )
     with open(startup_log, "ab") as out:
         # A foreground node in its own session: it outlives this command and Ctrl-C on the hub,
         # and its early errors (which -detached would swallow) land in the startup log.
         _launched[node.name] = subprocess.Popen(  # noqa: S603 - our own arguments
-            [str(server)], env=env, cwd=node.home, stdin=subprocess.DEVNULL, stdout=out,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            [str(server)],
+            env=env,
+            cwd=node.home,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
 
@@ -198,12 +219,17 @@ def _wait_until_answering(node: PrivateNode, amqp_uri: str) -> str | None:
             del _launched[node.name]
             return f"{node.name} stopped while starting:\n{_tail(node)}"
         if time.monotonic() >= next_note:
-            print(f"broker: waiting for {node.name} on port {node.port} "
-                  f"({time.monotonic() - started:.0f}s)", flush=True)
+            print(
+                f"broker: waiting for {node.name} on port {node.port} "
+                f"({time.monotonic() - started:.0f}s)",
+                flush=True,
+            )
             next_note += 5
         time.sleep(0.5)
-    return (f"{node.name} did not accept HUB_AMQP_URI within {START_TIMEOUT_SECONDS}s (its users "
-            f"are those of its first start); see the logs in {node.log_dir}:\n{_tail(node)}")
+    return (
+        f"{node.name} did not accept HUB_AMQP_URI within {START_TIMEOUT_SECONDS}s (its users "
+        f"are those of its first start); see the logs in {node.log_dir}:\n{_tail(node)}"
+    )
 
 
 def _fail(message: str) -> int:
@@ -227,8 +253,9 @@ def _is_loopback(host: str) -> bool:
 def _registered_with_epmd(name: str) -> bool:
     """Whether a node of this name runs on this machine: ask epmd, as Erlang itself does."""
     try:
-        with socket.create_connection(("127.0.0.1", int(os.environ.get("ERL_EPMD_PORT", 4369))),
-                                      timeout=2) as sock:
+        with socket.create_connection(
+            ("127.0.0.1", int(os.environ.get("ERL_EPMD_PORT", 4369))), timeout=2
+        ) as sock:
             sock.sendall(b"\x00\x01n")  # NAMES_REQ: epmd answers, then closes
             reply = b"".join(iter(lambda: sock.recv(4096), b""))
     except OSError:
