@@ -18,7 +18,7 @@ from services.notifications.errors import ForbiddenTarget
 class Endpoint:
     """Answers POSTs with ``status`` and ``body`` after ``delay`` seconds; records what came."""
 
-    def __init__(self) -> None:
+    def __init__(self, keepalive: bool = False) -> None:
         self.status = 200
         self.body = b"ok"
         self.delay = 0.0
@@ -28,6 +28,8 @@ class Endpoint:
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keepalive else "HTTP/1.0"
+
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers["Content-Length"])).decode()
                 endpoint.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
@@ -93,6 +95,23 @@ def test_the_response_excerpt_is_bounded(endpoint: Endpoint) -> None:
     result = webhooks.send(endpoint.url, "evt-1", [domain.new_secret()], "{}", allow_private=True)
     assert result.outcome == domain.HTTP_ERROR and result.status_code == 500
     assert len(result.excerpt) == webhooks.EXCERPT_BYTES
+
+
+def test_after_an_answer_too_long_to_read_the_next_send_is_clean() -> None:
+    """The unread rest of a long answer must not be taken for the next answer on a kept-alive
+    connection: that connection is dropped, and the next send opens another."""
+    endpoint = Endpoint(keepalive=True)
+    try:
+        endpoint.status, endpoint.body = 500, b"x" * 200_000
+        long = webhooks.send(endpoint.url, "evt-1", [domain.new_secret()], "{}", True)
+        assert long.status_code == 500
+        endpoint.status, endpoint.body = 200, b"fine"
+        after = webhooks.send(endpoint.url, "evt-2", [domain.new_secret()], "{}", True)
+        assert (after.outcome, after.status_code, after.excerpt) == (domain.SUCCESS, 200, "fine")
+        assert [h["webhook-id"] for h, _ in endpoint.received] == ["evt-1", "evt-2"]
+    finally:
+        endpoint.server.shutdown()
+        endpoint.server.server_close()
 
 
 def test_redirects_are_not_followed(endpoint: Endpoint) -> None:
