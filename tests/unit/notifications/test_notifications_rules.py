@@ -186,7 +186,6 @@ def test_5xx_smtp_answers_are_permanent() -> None:
     assert not permanent(ConnectionRefusedError())
 
 
-
 def test_the_retry_schedule_can_be_scaled_for_fault_runs():
     """HUB_WEBHOOK_RETRY_SCALE multiplies the delay of the next attempt."""
     from services.notifications.attempts import retry_time
