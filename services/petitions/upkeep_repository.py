@@ -49,7 +49,7 @@ class UpkeepRepository:
         the same transaction: while this is held, no shard can move. SQLite has one writer
         anyway (the repair's first statement is a write).
         """
-        if self.uow.session.get_bind().dialect.name == "postgresql":
+        if self.uow.dialect == "postgresql":
             self.uow.execute(sa.text("LOCK TABLE signatures IN SHARE MODE"))
 
     def rewrite_shards(self, petition_id: str) -> None:

@@ -87,7 +87,7 @@ def citizen_id_for(uow: UnitOfWork, fingerprint: str, new_id: str) -> str:
     statement (a data-modifying CTE): the citizen inserted, else the one already there.
     """
     params = {"fingerprint": fingerprint, "new_id": new_id, "created_at": utcnow()}
-    if _dialect(uow) == "postgresql":
+    if uow.dialect == "postgresql":
         found = uow.execute(_CITIZEN_PG, params).scalar()
         if found:
             return str(found)
@@ -154,7 +154,3 @@ def erase_citizen(uow: UnitOfWork, citizen_id: str) -> bool:
     for table in (authorization_codes, grants, refresh_tokens, sessions):
         uow.execute(table.delete().where(table.c.citizen_id == citizen_id))
     return bool(uow.execute(citizens.delete().where(citizens.c.id == citizen_id)).rowcount == 1)
-
-
-def _dialect(uow: UnitOfWork) -> str:
-    return str(uow.session.get_bind().dialect.name)

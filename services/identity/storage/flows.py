@@ -110,7 +110,7 @@ def find_client_and_claim_code(
     NOTE: the code is claimed before the client is authenticated: the caller rolls the claim
     back when the client fails (the code stays usable by its owner).
     """
-    if not client_id or uow.session.get_bind().dialect.name != "postgresql":
+    if not client_id or uow.dialect != "postgresql":
         return find_client(uow, client_id), claim_code(uow, code_hash, now)
     params = {"authenticating": client_id, "claimed": code_hash, "now": now, "spent_at": now}
     row = uow.execute(_CLIENT_AND_CLAIMED_CODE, params).mappings().first()
@@ -156,7 +156,7 @@ def add_citizen_session_and_code(
     the citizen after this statement's snapshot, the statement finds no citizen and adds nothing;
     the citizen is then read, and the session and code added, by two more statements.
     """
-    if uow.session.get_bind().dialect.name == "postgresql":
+    if uow.dialect == "postgresql":
         shape = (tuple(sorted(session)), tuple(sorted(code)))
         params = {
             "fingerprint": fingerprint,
@@ -219,7 +219,7 @@ def _citizen_session_code_statement(shape: tuple[tuple[str, ...], tuple[str, ...
 
 def insert_all(uow: UnitOfWork, *rows: tuple[sa.Table, Mapping[str, Any]]) -> None:
     """INSERT one row in each table; on PostgreSQL in one statement (data-modifying CTEs)."""
-    if uow.session.get_bind().dialect.name != "postgresql":
+    if uow.dialect != "postgresql":
         for table, values in rows:
             uow.execute(table.insert(), dict(values))
         return
