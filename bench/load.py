@@ -66,7 +66,11 @@ def closed_loop(
     petitions_url: str, pairs: Iterator[Pair], workers: int, warmup: float, duration: float
 ) -> dict[str, Any]:
     """``workers`` clients signing back to back; accepted signatures/s over ``duration`` after
-    ``warmup`` (responses that complete within the measured window)."""
+    ``warmup`` (responses that complete within the measured window).
+
+    When the pairs run out first, the rate is over the part of the window that had work to do
+    (``pairs_exhausted`` says so): dividing by the whole window would report the plan's size, not
+    the hub's speed."""
     start = time.perf_counter()
     measure_from = start + warmup
     end = measure_from + duration
@@ -74,12 +78,13 @@ def closed_loop(
     statuses: Counter[int] = Counter()
     latencies: list[float] = []
     exhausted = False
+    last_done = measure_from
     accepted_total = 0
 
     signer = Signer(petitions_url)
 
     def worker() -> None:
-        nonlocal exhausted, accepted_total
+        nonlocal exhausted, last_done, accepted_total
         conn = signer.connection()
         try:
             while time.perf_counter() < end:
@@ -94,6 +99,7 @@ def closed_loop(
                 accepted_total += status == 201
                 if measure_from <= t1 < end:
                     statuses[status] += 1
+                    last_done = max(last_done, t1)
                     latencies.append(t1 - t0)
                     if status == 201:
                         per_second[int(t1 - measure_from)] += 1
@@ -104,16 +110,18 @@ def closed_loop(
     for _ in range(workers):
         pool.spawn(worker)
     pool.waitall()
-    seconds = [per_second.get(s, 0) for s in range(int(duration))]
+    measured = max(0.001, (last_done if exhausted else end) - measure_from)
+    seconds = [per_second.get(s, 0) for s in range(max(1, int(measured)))]
     window = max(1, min(10, len(seconds) // 3))
     windows = [sum(seconds[i : i + window]) / window for i in range(0, len(seconds), window)]
     return {
-        "signatures_per_second": statuses[201] / duration,
+        "signatures_per_second": statuses[201] / measured,
         "accepted": statuses[201],
         "accepted_including_warmup": accepted_total,
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
         "workers": workers,
         "duration_s": duration,
+        "measured_s": round(measured, 3),
         "per_second": seconds,
         "window_s": window,
         "lowest_window_per_second": min(windows) if windows else 0.0,

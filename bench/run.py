@@ -118,6 +118,11 @@ class Bench:
         report["signatures_per_second"] = round(closed["signatures_per_second"], 1)
         report["sustained"] = closed
         log(f"{closed['signatures_per_second']:.1f} accepted signatures/s; {closed['statuses']}")
+        if closed["pairs_exhausted"]:
+            log(
+                f"the planned (citizen, petition) pairs ran out after {closed['measured_s']:.1f} s:"
+                " the rate is over that time; more --citizens give a longer run"
+            )
 
         log(f"open loop: {p.rate:g} signatures/s offered for {p.fixed_rate_s:g} s")
         report.update(self._fixed_rate(url, tokens, fixed))

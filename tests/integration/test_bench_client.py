@@ -10,7 +10,7 @@ import eventlet.wsgi
 import pytest
 
 from bench.http import Keepalive
-from bench.load import Signer
+from bench.load import Signer, closed_loop
 from shared.testing import free_port
 
 
@@ -94,3 +94,14 @@ def test_signer_sends_the_token_and_counts_failures_as_status_zero(server: Any) 
     conn.close()
     dead = Signer(f"http://127.0.0.1:{free_port()}", timeout=1.0)
     assert dead.sign(dead.connection(), ("t", "p")) == 0
+
+
+def test_closed_loop_rates_a_run_whose_pairs_run_out_over_the_time_it_ran(server: Any) -> None:
+    port, seen = server
+    pairs = iter([(f"t{i}", "p1") for i in range(200)])
+    result = closed_loop(f"http://127.0.0.1:{port}", pairs, 4, warmup=0.0, duration=30.0)
+    assert result["pairs_exhausted"]
+    assert result["accepted"] == 200 == len(seen)
+    assert result["measured_s"] < 10  # 200 requests on loopback, not the 30 s planned
+    assert result["signatures_per_second"] == pytest.approx(200 / result["measured_s"], rel=0.05)
+    assert result["signatures_per_second"] > 200 / 30 * 2
