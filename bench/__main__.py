@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hot", type=int, help="signatures on the hot petition")
     parser.add_argument("--hot-max-seconds", type=float, help="time cap of the hot petition")
     parser.add_argument("--citizens", type=int, help="citizens logged in through the real flow")
+    parser.add_argument("--browsers", type=int, help="citizens logging in at the same time")
     parser.add_argument("--duration", type=float, help="seconds of the sustained closed loop")
     parser.add_argument("--rate", type=float, help="offered signatures/s of the latency phase")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "report.json")
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, field in (
         ("hot", "hot"),
         ("citizens", "citizens"),
+        ("browsers", "login_concurrency"),
         ("duration", "sustained_s"),
         ("rate", "rate"),
         ("hot_max_seconds", "hot_max_s"),
