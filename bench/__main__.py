@@ -44,6 +44,9 @@ class Profile:
     drain_s: float  # how long to wait for the last counts and webhooks after the fixed rate
     max_rate_planned: float  # enough petitions for this many signatures/s in the closed loop
     hot_processes: int = 2
+    # identity's and petitions' processes (IDENTITY_PROCESSES, PETITIONS_PROCESSES): one per core,
+    # as production runs two replicas of each or more; notifications keeps one
+    processes: int = 2
     hot_concurrency: int = 64  # signers per process; they share 2 connections (group commit)
     ceiling_connections: int = 8
 
@@ -59,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hot-max-seconds", type=float, help="time cap of the hot petition")
     parser.add_argument("--citizens", type=int, help="citizens logged in through the real flow")
     parser.add_argument("--browsers", type=int, help="citizens logging in at the same time")
+    parser.add_argument("--processes", type=int, help="processes of identity and of petitions")
     parser.add_argument("--duration", type=float, help="seconds of the sustained closed loop")
     parser.add_argument("--rate", type=float, help="offered signatures/s of the latency phase")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "report.json")
@@ -68,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         ("hot", "hot"),
         ("citizens", "citizens"),
         ("browsers", "login_concurrency"),
+        ("processes", "processes"),
         ("duration", "sustained_s"),
         ("rate", "rate"),
         ("hot_max_seconds", "hot_max_s"),

@@ -115,38 +115,42 @@ class Hub:
             clients[name] = json.loads(out)
         return clients
 
-    def children(self) -> dict[str, int]:
-        """The pid of each process `hub up` started, by process name."""
+    def children(self) -> dict[str, list[int]]:
+        """The pids of each process `hub up` started, by process name: one, or a group's first
+        process and its workers (``{SERVICE}_PROCESSES``)."""
         if self.process is None:
             return {}
-        found = {}
-        for pid in _child_pids(self.process.pid):
+        found: dict[str, list[int]] = {}
+        todo = _child_pids(self.process.pid)
+        while todo:
+            pid = todo.pop()
             try:
                 argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
             if b"run" in argv:
-                name = argv[argv.index(b"run") + 1].decode()
-                found[name] = pid
+                found.setdefault(argv[argv.index(b"run") + 1].decode(), []).append(pid)
+                todo.extend(_child_pids(pid))
         return found
 
     def peak_rss_mb(self) -> dict[str, float]:
-        """VmHWM (peak resident set) of each child process, in MB."""
-        peaks = {}
-        for name, pid in self.children().items():
-            peaks[name] = _status_kb(pid, "VmHWM") / 1024
-        return peaks
+        """VmHWM (peak resident set) of each service's largest process, in MB."""
+        return {
+            name: max(_status_kb(pid, "VmHWM") for pid in pids) / 1024
+            for name, pids in self.children().items()
+        }
 
     def cpu_seconds(self) -> dict[str, float]:
-        """User + system CPU time each child process has used so far."""
+        """User + system CPU time each service's processes have used so far, together."""
         ticks = os.sysconf("SC_CLK_TCK")
-        used = {}
-        for name, pid in self.children().items():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            used[name] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        used: dict[str, float] = {}
+        for name, pids in self.children().items():
+            for pid in pids:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
         return used
 
     def stop(self, timeout: float = 60.0) -> int | None:
@@ -157,8 +161,9 @@ class Hub:
         try:
             return self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            for pid in self.children().values():
-                _kill(pid)
+            for pids in self.children().values():
+                for pid in pids:
+                    _kill(pid)
             self.process.kill()
             return self.process.wait()
 

@@ -63,8 +63,12 @@ class Bench:
         env = hub_environment(
             self.infra.database_urls, self.infra.amqp_uri, self.out_dir / "data", identities_file
         )
+        processes = {"identity": p.processes, "petitions": p.processes, "notifications": 1}
+        for service, count in processes.items():
+            env[f"{service.upper()}_PROCESSES"] = str(count)
+        report["processes"] = processes
         self.hub = hub = Hub(env, self.out_dir / "hub.log")
-        log("starting the hub (python -m services up)")
+        log(f"starting the hub (python -m services up), processes per service: {processes}")
         report["machine"] = {
             "loadavg_at_start": _loadavg(),
             "postgres_max_connections": self.infra.max_connections,

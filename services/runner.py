@@ -40,30 +40,44 @@ def ensure_port_free(host: str, port: int, what: str) -> None:
 
 
 def run_process(process: str, settings: Settings) -> int:
-    """Start one process and block until SIGINT/SIGTERM, then stop it gracefully."""
+    """Start one process and block until SIGINT/SIGTERM, then stop it gracefully.
+
+    With ``{SERVICE}_PROCESSES`` above 1 it starts that many instead, on one port
+    (services/process_group.py); each of them comes back here as a worker of the group.
+    """
     import eventlet
 
     if not eventlet.patcher.is_monkey_patched("socket"):
         raise StartError("eventlet.monkey_patch() must run before `hub run` (use the hub command)")
     from nameko.runners import ServiceRunner
 
+    from services import process_group
     from services.processes import all_service_classes, service_class
     from shared.bus import broker_reachable, declare_consumer_queues
     from shared.dependencies import nameko_config
     from shared.metrics import serve_metrics
+    from shared.web import LISTEN_FD_KEY
 
     settings.require_production_secrets(process)
     if process == "mock-idp" and settings.production:
         raise StartError("the mock identity provider refuses to start when HUB_ENV=production")
-    ensure_port_free(settings.bind_host, settings.port(process), process)
-    ensure_port_free(settings.bind_host, settings.metrics_port(process), f"{process} metrics")
+    listen_fd = process_group.inherited_listen_fd()
+    if listen_fd is None:  # the group's first process checked all this for its workers
+        ensure_port_free(settings.bind_host, settings.port(process), process)
+        ensure_port_free(settings.bind_host, settings.metrics_port(process), f"{process} metrics")
     cls = service_class(process)
-    if process in SERVICES:
+    if process in SERVICES and listen_fd is None:
         if not broker_reachable(settings.amqp_uri):
             raise StartError(f"no RabbitMQ broker answers at {_safe_uri(settings.amqp_uri)}")
         declare_consumer_queues(settings.amqp_uri, all_service_classes(), settings.queue_type)
-    serve_metrics(settings.metrics_port(process), settings.bind_host, cls.name)  # type: ignore[attr-defined]
-    runner = ServiceRunner(nameko_config(settings, process))
+    if listen_fd is None and settings.process_count(process) > 1:
+        return process_group.run_group(process, settings, STOP_TIMEOUT_SECONDS)
+    config = nameko_config(settings, process)
+    if listen_fd is None:
+        serve_metrics(settings.metrics_port(process), settings.bind_host, cls.name)  # type: ignore[attr-defined]
+    else:
+        config[LISTEN_FD_KEY] = listen_fd
+    runner = ServiceRunner(config)
     runner.add_service(cls)
     stopping = eventlet.event.Event()
 
@@ -74,15 +88,35 @@ def run_process(process: str, settings: Settings) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if listen_fd is not None:
+        process_group.watch_parent(lambda: on_signal(signal.SIGTERM, None))
     runner.start()
     log.info("%s: listening on %s", process, settings.public_url(process))
     stopping.wait()
+    return _stop(process, runner)
+
+
+def _stop(process: str, runner: Any) -> int:
+    """Stop gracefully within STOP_TIMEOUT_SECONDS, else kill; never hang.
+
+    NOTE: the stop runs in a green thread of its own and is waited for with a timeout: a Timeout
+    raised inside nameko's stop can be swallowed there, and a container stopped while it is still
+    starting its consumers can wait forever.
+    """
+    import eventlet
+
+    stopped = eventlet.spawn(runner.stop)
     with eventlet.Timeout(STOP_TIMEOUT_SECONDS, False):
-        runner.stop()
+        stopped.wait()
         return 0
     log.warning("%s: graceful stop timed out; killing", process)
-    runner.kill()
-    return 1
+    killed = eventlet.spawn(runner.kill)
+    with eventlet.Timeout(5, False):
+        killed.wait()
+        return 1
+    log.error("%s: could not stop its workers; exiting", process)
+    logging.shutdown()
+    os._exit(1)
 
 
 def _safe_uri(uri: str) -> str:

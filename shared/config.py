@@ -21,6 +21,7 @@ DEFAULT_METRICS_PORTS = {
     "notifications": 9103,
     "mock-idp": 9104,
 }
+MAX_PROCESSES = 32  # per service and machine: one per core is the useful most
 # The environment-variable prefix of each process (the contract's names).
 ENV_PREFIX = {
     "identity": "IDENTITY",
@@ -56,6 +57,7 @@ class Settings:
     bind_host: str = "127.0.0.1"
     ports: Mapping[str, int] = field(default_factory=dict)
     metrics_ports: Mapping[str, int] = field(default_factory=dict)
+    process_counts: Mapping[str, int] = field(default_factory=dict)
     public_urls: Mapping[str, str] = field(default_factory=dict)
     internal_urls: Mapping[str, str] = field(default_factory=dict)
     database_urls: Mapping[str, str] = field(default_factory=dict)
@@ -91,6 +93,10 @@ class Settings:
     def metrics_port(self, process: str) -> int:
         return self.metrics_ports[process]
 
+    def process_count(self, process: str) -> int:
+        """How many processes serve ``process`` on its one port (see services/process_group.py)."""
+        return self.process_counts.get(process, 1)
+
     def public_url(self, process: str) -> str:
         return self.public_urls[process]
 
@@ -121,6 +127,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     metrics_ports = {
         p: _int(env, f"{ENV_PREFIX[p]}_METRICS_PORT", DEFAULT_METRICS_PORTS[p]) for p in PROCESSES
     }
+    process_counts = {
+        s: _int_between(env, f"{ENV_PREFIX[s]}_PROCESSES", 1, 1, MAX_PROCESSES) for s in SERVICES
+    }
     public_urls = {
         p: env.get(f"{ENV_PREFIX[p]}_PUBLIC_URL", f"http://127.0.0.1:{ports[p]}").rstrip("/")
         for p in PROCESSES
@@ -136,6 +145,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         bind_host=env.get("HUB_BIND_HOST", "127.0.0.1"),
         ports=ports,
         metrics_ports=metrics_ports,
+        process_counts=process_counts,
         public_urls=public_urls,
         internal_urls={"identity": env.get("IDENTITY_INTERNAL_URL", "").rstrip("/")},
         database_urls=database_urls,
@@ -173,6 +183,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _int_between(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    value = _int(env, name, default)
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, not {value}")
+    return value
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:

@@ -28,6 +28,16 @@ def serve_metrics(port: int, host: str, service: str) -> None:
     start_http_server(port, addr=host, registry=registry_for(service))
 
 
+def serve_group_metrics(port: int, host: str, directory: str) -> None:
+    """Serve the metrics of several processes of one service, summed (prometheus_client's
+    multiprocess mode: each process writes its values under ``directory``)."""
+    from prometheus_client import multiprocess
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=directory)
+    start_http_server(port, addr=host, registry=registry)
+
+
 class ServiceMetrics:
     """The metrics every service has; services add their own on the same registry."""
 
@@ -97,9 +107,14 @@ class ServiceMetrics:
             Gauge,
             f"{prefix}_db_pool_connections_in_use",
             "Database connections checked out of the pool.",
+            multiprocess_mode="livesum",
         )
         self.db_pool_size = _get_or_create(
-            self.registry, Gauge, f"{prefix}_db_pool_size_connections", "Size of the pool."
+            self.registry,
+            Gauge,
+            f"{prefix}_db_pool_size_connections",
+            "Size of the pool.",
+            multiprocess_mode="livesum",
         )
 
     def observe_event_lag(self, event_type: str, event_time: str) -> None:
@@ -123,6 +138,11 @@ def get_or_create(
     existing = registry._names_to_collectors.get(base) or registry._names_to_collectors.get(name)
     if existing is not None:
         return existing
+    if kind is Gauge:
+        # NOTE: with several processes per service (multiprocess mode) a gauge of shared state
+        # (a backlog, a key's age: every process sees the same database) is their maximum;
+        # per-process quantities say livesum.
+        kwargs.setdefault("multiprocess_mode", "max")
     return kind(name, doc, labels, registry=registry, **kwargs)
 
 

@@ -22,6 +22,8 @@ from shared.logs import CORRELATION_HEADER, clean_correlation_id, new_correlatio
 
 log = logging.getLogger(__name__)
 
+# nameko config key: the listening socket's descriptor, when several processes share one port
+LISTEN_FD_KEY = "HUB_LISTEN_FD"
 MAX_BODY_BYTES = 64 * 1024
 HSTS = "max-age=63072000; includeSubDomains"  # two years, as the HSTS preload list asks
 SECURITY_HEADERS = {
@@ -161,6 +163,23 @@ def _decorate(response: Response, request: Request) -> None:
 
 
 class HubWebServer(WebServer):
+    def start(self) -> None:
+        fd = self.container.config.get(LISTEN_FD_KEY)
+        if fd is None or getattr(self, "_starting", False):
+            super().start()
+            return
+        # One of several processes of a service (services/process_group.py): accept on the
+        # socket the group's first process bound, instead of binding the port again.
+        import eventlet.greenio
+        import eventlet.patcher
+
+        self._starting = True
+        raw = eventlet.patcher.original("socket").socket(fileno=int(fd))
+        self._sock = eventlet.greenio.GreenSocket(raw)
+        self._sock.settimeout(None)
+        self._serv = self.get_wsgi_server(self._sock, self.get_wsgi_app())
+        self._gt = self.container.spawn_managed_thread(self.run)
+
     def get_wsgi_app(self) -> HubWsgiApp:
         return HubWsgiApp(self)
 

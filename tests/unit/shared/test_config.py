@@ -44,11 +44,20 @@ def test_settings_come_from_the_environment():
         ({"HUB_LOG_FORMAT": "xml"}, "HUB_LOG_FORMAT"),
         ({"HUB_PETITION_THRESHOLDS": "100,lots"}, "HUB_PETITION_THRESHOLDS"),
         ({"HUB_WEBHOOK_RETRY_SCALE": "0"}, "HUB_WEBHOOK_RETRY_SCALE"),
+        ({"PETITIONS_PROCESSES": "0"}, "PETITIONS_PROCESSES must be between 1 and 32"),
+        ({"IDENTITY_PROCESSES": "two"}, "IDENTITY_PROCESSES"),
     ],
 )
 def test_bad_settings_are_named_in_the_error(env, message):
     with pytest.raises(SettingsError, match=message):
         load_settings(env)
+
+
+def test_one_process_per_service_unless_told():
+    assert load_settings({}).process_count("petitions") == 1
+    settings = load_settings({"PETITIONS_PROCESSES": "2", "IDENTITY_PROCESSES": "3"})
+    assert (settings.process_count("petitions"), settings.process_count("identity")) == (2, 3)
+    assert settings.process_count("mock-idp") == 1  # a development stand-in: always one
 
 
 def test_identity_refuses_the_development_subject_secret_in_production():
