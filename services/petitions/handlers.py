@@ -17,6 +17,8 @@ from shared.db import UnitOfWork
 from shared.envelope import isoformat, utcnow
 
 SIGNATURES_RECORDED = "petition.signatures_recorded"  # internal: the receipts of a batch
+# A petition is announced at most once in this long, whichever replica ticks (timers: 1 s).
+ANNOUNCE_MIN_GAP_SECONDS = 0.8
 
 
 @dataclass(frozen=True)
@@ -222,18 +224,19 @@ def announce_counts(rules: PetitionRules, uow: UnitOfWork) -> int:
     """Emit ``petition.signature_count_changed`` for each petition whose count moved, and
     ``petition.threshold_reached`` the first time a count reaches each configured threshold.
 
-    Called about once a second: agencies get at most about one count event per second per
-    petition, however fast signatures arrive (coalescing). Safe with several replicas: each
-    petition's announcement row is claimed with SKIP LOCKED.
+    Called about once a second by each replica: agencies get at most about one count event per
+    second per petition, however fast signatures arrive and however many replicas tick (each
+    petition's announcement row is claimed with SKIP LOCKED, and only once
+    ``ANNOUNCE_MIN_GAP_SECONDS`` have passed since its last announcement).
     """
     repo = PetitionRepository(uow)
     changed = [pid for pid, _ in repo.changed_counts()]
-    claimed = repo.claim_announcements(changed)
+    now = utcnow()
+    claimed = repo.claim_announcements(changed, now - timedelta(seconds=ANNOUNCE_MIN_GAP_SECONDS))
     if not claimed:
         uow.rollback()
         return 0
     counts = repo.counts(claimed)  # read again under the claim: the count may have moved
-    now = utcnow()
     repo.record_announcements(counts, now)
     for petition_id in claimed:
         count = counts[petition_id]

@@ -292,13 +292,17 @@ class PetitionRepository:
         ).all()
         return [(pid, int(n)) for pid, n in rows]
 
-    def claim_announcements(self, petition_ids: list[str]) -> list[str]:
-        """Lock these petitions' announcement rows, but those another replica holds."""
+    def claim_announcements(self, petition_ids: list[str], not_since: datetime) -> list[str]:
+        """Lock these petitions' announcement rows, but those another replica holds and those
+        announced after ``not_since`` (each replica ticks on its own: without this, N replicas
+        would announce a petition up to N times a second)."""
         if not petition_ids:
             return []
+        table = count_announcements
         rows = self.uow.execute(
-            sa.select(count_announcements.c.petition_id)
-            .where(count_announcements.c.petition_id.in_(sorted(petition_ids)))
+            sa.select(table.c.petition_id)
+            .where(table.c.petition_id.in_(sorted(petition_ids)))
+            .where(sa.or_(table.c.announced_at.is_(None), table.c.announced_at <= not_since))
             .order_by(count_announcements.c.petition_id)
             .with_for_update(skip_locked=True)
         ).all()

@@ -4,6 +4,7 @@ default)."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -124,3 +125,43 @@ def test_a_batch_counts_each_citizen_once_per_petition_by_departement(engine: sa
 def _ids(engine: sa.Engine) -> list[str]:
     with engine.connect() as conn:
         return [str(i) for i in conn.execute(sa.select(signatures.c.id)).scalars()]
+
+
+def _announced(engine: sa.Engine, petition_id: str) -> list[int]:
+    """The counts announced for this petition (its events in the outbox), in order."""
+    from services.petitions.storage import outbox
+
+    with engine.connect() as conn:
+        envelopes = conn.execute(
+            sa.select(outbox.c.envelope)
+            .where(outbox.c.event_type == "petition.signature_count_changed")
+            .order_by(outbox.c.seq)
+        ).scalars()
+        return [
+            e["payload"]["signature_count"]
+            for e in envelopes
+            if e["payload"]["petition_id"] == petition_id
+        ]
+
+
+def test_replicas_ticking_at_once_announce_a_petition_at_most_once_a_gap(
+    engine: sa.Engine,
+) -> None:
+    rules = handlers.PetitionRules(duration=timedelta(days=30))
+    petition = _published(engine)
+    _sign(engine, [handlers.SignRequest(petition, _citizen(f"a-{uuid.uuid4().hex}"), None)])
+
+    def tick() -> None:  # one replica's timer
+        uow = _uow(engine)
+        try:
+            handlers.announce_counts(rules, uow)
+        finally:
+            uow.close()
+
+    tick()
+    _sign(engine, [handlers.SignRequest(petition, _citizen(f"b-{uuid.uuid4().hex}"), None)])
+    tick()  # another replica, a moment later: the count moved, but it was just announced
+    assert _announced(engine, petition) == [1]
+    time.sleep(handlers.ANNOUNCE_MIN_GAP_SECONDS)
+    tick()
+    assert _announced(engine, petition) == [1, 2]
