@@ -44,9 +44,11 @@ class Profile:
     drain_s: float  # how long to wait for the last counts and webhooks after the fixed rate
     max_rate_planned: float  # enough petitions for this many signatures/s in the closed loop
     hot_processes: int = 2
-    # identity's and petitions' processes (IDENTITY_PROCESSES, PETITIONS_PROCESSES): one per core,
-    # as production runs two replicas of each or more; notifications keeps one
-    processes: int = 2
+    # identity's and petitions' processes (IDENTITY_PROCESSES, PETITIONS_PROCESSES). One: on the
+    # 2-core bench machine a second one was slower (2026-12-02: 909-1,265 against 1,380-1,439
+    # signatures/s, logins the same): the machine is already busy, and each process's group
+    # commit makes batches of half the size, each with its fixed cost (docs/capacity.md)
+    processes: int = 1
     hot_concurrency: int = 64  # signers per process; they share 2 connections (group commit)
     ceiling_connections: int = 8
 
