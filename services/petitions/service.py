@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Any, TypeVar
 
 from nameko.timer import timer
@@ -164,7 +163,7 @@ class PetitionsService(HealthEndpoints, WebPages):
             signature_outcomes(self.metrics).labels(error.code).inc()
             raise to_http(error) from None
         signature_outcomes(self.metrics).labels("accepted").inc()
-        return json_response({"receipt": asdict(receipt)}, status=201)
+        return json_response({"receipt": receipt.as_dict()}, status=201)
 
     @http("DELETE", "/api/petitions/<string:petition_id>/signatures/me")
     def withdraw_signature(self, request: Request, petition_id: str) -> Response:
