@@ -121,7 +121,7 @@ class Hub:
         if self.process is None:
             return {}
         found: dict[str, list[int]] = {}
-        todo = _child_pids(self.process.pid)
+        todo = child_pids(self.process.pid)
         while todo:
             pid = todo.pop()
             try:
@@ -130,7 +130,7 @@ class Hub:
                 continue
             if b"run" in argv:
                 found.setdefault(argv[argv.index(b"run") + 1].decode(), []).append(pid)
-                todo.extend(_child_pids(pid))
+                todo.extend(child_pids(pid))
         return found
 
     def peak_rss_mb(self) -> dict[str, float]:
@@ -187,7 +187,7 @@ def _wait_ready(url: str, deadline: float) -> None:
     raise TimeoutError(f"{url} not ready in time")
 
 
-def _child_pids(parent: int) -> list[int]:
+def child_pids(parent: int) -> list[int]:
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -58,9 +57,9 @@ def bind_listener(host: str, port: int, what: str) -> socket.socket:
     return sock
 
 
-def run_group(process: str, settings: Settings, stop_timeout: float) -> int:
+def run_group(process: str, settings: Settings) -> int:
     """Bind, start ``settings.process_count(process)`` workers, keep them running until a signal."""
-    from services.runner import StartError
+    from services.runner import StartError, stop_on_signals
     from shared.metrics import serve_group_metrics
 
     count = settings.process_count(process)
@@ -74,26 +73,19 @@ def run_group(process: str, settings: Settings, stop_timeout: float) -> int:
         port = settings.metrics_port(process)
         raise StartError(f"{process} metrics port {port} is already in use") from None
     group = _Group(process, sock, metrics_dir)
-    stopping = False
-
-    def on_signal(signum: int, _frame: Any) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop_requested = stop_on_signals()
     status = 0
     try:
         for _ in range(count):
             group.start_worker()
         log.info("%s: %d processes on %s", process, count, settings.public_url(process))
-        while not stopping:
+        while not stop_requested():
             if not group.replace_dead():
                 status = 1
                 break
             time.sleep(0.2)
     finally:
-        group.stop(stop_timeout)
+        group.stop()
         sock.close()
         shutil.rmtree(metrics_dir, ignore_errors=True)
     return status
@@ -148,20 +140,10 @@ class _Group:
             self.start_worker()
         return True
 
-    def stop(self, timeout: float) -> None:
-        for worker in self.workers:
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout + 5
-        for worker in self.workers:
-            try:
-                worker.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                log.warning(
-                    "%s: worker %d did not stop in time; killing it", self.process, worker.pid
-                )
-                worker.kill()
-                worker.wait()
+    def stop(self) -> None:
+        from services.runner import stop_children
+
+        stop_children({f"{self.process} worker {w.pid}": w for w in self.workers})
 
 
 def watch_parent(on_orphaned: Any, interval: float = 1.0) -> None:

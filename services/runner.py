@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from shared.config import PROCESSES, SERVICES, Settings
@@ -71,7 +72,7 @@ def run_process(process: str, settings: Settings) -> int:
             raise StartError(f"no RabbitMQ broker answers at {_safe_uri(settings.amqp_uri)}")
         declare_consumer_queues(settings.amqp_uri, all_service_classes(), settings.queue_type)
     if listen_fd is None and settings.process_count(process) > 1:
-        return process_group.run_group(process, settings, STOP_TIMEOUT_SECONDS)
+        return process_group.run_group(process, settings)
     config = nameko_config(settings, process)
     if listen_fd is None:
         serve_metrics(settings.metrics_port(process), settings.bind_host, cls.name)  # type: ignore[attr-defined]
@@ -134,14 +135,8 @@ def run_all(settings: Settings) -> int:
     for process in PROCESSES:
         ensure_port_free(settings.bind_host, settings.port(process), process)
     children: dict[str, subprocess.Popen[bytes]] = {}
+    stop_requested = stop_on_signals()
     stopping = False
-
-    def on_signal(signum: int, _frame: Any) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
     try:
         for process in ("mock-idp", "identity", "petitions", "notifications"):
             children[process] = subprocess.Popen(  # noqa: S603 - our own entry point
@@ -150,7 +145,7 @@ def run_all(settings: Settings) -> int:
                 start_new_session=True,  # Ctrl-C reaches us only; we stop them in order
             )
         _print_urls(settings)
-        while not stopping:
+        while not (stopping or stop_requested()):
             for process, child in children.items():
                 if child.poll() is not None:
                     log.error(
@@ -159,8 +154,20 @@ def run_all(settings: Settings) -> int:
                     stopping = True
             time.sleep(0.2)
     finally:
-        _stop_children(children)
+        stop_children(children)
     return 0
+
+
+def stop_on_signals() -> Callable[[], bool]:
+    """Catch SIGINT and SIGTERM from now on; the function returned says whether one came."""
+    came: list[int] = []
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        came.append(signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return lambda: bool(came)
 
 
 def _print_urls(settings: Settings) -> None:
@@ -178,7 +185,8 @@ def _print_urls(settings: Settings) -> None:
     print("Press Ctrl-C to stop them all.\n", flush=True)
 
 
-def _stop_children(children: dict[str, subprocess.Popen[bytes]]) -> None:
+def stop_children(children: dict[str, subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to each child still running; kill those still there after STOP_TIMEOUT_SECONDS."""
     for child in children.values():
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import requests
 
+from bench.hub import child_pids
 from shared.testing import wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,17 +91,7 @@ def test_workers_stop_when_the_group_is_killed(group: dict[str, Any]) -> None:
 
 
 def _workers(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
-            found.append(int(entry.name))
-    return sorted(found)
+    return sorted(child_pids(parent))
 
 
 def _alive(pid: int) -> bool:
