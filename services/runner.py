@@ -100,9 +100,9 @@ def run_process(process: str, settings: Settings) -> int:
 def _stop(process: str, runner: Any) -> int:
     """Stop gracefully within STOP_TIMEOUT_SECONDS, else kill; never hang.
 
-    NOTE: the stop runs in a green thread of its own and is waited for with a timeout: a Timeout
-    raised inside nameko's stop can be swallowed there, and a container stopped while it is still
-    starting its consumers can wait forever.
+    NOTE: the stop runs in a green thread of its own and is waited for with a timeout, so that a
+    Timeout never has to be raised inside nameko's stop (where an exception handler could keep
+    it), and the process ends whatever that stop waits for: kill, then exit.
     """
     import eventlet
 
