@@ -2,9 +2,9 @@
 
 Every ~0.2 s (or at once when a handler committed new deliveries) it claims due deliveries from
 the database (``FOR UPDATE SKIP LOCKED`` plus a lease, so replicas share the work) and sends each
-in its own green thread of a bounded pool. No subscription may hold more than a few of the pool's
-slots, nor exceed its rate limit (:mod:`limits`), so a slow, dead or backlogged endpoint never
-holds up anyone else's deliveries. Results are written back by a group commit
+in its own green thread of a bounded pool. A subscription takes more than a few of the pool's
+slots only while a reserve stays free for the others, and never exceeds its rate limit
+(:mod:`limits`), so a slow, dead or backlogged endpoint never holds up anyone else's deliveries. Results are written back by a group commit
 (:class:`shared.batching.GroupCommit`): the sends that end while a write-back is under way share
 the next one, a transaction for many deliveries instead of one each. All state lives in the
 database: a restart resumes where the last process stopped (a send whose result was not yet
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from services.notifications import attempts, webhooks
 from services.notifications.domain import Decision, cloud_event, serialize, signing_secrets
-from services.notifications.limits import SubscriptionLimits
+from services.notifications.limits import POOL_SIZE, SubscriptionLimits
 from services.notifications.storage import as_utc
 from shared.batching import GroupCommit
 from shared.db import UnitOfWork, make_engine
@@ -37,7 +37,7 @@ from shared.metrics import _get_or_create, registry_for
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.2
-CONCURRENCY = 50  # sends in flight per process
+CONCURRENCY = POOL_SIZE
 # NOTE: the lease (HUB_WEBHOOK_LEASE_SECONDS, default 60, at least 20) outlasts the 15 s send
 # deadline plus the write-back, so a lease never expires mid-send.
 STOP_GRACE_SECONDS = 5.0
@@ -93,7 +93,7 @@ class DeliveryLoop(DependencyProvider):
         )
         self.metrics = DeliveryMetrics(self.container.service_name)
         self.pool = GreenPool(CONCURRENCY)
-        self.limits = SubscriptionLimits()
+        self.limits = SubscriptionLimits(CONCURRENCY)
         self.write_back: GroupCommit[attempts.Outcome, Decision] = GroupCommit(
             self._record,
             max_batch=CONCURRENCY,

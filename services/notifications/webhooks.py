@@ -31,6 +31,7 @@ from services.notifications.domain import (
     signature_header,
 )
 from services.notifications.errors import ForbiddenTarget
+from services.notifications.limits import POOL_SIZE
 
 TIMEOUT_SECONDS = 15.0  # Standard Webhooks / Svix: a 2xx within 15 s is a success
 MAX_RESPONSE_READ_BYTES = 64 * 1024
@@ -94,7 +95,10 @@ class _GuardedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _GuardedHTTPSConnection
 
 
-POOL_HOSTS, POOL_PER_HOST = 200, 10  # endpoints kept, connections kept per endpoint
+# NOTE: connections kept per endpoint: as many as one subscription may have sends in flight
+# (most of the delivery pool, see limits.py); fewer, and urllib3 closes the extra connections a
+# busy agency's sends opened, one TCP handshake per send again.
+POOL_HOSTS, POOL_PER_HOST = 200, POOL_SIZE  # endpoints kept, connections kept per endpoint
 _MANAGERS: dict[bool, urllib3.PoolManager] = {}
 
 

@@ -27,6 +27,12 @@ class Received:
     at: float
 
 
+class _Server(ThreadingHTTPServer):
+    # NOTE: the default listen backlog (5) drops the SYNs of a burst of sends, which the sender
+    # then retries a second later: the lag would be the test's, not the hub's.
+    request_queue_size = 128
+
+
 @dataclass
 class Receiver:
     """An agency's webhook endpoint on loopback; answers ``statuses`` in turn (the last repeats).
@@ -48,7 +54,7 @@ class Receiver:
         self._lock = threading.Lock()
 
     def start(self) -> Receiver:
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
+        self.server = _Server(("127.0.0.1", self.port), self._handler())
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 

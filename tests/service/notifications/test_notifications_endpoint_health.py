@@ -142,6 +142,33 @@ def test_a_backlogged_slow_endpoint_does_not_take_every_slot(
     assert received.at - published_at < 1.5
 
 
+def test_an_agency_alone_with_a_backlog_gets_more_than_its_reserved_share(
+    notifications: Any,
+    notifications_db: sa.Engine,
+    agency_session: Callable[..., BaseUrlSession],
+    receiver_factory: Callable[..., Receiver],
+    publish: Publish,
+) -> None:
+    # Nobody else has work: its sends are not held to 10 at a time (10 per round trip).
+    _sql(notifications_db, "UPDATE subscriptions SET status = 'deleted' WHERE status <> 'deleted'")
+    receiver = receiver_factory(delay=1.5)
+    response = agency_session().post(
+        "/api/subscriptions", json={"url": receiver.url, "rate_limit": 1000}
+    )
+    assert response.status_code == 201, response.text
+    for count in range(30):
+        publish(
+            petition_event(
+                "petition.signature_count_changed",
+                petition_id=str(uuid.uuid4()),
+                signature_count=count,
+            )
+        )
+    arrivals = sorted(r.at for r in receiver.wait_for(30, timeout=15))
+    first_round = [at for at in arrivals if at - arrivals[0] < 1.0]
+    assert len(first_round) >= 25, " ".join(f"{at - arrivals[0]:.2f}" for at in arrivals)
+
+
 def test_a_subscription_rate_limit_spreads_its_deliveries(
     notifications: Any,
     agency_session: Callable[..., BaseUrlSession],

@@ -99,11 +99,23 @@ def test_a_token_bucket_allows_a_burst_then_the_rate() -> None:
 
 
 def test_a_subscription_cannot_hold_more_than_its_share_of_the_pool() -> None:
-    limits = SubscriptionLimits(max_in_flight=3, clock=Clock())
-    assert [limits.admit("busy", 100) for _ in range(4)] == [True, True, True, False]
+    limits = SubscriptionLimits(pool_size=6, max_in_flight=3, clock=Clock())
+    # beyond its 3, only while more than 3 slots stay free for the others
+    assert [limits.admit("busy", 100) for _ in range(5)] == [True, True, True, False, False]
     assert limits.blocked() == ["busy"] and limits.admit("other", 100)
     limits.release("busy")
     assert "busy" not in limits.blocked() and limits.admit("busy", 100)
+
+
+def test_a_subscription_alone_with_work_uses_the_pool_but_its_reserve() -> None:
+    limits = SubscriptionLimits(pool_size=50, max_in_flight=10, clock=Clock())
+    admitted = sum(limits.admit("backlogged", 1000) for _ in range(50))
+    assert admitted == 40 and limits.blocked() == ["backlogged"]
+    assert all(limits.admit(f"agency-{i}", 1000) for i in range(10))  # the reserve
+    for _ in range(40):
+        limits.release("backlogged")
+    limits.release("backlogged")  # more releases than sends change nothing
+    assert limits.total_in_flight == 10 and limits.admit("backlogged", 1000)
 
 
 def test_a_rate_limited_subscription_is_left_out_of_claims() -> None:
