@@ -4,11 +4,11 @@ Every ~0.2 s (or at once when a handler committed new deliveries) it claims due 
 the database (``FOR UPDATE SKIP LOCKED`` plus a lease, so replicas share the work) and sends each
 in its own green thread of a bounded pool. A subscription takes more than a few of the pool's
 slots only while a reserve stays free for the others, and never exceeds its rate limit
-(:mod:`limits`), so a slow, dead or backlogged endpoint never holds up anyone else's deliveries. Results are written back by a group commit
-(:class:`shared.batching.GroupCommit`): the sends that end while a write-back is under way share
-the next one, a transaction for many deliveries instead of one each. All state lives in the
-database: a restart resumes where the last process stopped (a send whose result was not yet
-written back is retried when its lease runs out).
+(:mod:`limits`), so a slow, dead or backlogged endpoint never holds up anyone else's deliveries.
+Results are written back by a group commit (:class:`shared.batching.GroupCommit`): the sends
+that end while a write-back is under way share the next one, a transaction for many deliveries
+instead of one each. All state lives in the database: a restart resumes where the last process
+stopped (a send whose result was not yet written back is retried when its lease runs out).
 """
 
 from __future__ import annotations
