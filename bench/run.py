@@ -78,11 +78,11 @@ class Bench:
         clients = hub.create_clients("http://127.0.0.1:1/callback")
         hub.wait_ready()
         config = citizens.discovery(hub.url("identity"))
-        self.receiver.start()
         agency_token = citizens.client_credentials(config, clients["agency"], "events:subscribe")
-        self.receiver.secret = citizens.subscribe(
+        secret = citizens.subscribe(
             hub.url("notifications"), agency_token, self.receiver.url, [COUNT_EVENT]
         )
+        self.receiver.start(secret)  # nothing is sent before a petition is signed
 
         log(f"logging {p.citizens} citizens in ({p.login_concurrency} browsers at a time)")
         cpu = hub.cpu_seconds()

@@ -1,70 +1,76 @@
-"""The agency's endpoint on loopback: verifies Standard Webhooks signatures, keeps each count
-event's arrival time (green WSGI server in the bench process)."""
+"""The agency's endpoint on loopback, seen from the bench: it runs in its own process
+(:mod:`bench.webhook_endpoint`) and reports each delivery on a pipe, read here by a green
+thread that keeps each count event's arrival time."""
 
 from __future__ import annotations
 
-import json
-import time
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import eventlet
-import eventlet.wsgi
 
+from bench.webhook_endpoint import SECRET_VARIABLE
 from shared.testing import free_port
 
-
-class _Quiet:
-    def write(self, *_: Any) -> None:
-        pass
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class WebhookReceiver:
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/hooks"
-        self.secret: str | None = None
         # (arrival perf_counter, petition id, signature_count) of each count event
         self.counts: list[tuple[float, str, int]] = []
         self.received = 0
         self.rejected: list[str] = []
-        self._server: Any = None
+        self._process: subprocess.Popen[str] | None = None
+        self._reader: Any = None
 
-    def start(self) -> WebhookReceiver:
-        sock = eventlet.listen(("127.0.0.1", self.port))
-        self._server = eventlet.spawn(
-            eventlet.wsgi.server, sock, self._app, log=_Quiet(), log_output=False
+    def start(self, secret: str) -> WebhookReceiver:
+        """Start the endpoint (the subscription's ``secret`` verifies what arrives)."""
+        env = {**os.environ, SECRET_VARIABLE: secret}
+        self._process = process = subprocess.Popen(  # noqa: S603 - our module, fixed arguments
+            [sys.executable, "-m", "bench.webhook_endpoint", str(self.port)],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            text=True,
         )
+        assert process.stdout is not None
+        first = process.stdout.readline().strip()
+        if first != "ready":
+            self.stop()
+            raise RuntimeError(f"the webhook endpoint did not start: {first!r}")
+        self._reader = eventlet.spawn(self._read, process.stdout)
         return self
 
+    def _read(self, lines: Any) -> None:
+        for line in lines:
+            kind, _, rest = line.rstrip("\n").partition(" ")
+            if kind == "rejected":
+                self.rejected.append(rest)
+                continue
+            self.received += 1
+            if kind == "count":
+                arrived, petition_id, count = rest.split(" ")
+                self.counts.append((float(arrived), petition_id, int(count)))
+
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.kill()
-            self._server = None
-
-    def _app(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        from standardwebhooks.webhooks import Webhook
-
-        arrived = time.perf_counter()
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length)
-        headers = {
-            key[5:].lower().replace("_", "-"): value
-            for key, value in environ.items()
-            if key.startswith("HTTP_")
-        }
-        try:
-            Webhook(self.secret or "").verify(body, headers)
-        except Exception as exc:  # noqa: BLE001 - record any verification failure
-            self.rejected.append(str(exc))
-            start_response("400 Bad Request", [("Content-Length", "0")])
-            return [b""]
-        self.received += 1
-        event = json.loads(body)
-        if event.get("type", "").endswith("petition.signature_count_changed"):
-            data = event.get("data") or {}
-            self.counts.append((arrived, data["petition_id"], int(data["signature_count"])))
-        start_response("204 No Content", [])
-        return [b""]
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+        if self._reader is not None:
+            self._reader.kill()
+            self._reader = None
 
     def highest(self, petition_id: str) -> int:
         return max((c for _, p, c in self.counts if p == petition_id), default=0)
