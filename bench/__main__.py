@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, help="processes of identity and of petitions")
     parser.add_argument("--duration", type=float, help="seconds of the sustained closed loop")
     parser.add_argument("--rate", type=float, help="offered signatures/s of the latency phase")
+    parser.add_argument("--workers", type=int, help="signers at once in the closed loop")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "report.json")
     args = parser.parse_args(argv)
     profile = QUICK if args.quick else FULL
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         ("processes", "processes"),
         ("duration", "sustained_s"),
         ("rate", "rate"),
+        ("workers", "workers"),
         ("hot_max_seconds", "hot_max_s"),
     ):
         if getattr(args, name) is not None:
