@@ -33,3 +33,20 @@ def first_delivery(uow: UnitOfWork, consumer: str, event_id: str) -> bool:
     """Claim ``event_id`` for ``consumer`` in the unit of work; False if already applied."""
     values = {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()}
     return uow.insert_unless_exists(INBOX, values)
+
+
+def first_deliveries(uow: UnitOfWork, consumer: str, event_ids: list[str]) -> set[str]:
+    """Claim many events for ``consumer`` in one statement; the ids not already applied.
+
+    NOTE: ids are claimed in sorted order, so two batches that share ids wait for each other
+    instead of deadlocking.
+    """
+    if not event_ids:
+        return set()
+    now = utcnow()
+    rows = [
+        {"consumer": consumer, "event_id": event_id, "processed_at": now}
+        for event_id in sorted(set(event_ids))
+    ]
+    statement = uow.insert(INBOX).on_conflict_do_nothing().returning(INBOX.c.event_id)
+    return {row.event_id for row in uow.execute(statement, rows)}

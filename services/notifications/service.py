@@ -15,13 +15,14 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from services.notifications import author_mail, consumers, handlers, mail, openapi, schemas
+from services.notifications import author_mail, handlers, mail, openapi, schemas
 from services.notifications.author_mail import AUTHOR_MAIL
 from services.notifications.consumers import FAN_OUT, consume
 from services.notifications.delivery import DeliveryLoop
 from services.notifications.domain import operator_of
 from services.notifications.errors import InvalidEvent, translated
 from services.notifications.events import SOURCE_SERVICE, public_data
+from services.notifications.fan_out import FanOutDesk
 from services.notifications.mail import CITIZEN_MAIL
 from services.notifications.mailer import MailLoop
 from services.notifications.web_agencies import SubscriptionEndpoints
@@ -51,6 +52,7 @@ class NotificationsService(HealthEndpoints, SubscriptionEndpoints, CitizenMailEn
     tokens = AccessTokens()
     metrics = EntrypointMetrics()
     deliveries = DeliveryLoop()
+    fan_out = FanOutDesk()
     mails = MailLoop()
 
     @http("GET", "/api/event-types")
@@ -97,9 +99,7 @@ class NotificationsService(HealthEndpoints, SubscriptionEndpoints, CitizenMailEn
         def apply() -> int:
             envelope = _envelope(routing_key, body)
             self.metrics.observe_event_lag(envelope.type, envelope.time)
-            return consumers.accept_event(
-                self.db, envelope, public_data(envelope.type, envelope.payload)
-            )
+            return self.fan_out.accept((envelope, public_data(envelope.type, envelope.payload)))
 
         if consume(self.db, FAN_OUT, routing_key, body, apply):
             self.deliveries.wake()
