@@ -49,6 +49,7 @@ class Profile:
     # signatures/s, logins the same): the machine is already busy, and each process's group
     # commit makes batches of half the size, each with its fixed cost (docs/capacity.md)
     processes: int = 1
+    identity_processes: int | None = None  # identity's alone, when it differs from the above
     hot_concurrency: int = 64  # signers per process; they share 2 connections (group commit)
     ceiling_connections: int = 8
 
@@ -65,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--citizens", type=int, help="citizens logged in through the real flow")
     parser.add_argument("--browsers", type=int, help="citizens logging in at the same time")
     parser.add_argument("--processes", type=int, help="processes of identity and of petitions")
+    parser.add_argument("--identity-processes", type=int, help="processes of identity alone")
     parser.add_argument("--duration", type=float, help="seconds of the sustained closed loop")
     parser.add_argument("--rate", type=float, help="offered signatures/s of the latency phase")
     parser.add_argument("--workers", type=int, help="signers at once in the closed loop")
@@ -76,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         ("citizens", "citizens"),
         ("browsers", "login_concurrency"),
         ("processes", "processes"),
+        ("identity_processes", "identity_processes"),
         ("duration", "sustained_s"),
         ("rate", "rate"),
         ("workers", "workers"),

@@ -63,7 +63,11 @@ class Bench:
         env = hub_environment(
             self.infra.database_urls, self.infra.amqp_uri, self.out_dir / "data", identities_file
         )
-        processes = {"identity": p.processes, "petitions": p.processes, "notifications": 1}
+        processes = {
+            "identity": p.identity_processes or p.processes,
+            "petitions": p.processes,
+            "notifications": 1,
+        }
         for service, count in processes.items():
             env[f"{service.upper()}_PROCESSES"] = str(count)
         report["processes"] = processes
