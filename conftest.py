@@ -8,3 +8,7 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
+
+from shared import http_headers  # noqa: E402
+
+http_headers.install()  # as every service process does (services/runner.py)

@@ -52,6 +52,10 @@ def run_process(process: str, settings: Settings) -> int:
         raise StartError("eventlet.monkey_patch() must run before `hub run` (use the hub command)")
     from nameko.runners import ServiceRunner
 
+    from shared import http_headers
+
+    http_headers.install()  # every request served, every response read: see the module
+
     from services import process_group
     from services.processes import all_service_classes, service_class
     from shared.bus import broker_reachable, declare_consumer_queues
