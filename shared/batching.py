@@ -107,3 +107,23 @@ class GroupCommit(Generic[I, R]):
             self._on_batch(len(batch))
         for slot, result in zip(batch, results, strict=True):
             slot.done.send(result)
+
+
+def each_alone_if_together_fails(
+    together: Callable[[Sequence[I]], Sequence[R]], items: Sequence[I], what: str
+) -> list[R | BaseException]:
+    """``together(items)``; if that fails, ``together([item])`` for each item, so that one bad
+    item costs only itself (its result is then its exception)."""
+    try:
+        return list(together(items))
+    except Exception:
+        if len(items) == 1:
+            raise
+        log.warning("a batch of %d %s failed; writing each alone", len(items), what)
+    results: list[R | BaseException] = []
+    for item in items:
+        try:
+            results.extend(together([item]))
+        except Exception as exc:  # noqa: BLE001 - that item's waiter gets it
+            results.append(exc)
+    return results

@@ -27,7 +27,7 @@ from services.notifications import attempts, webhooks
 from services.notifications.domain import Decision, cloud_event, serialize, signing_secrets
 from services.notifications.limits import POOL_SIZE, SubscriptionLimits
 from services.notifications.storage import as_utc
-from shared.batching import GroupCommit
+from shared.batching import GroupCommit, each_alone_if_together_fails
 from shared.db import UnitOfWork, make_engine
 from shared.dependencies import hub_settings
 from shared.envelope import utcnow
@@ -179,19 +179,7 @@ class DeliveryLoop(DependencyProvider):
     def _record(self, outcomes: Sequence[attempts.Outcome]) -> list[Decision | BaseException]:
         """Write a batch back in one transaction; if that fails, each delivery alone, so one
         bad row costs only its own delivery a retry after its lease."""
-        try:
-            return list(self._record_together(outcomes))
-        except Exception:
-            if len(outcomes) == 1:
-                raise
-            log.warning("a write-back of %d failed; writing each alone", len(outcomes))
-        results: list[Decision | BaseException] = []
-        for outcome in outcomes:
-            try:
-                results.extend(self._record_together([outcome]))
-            except Exception as exc:  # noqa: BLE001 - that delivery's worker logs it
-                results.append(exc)
-        return results
+        return each_alone_if_together_fails(self._record_together, outcomes, "write-backs")
 
     def _record_together(self, outcomes: Sequence[attempts.Outcome]) -> list[Decision]:
         uow = UnitOfWork(Session(self.engine), self.container.service_name)

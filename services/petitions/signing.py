@@ -10,18 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 import sqlalchemy as sa
-from nameko.extensions import DependencyProvider
-from prometheus_client import Histogram
 
 from services.petitions import handlers
 from services.petitions.domain import PetitionError
 from services.petitions.handlers import Receipt, SignRequest
-from shared.batching import GroupCommit
-from shared.dependencies import Database
-from shared.metrics import ServiceMetrics, get_or_create
+from shared.desks import GroupCommitDesk
 
 log = logging.getLogger(__name__)
 
@@ -33,37 +28,17 @@ RETRIED_SQLSTATES = {"40001", "40P01"}
 ATTEMPTS = 3
 
 
-class SignatureDesk(DependencyProvider):
-    def setup(self) -> None:
-        databases = [d for d in self.container.dependencies if isinstance(d, Database)]
-        if len(databases) != 1:
-            raise RuntimeError("SignatureDesk needs the service's one Database dependency")
-        self.database = databases[0]
-        sizes = get_or_create(
-            ServiceMetrics(self.container.service_name).registry,
-            Histogram,
-            "hub_petitions_signature_batch_size",
-            "Signatures written per transaction (group commit).",
-            buckets=(1, 2, 5, 10, 20, 50, 100, 200),
-        )
-        self.group: GroupCommit[SignRequest, Receipt] = GroupCommit(
-            self._write, MAX_BATCH, FLUSHERS, on_batch=sizes.observe
-        )
-
-    def start(self) -> None:
-        self.group.start(self.container.spawn_managed_thread)
-
-    def stop(self) -> None:
-        self.group.stop()
-
-    def get_dependency(self, worker_ctx: Any) -> SignatureDesk:
-        return self
+class SignatureDesk(GroupCommitDesk[SignRequest, Receipt]):
+    metric_name = "hub_petitions_signature_batch_size"
+    metric_help = "Signatures written per transaction (group commit)."
+    max_batch = MAX_BATCH
+    flushers = FLUSHERS
 
     def sign(self, request: SignRequest) -> Receipt:
         """The receipt once committed, or raise the refusal (a PetitionError)."""
-        return self.group.submit(request)
+        return self.submit(request)
 
-    def _write(self, requests: Sequence[SignRequest]) -> list[Receipt | PetitionError]:
+    def write(self, requests: Sequence[SignRequest]) -> list[Receipt | PetitionError]:
         for attempt in range(1, ATTEMPTS + 1):
             uow = self.database.unit_of_work()
             try:

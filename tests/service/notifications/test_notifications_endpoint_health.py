@@ -28,6 +28,22 @@ def _sql(engine: sa.Engine, statement: str, **params: Any) -> None:
         conn.execute(sa.text(statement), params)
 
 
+def _only_new_subscriptions(engine: sa.Engine) -> None:
+    """Earlier tests' subscriptions would share the backlog (fairly): leave the new ones alone."""
+    _sql(engine, "UPDATE subscriptions SET status = 'deleted' WHERE status <> 'deleted'")
+
+
+def _publish_counts(publish: Publish, events: int) -> None:
+    for count in range(events):
+        publish(
+            petition_event(
+                "petition.signature_count_changed",
+                petition_id=str(uuid.uuid4()),
+                signature_count=count,
+            )
+        )
+
+
 def test_five_days_of_failures_disable_the_subscription_with_a_notice(
     notifications: Any,
     notifications_db: sa.Engine,
@@ -122,19 +138,11 @@ def test_a_backlogged_slow_endpoint_does_not_take_every_slot(
     receiver_factory: Callable[..., Receiver],
     publish: Publish,
 ) -> None:
-    # Earlier tests' subscriptions would share the backlog (fairly): leave these two alone.
-    _sql(notifications_db, "UPDATE subscriptions SET status = 'deleted' WHERE status <> 'deleted'")
+    _only_new_subscriptions(notifications_db)
     slow, fast = receiver_factory(delay=4.0), receiver_factory()
     subscribe(agency_session(), slow.url, ["petition.signature_count_changed"])
     subscribe(agency_session(), fast.url, ["petition.closed"])
-    for count in range(60):  # more than the whole pool (50)
-        publish(
-            petition_event(
-                "petition.signature_count_changed",
-                petition_id=str(uuid.uuid4()),
-                signature_count=count,
-            )
-        )
+    _publish_counts(publish, 60)  # more than the whole pool (50)
     time.sleep(1.0)  # the slow endpoint's backlog is claimed and in flight
     published_at = time.monotonic()
     publish(_closed())
@@ -150,20 +158,13 @@ def test_an_agency_alone_with_a_backlog_gets_more_than_its_reserved_share(
     publish: Publish,
 ) -> None:
     # Nobody else has work: its sends are not held to 10 at a time (10 per round trip).
-    _sql(notifications_db, "UPDATE subscriptions SET status = 'deleted' WHERE status <> 'deleted'")
+    _only_new_subscriptions(notifications_db)
     receiver = receiver_factory(delay=1.5)
     response = agency_session().post(
         "/api/subscriptions", json={"url": receiver.url, "rate_limit": 1000}
     )
     assert response.status_code == 201, response.text
-    for count in range(30):
-        publish(
-            petition_event(
-                "petition.signature_count_changed",
-                petition_id=str(uuid.uuid4()),
-                signature_count=count,
-            )
-        )
+    _publish_counts(publish, 30)
     arrivals = sorted(r.at for r in receiver.wait_for(30, timeout=15))
     first_round = [at for at in arrivals if at - arrivals[0] < 1.0]
     assert len(first_round) >= 25, " ".join(f"{at - arrivals[0]:.2f}" for at in arrivals)

@@ -104,3 +104,22 @@ def test_stop_finishes_what_has_queued():
     group.stop()
     pool.waitall()
     assert sorted(results) == [i * 4 for i in range(20)]
+
+
+def test_a_failed_batch_is_written_again_one_item_at_a_time() -> None:
+    from shared.batching import each_alone_if_together_fails
+
+    calls: list[list[str]] = []
+
+    def together(items: Sequence[str]) -> list[str]:
+        calls.append(list(items))
+        if "bad" in items:
+            raise ValueError("bad item")
+        return [item.upper() for item in items]
+
+    results = each_alone_if_together_fails(together, ["a", "bad", "c"], "letters")
+    assert results[0] == "A" and isinstance(results[1], ValueError) and results[2] == "C"
+    assert calls == [["a", "bad", "c"], ["a"], ["bad"], ["c"]]
+    assert each_alone_if_together_fails(together, ["x", "y"], "letters") == ["X", "Y"]
+    with pytest.raises(ValueError):
+        each_alone_if_together_fails(together, ["bad"], "letters")  # alone: its own error
