@@ -153,10 +153,21 @@ def petitions_extras() -> list[dict[str, Any]]:
         panel(
             "Signatures per minute by outcome",
             [(f"60 * {rate('hub_petitions_signatures_total', by='outcome')}", "{{outcome}}")],
-            width=24,
+            width=12,
             stack=True,
         ),
+        panel(
+            "Signatures per transaction (group commit)",
+            [(per_batch("hub_petitions_signature_batch_size"), "mean batch")],
+            width=12,
+            description="Grows with load: under load most signatures share a transaction.",
+        ),
     ]
+
+
+def per_batch(histogram: str) -> str:
+    """The mean size of a group commit's batches."""
+    return f"{rate(histogram + '_sum')} / {rate(histogram + '_count')}"
 
 
 def notifications_extras() -> list[dict[str, Any]]:
@@ -180,6 +191,15 @@ def notifications_extras() -> list[dict[str, Any]]:
             ],
             unit="s",
             width=12,
+        ),
+        panel(
+            "Rows per transaction (group commits)",
+            [
+                (per_batch("hub_notifications_fan_out_batch_size"), "events fanned out"),
+                (per_batch("hub_notifications_webhook_write_back_batch_size"), "attempts written"),
+            ],
+            width=24,
+            description="Grows with load: events and attempts that arrive together share one.",
         ),
     ]
 

@@ -21,6 +21,8 @@ HUB_METRICS = re.compile(
     r"|token_verification_failures_total|jwks_refreshes_total)$"
     r"|^hub_identity_(logins_total|signing_key_age_seconds)$"
     r"|^hub_petitions_signatures_total$"
+    r"|^hub_petitions_signature_batch_size_(sum|count)$"
+    r"|^hub_notifications_(fan_out|webhook_write_back)_batch_size_(sum|count)$"
     r"|^hub_notifications_(webhook_attempts_total|webhook_attempt_duration_seconds_bucket"
     r"|failing_subscriptions)$"
     r"|^rabbitmq_detailed_queue_(messages|messages_ready|messages_unacked|consumers)$"
