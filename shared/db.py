@@ -166,19 +166,28 @@ class UnitOfWork:
 
     def insert_many_unless_exist(self, table: sa.Table, rows: list[dict[str, Any]]) -> int:
         """One multi-row INSERT ... ON CONFLICT DO NOTHING; how many rows were inserted."""
+        return len(self.inserted_unless_exist(table, rows))
+
+    def inserted_unless_exist(
+        self, table: sa.Table, rows: list[dict[str, Any]], returning: str | None = None
+    ) -> list[Any]:
+        """One multi-row INSERT ... ON CONFLICT DO NOTHING; the ``returning`` column (the first
+        primary-key column if not named) of each row it inserted."""
         if not rows:
-            return 0
-        statement = self._cached_insert_unless_exist(table, rows)
+            return []
+        key = table.c[returning] if returning else next(iter(table.primary_key.columns))
+        statement = self._cached_insert_unless_exist(table, rows, key.name)
         if statement is not None:
             columns = list(rows[0])
             params = {f"p{i}": [row[c] for row in rows] for i, c in enumerate(columns)}
-            return len(self.execute(statement, params).all())
+            return list(self.execute(statement, params).scalars())
         # NOTE: sent as multi-row VALUES because of RETURNING ("insertmanyvalues").
-        key = next(iter(table.primary_key.columns))
         statement = self.insert(table).on_conflict_do_nothing().returning(key)
-        return len(self.execute(statement, rows).all())
+        return list(self.execute(statement, rows).scalars())
 
-    def _cached_insert_unless_exist(self, table: sa.Table, rows: list[dict[str, Any]]) -> Any:
+    def _cached_insert_unless_exist(
+        self, table: sa.Table, rows: list[dict[str, Any]], returning: str
+    ) -> Any:
         """On PostgreSQL, a text statement made once per table and column set, or None.
 
         NOTE: SQLAlchemy does not cache PostgreSQL's ON CONFLICT statements (its ``Insert`` has
@@ -196,10 +205,10 @@ class UnitOfWork:
         given = set(columns)
         if any(c.default is not None for c in table.columns if c.name not in given):
             return None
-        cache_key = (table.fullname, columns)
+        cache_key = (table.fullname, columns, returning)
         statement = _UNLESS_EXIST_STATEMENTS.get(cache_key)
         if statement is None:
-            statement = _insert_unless_exist_text(table, columns)
+            statement = _insert_unless_exist_text(table, columns, returning)
             _UNLESS_EXIST_STATEMENTS[cache_key] = statement
         return statement
 
@@ -231,10 +240,10 @@ class UnitOfWork:
             self._session.close()
 
 
-_UNLESS_EXIST_STATEMENTS: dict[tuple[str, tuple[str, ...]], Any] = {}
+_UNLESS_EXIST_STATEMENTS: dict[tuple[str, tuple[str, ...], str], Any] = {}
 
 
-def _insert_unless_exist_text(table: sa.Table, columns: tuple[str, ...]) -> Any:
+def _insert_unless_exist_text(table: sa.Table, columns: tuple[str, ...], returning: str) -> Any:
     from sqlalchemy.dialects import postgresql
 
     dialect = postgresql.dialect()
@@ -247,7 +256,7 @@ def _insert_unless_exist_text(table: sa.Table, columns: tuple[str, ...]) -> Any:
     sql = (
         # NOTE: identifiers come from the schema (quoted), values travel as parameters.
         f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) "  # noqa: S608
-        f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING RETURNING 1"
+        f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING RETURNING {quote(returning)}"
     )
     # Typed array parameters: SQLAlchemy's bind processing (JSON, for one) applies per element.
     binds = [sa.bindparam(f"p{i}", type_=postgresql.ARRAY(c.type)) for i, c in enumerate(targets)]

@@ -55,7 +55,7 @@ def test_rows_go_in_once_with_their_types(engine: sa.Engine) -> None:
         {"id": b, "data": ["x"], "at": at, "n": 3},
     ]
     assert _insert(engine, rows) == 2
-    assert (things.fullname, ("id", "data", "at", "n")) in db._UNLESS_EXIST_STATEMENTS
+    assert (things.fullname, ("id", "data", "at", "n"), "id") in db._UNLESS_EXIST_STATEMENTS
     assert _insert(engine, [{"id": b, "data": {}, "at": at, "n": 4}]) == 0
     with engine.connect() as conn:
         stored = {r.id: r for r in conn.execute(sa.select(things))}
@@ -69,3 +69,21 @@ def test_a_left_out_column_keeps_its_python_default(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         n = conn.execute(sa.select(things.c.n).where(things.c.id == row["id"])).scalar_one()
     assert n == 7
+
+
+def test_the_inbox_claims_each_event_once_with_a_cached_statement(engine: sa.Engine) -> None:
+    from shared.inbox import INBOX, first_deliveries
+
+    with engine.begin() as conn:
+        INBOX.create(conn, checkfirst=True)
+    a, b, c = (str(uuid.uuid4()) for _ in range(3))
+    uow = UnitOfWork(Session(engine), "test")
+    try:
+        assert first_deliveries(uow, "test.consumer", [b, a, b]) == {a, b}
+        assert first_deliveries(uow, "test.consumer", [a, c]) == {c}
+        assert first_deliveries(uow, "other.consumer", [a]) == {a}  # per consumer
+        uow.rollback()
+    finally:
+        uow.close()
+    columns = ("consumer", "event_id", "processed_at")
+    assert (INBOX.fullname, columns, "event_id") in db._UNLESS_EXIST_STATEMENTS
