@@ -50,13 +50,16 @@ class CorrelationFilter(logging.Filter):
 
 class AccessLogFilter(logging.Filter):
     """Drop query strings from the web server's access lines: they carry authorization codes,
-    states and login hints, which must never reach logs."""
+    states and login hints, which must never reach logs. Drop clients' addresses from its other
+    lines too (a reset or timed-out connection names its peer): the access line has none
+    (``shared.web.ACCESS_LOG_FORMAT``)."""
 
     _query = re.compile(r'("[A-Z]+ [^ ?"]*)\?[^ "]*')
+    _peer = re.compile(r"\('[^']*', \d+(, \d+, \d+)?\)")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        record.msg, record.args = self._query.sub(r"\1", message), None
+        message = self._query.sub(r"\1", record.getMessage())
+        record.msg, record.args = self._peer.sub("(a client)", message), None
         return True
 
 

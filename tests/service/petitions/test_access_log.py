@@ -1,0 +1,38 @@
+"""The web server's access lines name the request, never the client: next to a signing request an
+address would say who signed what."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from shared.logs import AccessLogFilter
+
+
+def test_access_lines_carry_no_client_address(
+    petitions: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="nameko.web.server")
+    response = petitions.http.get(
+        "/api/petitions?limit=1", headers={"X-Forwarded-For": "203.0.113.7"}
+    )
+    assert response.status_code == 200
+    lines = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "nameko.web.server" and "/api/petitions" in r.getMessage()
+    ]
+    assert lines, "no access line was logged"
+    for line in lines:
+        assert "203.0.113.7" not in line and "127.0.0.1" not in line, line
+        assert line.startswith('"GET /api/petitions') and '" 200 ' in line, line
+
+
+@pytest.mark.parametrize("peer", ["('203.0.113.7', 51234)", "('2001:db8::7', 51234, 0, 0)"])
+def test_the_servers_other_lines_lose_the_peer_address(peer: str) -> None:
+    line = f"(4242) timed out {peer}"
+    record = logging.LogRecord("nameko.web.server", logging.DEBUG, __file__, 1, line, (), None)
+    AccessLogFilter().filter(record)
+    assert record.getMessage() == "(4242) timed out (a client)"
