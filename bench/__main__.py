@@ -44,12 +44,15 @@ class Profile:
     drain_s: float  # how long to wait for the last counts and webhooks after the fixed rate
     max_rate_planned: float  # enough petitions for this many signatures/s in the closed loop
     hot_processes: int = 2
-    # identity's and petitions' processes (IDENTITY_PROCESSES, PETITIONS_PROCESSES). One: on the
-    # 2-core bench machine a second one was slower (2026-12-02: 909-1,265 against 1,380-1,439
-    # signatures/s, logins the same): the machine is already busy, and each process's group
-    # commit makes batches of half the size, each with its fixed cost (docs/capacity.md)
+    # identity's and petitions' processes (IDENTITY_PROCESSES, PETITIONS_PROCESSES). Petitions:
+    # one. On the 2-core bench machine a second one was slower (2026-12-02: 909-1,265 against
+    # 1,380-1,439 signatures/s; 527 against 566 in a slow phase): each process's group commit
+    # makes batches of half the size, each with its fixed cost (docs/capacity.md).
     processes: int = 1
-    identity_processes: int | None = None  # identity's alone, when it differs from the above
+    # Identity: one per core, as the README advises. Logins are one process's CPU at a time
+    # (nothing batches them), and one process is a core at most: 142 and 108 logins/s with two
+    # against 110 and 97 with one (2026-12-02), 72 against 62 in a slow phase (2026-12-02).
+    identity_processes: int | None = 2
     hot_concurrency: int = 64  # signers per process; they share 2 connections (group commit)
     ceiling_connections: int = 8
 
