@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from shared.envelope import Envelope
@@ -113,18 +113,28 @@ class UnitOfWork:
 
     Events go to the service's outbox table in the same transaction (no dual writes); the relay
     publishes them afterwards. ``after_commit`` wakes the relay so events leave at once.
+
+    Given an engine, statements run on a SQLAlchemy Core connection, taken from the pool at the
+    first statement and given back when the transaction ends (commit, rollback, close), as an ORM
+    ``Session`` does. The hub uses no ORM feature, and a ``Session`` costs about 100 µs of CPU
+    more per transaction (docs/capacity.md). A ``Session`` (or a factory of one) is still
+    accepted, for the command line and the tests.
     """
 
     def __init__(
         self,
-        session: Session | Callable[[], Session],
+        bind: Engine | Session | Callable[[], Session],
         source: str,
         after_commit: Callable[[], None] | None = None,
     ) -> None:
+        self._engine = bind if isinstance(bind, Engine) else None
         # A factory makes the session on first use: most HTTP workers of a service never touch
         # the database (signing goes through the group commit), and a Session is not free.
-        self._session = session if isinstance(session, Session) else None
-        self._make_session = None if isinstance(session, Session) else session
+        self._session = bind if isinstance(bind, Session) else None
+        self._make_session: Callable[[], Session] | None = (
+            None if isinstance(bind, Engine | Session) else bind
+        )
+        self._connection: Connection | None = None
         self.source = source
         self._after_commit = after_commit
         self._events: list[Envelope] = []
@@ -143,18 +153,30 @@ class UnitOfWork:
     def commit(self) -> None:
         had_events = bool(self._events)
         if self._events:
-            self.session.execute(outbox_insert(), [outbox_row(e) for e in self._events])
+            self.execute(outbox_insert(), [outbox_row(e) for e in self._events])
             self._events = []
-        self.session.commit()
+        if self._engine is None:
+            self.session.commit()
+        elif self._connection is not None:
+            try:
+                self._connection.commit()
+            finally:
+                self._release()
         if had_events and self._after_commit:
             self._after_commit()
 
     def rollback(self) -> None:
         self._events = []
-        self.session.rollback()
+        if self._engine is None:
+            self.session.rollback()
+        elif self._connection is not None:
+            try:
+                self._connection.rollback()
+            finally:
+                self._release()
 
     def execute(self, statement: Any, params: Any = None) -> Any:
-        return self.session.execute(statement, params)
+        return self.connection.execute(statement, params)
 
     def insert_unless_exists(self, table: sa.Table, values: dict[str, Any]) -> bool:
         """INSERT ... ON CONFLICT DO NOTHING; True if the row was inserted.
@@ -215,6 +237,8 @@ class UnitOfWork:
     @property
     def dialect(self) -> str:
         """``postgresql`` or ``sqlite``: for the few hot statements written per backend."""
+        if self._engine is not None:
+            return str(self._engine.dialect.name)
         return str(self.session.get_bind().dialect.name)
 
     def insert(self, table: sa.Table) -> Any:
@@ -228,14 +252,32 @@ class UnitOfWork:
         return inserts[dialect](table)
 
     @property
+    def connection(self) -> Connection:
+        """The transaction's connection (begun, if it was not, by its first statement)."""
+        if self._engine is None:
+            return self.session.connection()
+        if self._connection is None:
+            self._connection = self._engine.connect()
+        return self._connection
+
+    @property
     def session(self) -> Session:
+        if self._engine is not None:
+            raise TypeError("this unit of work runs on a Core connection, not a Session")
         if self._session is None:
             assert self._make_session is not None
             self._session = self._make_session()
         return self._session
 
+    def _release(self) -> None:
+        """The connection back to the pool (which rolls back whatever was left open)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
     def close(self) -> None:
         self._events = []
+        self._release()
         if self._session is not None:
             self._session.close()
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import eventlet
 from nameko.extensions import DependencyProvider
-from sqlalchemy.orm import Session
 
 from shared.auth import JWKSCache, TokenInvalid, TokenVerifier
 from shared.bus import EnvelopePublisher
@@ -167,11 +166,8 @@ class Database(DependencyProvider):
         self._stopping = True
         self.engine.dispose()
 
-    def session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
-
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.session, self.service, self.wake_relay)
+        return UnitOfWork(self.engine, self.service, self.wake_relay)
 
     def get_dependency(self, worker_ctx: Any) -> UnitOfWork:
         uow = self.unit_of_work()

@@ -21,7 +21,6 @@ import eventlet
 from eventlet.greenpool import GreenPool
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Histogram
-from sqlalchemy.orm import Session
 
 from services.notifications import attempts, webhooks
 from services.notifications.domain import Decision, cloud_event, serialize, signing_secrets
@@ -182,7 +181,7 @@ class DeliveryLoop(DependencyProvider):
         return each_alone_if_together_fails(self._record_together, outcomes, "write-backs")
 
     def _record_together(self, outcomes: Sequence[attempts.Outcome]) -> list[Decision]:
-        uow = UnitOfWork(Session(self.engine), self.container.service_name)
+        uow = UnitOfWork(self.engine, self.container.service_name)
         try:
             scale = self.settings.webhook_retry_scale
             return attempts.record_attempts(uow, outcomes, retry_scale=scale)

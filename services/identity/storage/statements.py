@@ -21,7 +21,7 @@ def each_statement_commits(uow: UnitOfWork) -> Iterator[None]:
     NOTE: set on the DB-API connection, not with SQLAlchemy's ``isolation_level`` option, which
     costs a ``SET default_transaction_isolation`` round trip when the pool takes it back.
     """
-    connection = uow.session.connection()
+    connection = uow.connection
     dbapi = connection.connection.dbapi_connection
     if connection.dialect.name != "postgresql" or dbapi is None or _in_transaction(dbapi):
         yield
