@@ -31,9 +31,21 @@ def test_lines_outside_any_work_have_a_placeholder():
 
 def test_callers_correlation_ids_are_accepted_only_when_plain():
     assert clean_correlation_id("abc-123_x.y") == "abc-123_x.y"
+    assert clean_correlation_id("x" * 64) == "x" * 64
     assert clean_correlation_id("x" * 65) is None
+    assert clean_correlation_id("") is None
     assert clean_correlation_id("evil\nline") is None
+    assert clean_correlation_id("trailing\n") is None
+    assert clean_correlation_id("with space") is None
     assert clean_correlation_id(None) is None
+    assert clean_correlation_id(12) is None
+
+
+def test_correlation_ids_are_plain_ascii():
+    # str.isalnum() says yes to these; a log line or a header should not carry them
+    assert clean_correlation_id("caf\u00e9") is None
+    assert clean_correlation_id("\uff11\uff12") is None  # full-width digits
+    assert clean_correlation_id("\u0663") is None  # an Arabic-Indic digit
 
 
 def test_access_lines_lose_their_query_strings():
