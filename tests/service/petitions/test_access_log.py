@@ -36,3 +36,14 @@ def test_the_servers_other_lines_lose_the_peer_address(peer: str) -> None:
     record = logging.LogRecord("nameko.web.server", logging.DEBUG, __file__, 1, line, (), None)
     AccessLogFilter().filter(record)
     assert record.getMessage() == "(4242) timed out (a client)"
+
+
+def test_access_lines_are_made_only_while_they_are_logged() -> None:
+    from shared.web import _WhenLogged
+
+    logger = logging.getLogger("tests.access-lines")
+    made = _WhenLogged(logger, logging.INFO)
+    logger.setLevel(logging.WARNING)
+    assert not made
+    logger.setLevel(logging.INFO)
+    assert made
