@@ -73,13 +73,17 @@ def hot_petition(
         eventlet.sleep(0.1)
     tenths: Counter[int] = Counter()
     errors: Counter[str] = Counter()
+    last_tenths: list[int] = []  # each worker's last tenth of a second with a signature
     for worker in workers:
         out, _ = worker.communicate()
         if worker.returncode != 0 or not out.strip():
             raise RuntimeError(f"a hot-petition worker failed (exit {worker.returncode})")
         result = json.loads(out.decode().strip().splitlines()[-1])
-        tenths.update({int(k): v for k, v in result["tenths"].items()})
+        own = {int(k): v for k, v in result["tenths"].items()}
+        tenths.update(own)
         errors.update(result["errors"])
+        if own:
+            last_tenths.append(max(own))
     idle = [read_count() for _ in range(200)]
     final_count = idle[-1][1]
     engine.dispose()
@@ -89,9 +93,7 @@ def hot_petition(
     first_tenth, last_tenth = min(tenths), max(tenths)
     elapsed = (last_tenth - first_tenth + 1) / 10
     step = max(1, int(window * 10))
-    windows = []
-    for begin in range(first_tenth, last_tenth + 1 - step + 1, step):  # whole windows only
-        windows.append(sum(tenths[t] for t in range(begin, begin + step)) / (step / 10))
+    windows, all_signing_end = throughput_windows(tenths, last_tenths, step)
     first_w = [s for t, s in reads if t < (first_tenth + step) / 10]
     last_w = [s for t, s in reads if t >= (last_tenth + 1 - step) / 10]
     steady = bool(windows) and windows[-1] >= 0.8 * windows[0]
@@ -111,6 +113,8 @@ def hot_petition(
         "signatures_per_second": signed / elapsed if elapsed else 0.0,
         "elapsed_s": round(elapsed, 1),
         "window_s": step / 10,
+        "all_signing_s": round((all_signing_end - first_tenth + 1) / 10, 1),
+        "workers_finished_s": sorted(round((t - first_tenth + 1) / 10, 1) for t in last_tenths),
         "per_window_per_second": [round(w, 1) for w in windows],
         "first_window_per_second": round(windows[0], 1) if windows else None,
         "last_window_per_second": round(windows[-1], 1) if windows else None,
@@ -124,3 +128,22 @@ def hot_petition(
         f"{processes} processes x {concurrency} signers, hub running",
         "wall_started": started,
     }
+
+
+def throughput_windows(
+    tenths: Counter[int], last_tenths: list[int], step: int
+) -> tuple[list[float], int]:
+    """Signatures/s per whole window of ``step`` tenths, from the first signature until the
+    first worker finished (its last tenth, included); and that tenth.
+
+    The workers split the total evenly, so the first to finish leaves a tail with fewer signers:
+    the load generator winding down, not the hub slowing, which must not count as the hub's
+    last window.
+    """
+    first = min(tenths)
+    end = min(last_tenths)
+    windows = [
+        sum(tenths[t] for t in range(begin, begin + step)) / (step / 10)
+        for begin in range(first, end + 2 - step, step)
+    ]
+    return windows, end
