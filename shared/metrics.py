@@ -11,7 +11,15 @@ import time
 from typing import Any
 
 from nameko.extensions import DependencyProvider
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    ProcessCollector,
+    start_http_server,
+)
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +27,19 @@ _registry_by_service: dict[str, CollectorRegistry] = {}
 
 
 def registry_for(service: str) -> CollectorRegistry:
-    """One registry per service in this process (tests run several services in one process)."""
-    return _registry_by_service.setdefault(service, CollectorRegistry())
+    """One registry per service in this process (tests run several services in one process).
+
+    Besides the hub's own metrics it carries what prometheus_client's default registry would:
+    the process's resident memory, CPU seconds and open descriptors (``process_*``), and the
+    garbage collector's collections (``python_gc_*``). With several processes per service
+    (:func:`serve_group_metrics`) prometheus_client cannot sum those, and they are left out.
+    """
+    registry = _registry_by_service.get(service)
+    if registry is None:
+        registry = _registry_by_service[service] = CollectorRegistry()
+        ProcessCollector(registry=registry)
+        GCCollector(registry=registry)
+    return registry
 
 
 def serve_metrics(port: int, host: str, service: str) -> None:
