@@ -71,7 +71,7 @@ CHECKS: list[Check] = [
     ("hot petition signatures", _get("hot_petition", "signatures"), "", "", None),
     ("hot petition signatures/s", _get("hot_petition", "signatures_per_second"), "/s", "", None),
     (
-        "hot petition steady (last >= 0.8 x first)",
+        "hot petition steady (later half >= 0.8 x first)",
         _get("hot_petition", "steady"),
         "",
         "steady",
