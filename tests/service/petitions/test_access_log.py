@@ -39,11 +39,20 @@ def test_the_servers_other_lines_lose_the_peer_address(peer: str) -> None:
 
 
 def test_access_lines_are_made_only_while_they_are_logged() -> None:
-    from shared.web import _WhenLogged
+    import socket
 
-    logger = logging.getLogger("tests.access-lines")
-    made = _WhenLogged(logger, logging.INFO)
-    logger.setLevel(logging.WARNING)
-    assert not made
-    logger.setLevel(logging.INFO)
-    assert made
+    from shared.web import HubWebServer
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    logger = logging.getLogger("nameko.web.server")
+    level = logger.level
+    try:
+        server = HubWebServer().get_wsgi_server(sock, lambda environ, start: [])
+        logger.setLevel(logging.WARNING)
+        assert not server.log_output  # eventlet skips formatting the line
+        logger.setLevel(logging.INFO)
+        assert server.log_output
+    finally:
+        logger.setLevel(level)
+        sock.close()
