@@ -97,7 +97,8 @@ def run_process(process: str, settings: Settings) -> int:
     if listen_fd is not None:
         process_group.watch_parent(lambda: on_signal(signal.SIGTERM, None))
     runner.start()
-    settle_garbage_collector()
+    frozen = settle_garbage_collector()
+    log.info("%s: %d start-up objects frozen for the garbage collector", process, frozen)
     log.info("%s: listening on %s", process, settings.public_url(process))
     stopping.wait()
     return _stop(process, runner)
@@ -107,8 +108,9 @@ def run_process(process: str, settings: Settings) -> int:
 GC_THRESHOLDS = (50_000, 10, 10)
 
 
-def settle_garbage_collector() -> None:
-    """Once the service has started: freeze what start-up made, collect less often.
+def settle_garbage_collector() -> int:
+    """Once the service has started: freeze what start-up made, collect less often; how many
+    objects were frozen.
 
     With Python's defaults, the petitions service spent 5 % of its CPU in the cyclic garbage
     collector while signing (1,263 young and 10 full collections in 35 s, 1.45 s; each full one
@@ -122,6 +124,7 @@ def settle_garbage_collector() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+    return gc.get_freeze_count()
 
 
 def _stop(process: str, runner: Any) -> int:

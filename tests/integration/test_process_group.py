@@ -61,6 +61,17 @@ def test_each_worker_serves_alone_and_the_metrics_add_up(group: dict[str, Any]) 
     _wait(lambda: _healthz_calls(group["metrics"]) - before == 10, "10 calls summed")
 
 
+def test_each_worker_settles_its_garbage_collector_once_started(group: dict[str, Any]) -> None:
+    # services/runner.py: start-up objects frozen, young objects collected less often
+    _wait(
+        lambda: (
+            len(re.findall(r"petitions: \d{4,} start-up objects frozen", group["log"].read_text()))
+            == 2
+        ),
+        "both workers' garbage collectors settled",
+    )
+
+
 def test_a_dead_worker_is_replaced_and_a_stop_stops_them_all(group: dict[str, Any]) -> None:
     first = group["first"]
     killed = _workers(first.pid)[0]
