@@ -82,3 +82,40 @@ def test_the_fast_signature_check_accepts_the_routes_arguments_and_refuses_other
     for args, kwargs in [(("request",), {"other": "p"}), (("request",), {}), ((), {})]:
         with pytest.raises(IncorrectSignature):
             handler.check_signature(args, kwargs)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/x-www-form-urlencoded", " Application/X-WWW-Form-Urlencoded; charset=utf-8"],
+)
+def test_a_form_body_is_checked_whatever_the_case_of_its_content_type(content_type):
+    from shared.web import _storable_params
+
+    environ = EnvironBuilder(method="POST", data=b"state=a%00b").get_environ()
+    environ["CONTENT_TYPE"] = content_type
+    assert not _storable_params(Request(environ))
+
+
+def test_a_json_call_without_parameters_is_not_parsed_for_them():
+    from shared.web import _storable_params
+
+    request = request_with(b'{"a": "\\u0000"}')  # the body is read_json's to check, not this
+    assert _storable_params(request)
+    assert "form" not in request.__dict__ and "args" not in request.__dict__
+
+
+def test_edge_headers_never_override_the_answers_own_and_the_correlation_id_is_set_once():
+    from shared.web import CORRELATION_HEADER, _add_edge_headers, _edge_headers
+
+    headers = [("content-type", "text/html"), ("x-frame-options", "SAMEORIGIN")]
+    headers.append((CORRELATION_HEADER.upper(), "from-the-handler"))
+    _add_edge_headers(headers, _edge_headers(hsts=True), "cid-1")
+    names = [name.lower() for name, _ in headers]
+    assert len(names) == len(set(names))
+    assert dict(headers)["x-frame-options"] == "SAMEORIGIN"
+    assert dict(headers)[CORRELATION_HEADER] == "cid-1"
+    assert dict(headers)["Strict-Transport-Security"].startswith("max-age=")
+    assert dict(headers)["X-Content-Type-Options"] == "nosniff"
+    plain = []
+    _add_edge_headers(plain, _edge_headers(hsts=False), None)
+    assert "Strict-Transport-Security" not in dict(plain) and CORRELATION_HEADER not in dict(plain)
