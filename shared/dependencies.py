@@ -20,6 +20,7 @@ from nameko.extensions import DependencyProvider
 from shared.auth import JWKSCache, TokenInvalid, TokenVerifier
 from shared.bus import EnvelopePublisher
 from shared.config import Settings
+from shared.container import CONTAINER_CLS
 from shared.db import UnitOfWork, make_engine
 from shared.logs import clean_correlation_id, new_correlation_id, set_correlation_id
 from shared.loops import Waker, run_loop
@@ -49,6 +50,7 @@ def nameko_config(settings: Settings, process: str) -> dict[str, Any]:
         "WEB_SERVER_ADDRESS": f"{settings.bind_host}:{settings.port(process)}",
         "max_workers": 50,
         "parent_calls_tracked": 10,
+        "SERVICE_CONTAINER_CLS": CONTAINER_CLS,
         SETTINGS_KEY: settings,
     }
 
