@@ -146,7 +146,6 @@ class HubWsgiApp(WsgiApp):
         settings = server.container.config.get("HUB_SETTINGS")
         # HSTS only where the hub is served over HTTPS for real (production).
         self.hsts = bool(getattr(settings, "production", False))
-
         self.edge_headers = _edge_headers(self.hsts)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
