@@ -145,9 +145,14 @@ def valid_s256_challenge(challenge: str) -> bool:
 
 def pkce_matches(challenge: str, verifier: str | None) -> bool:
     """RFC 7636 4.6: the verifier must be well formed and hash to the stored challenge."""
-    if not verifier or not _PKCE_VERIFIER.match(verifier):
+    if not pkce_verifier_well_formed(verifier):
         return False
-    return hmac.compare_digest(s256_challenge(verifier), challenge)
+    return hmac.compare_digest(s256_challenge(verifier), challenge)  # type: ignore[arg-type]
+
+
+def pkce_verifier_well_formed(verifier: str | None) -> bool:
+    """RFC 7636 4.1: 43 to 128 unreserved characters."""
+    return bool(verifier) and _PKCE_VERIFIER.match(verifier) is not None  # type: ignore[arg-type]
 
 
 # --- levels of assurance ---------------------------------------------------------------------

@@ -57,13 +57,17 @@ def issuer(settings: Settings) -> str:
     return settings.public_url("identity")
 
 
-def citizen_access_claims(settings: Settings, grant: CitizenGrant, now: int) -> dict[str, Any]:
+def citizen_access_claims(
+    settings: Settings, grant: CitizenGrant, now: int, jti: str | None = None
+) -> dict[str, Any]:
     resources = resources_for(grant.scopes)
     aud = audience(resources, settings.public_url, issuer(settings))
     # NOTE: without a resource the token is for userinfo only; its sub is then the client's, so
     # that no two clients can link a citizen through it.
     sector = resource_sector(aud) if resources else client_sector(grant.client_id)  # type: ignore[arg-type]
     claims = _access_claims(settings, aud, grant.client_id, grant.scopes, now)
+    if jti is not None:  # chosen before the grant it names was stored
+        claims["jti"] = jti
     claims["sub"] = pairwise_subject(settings.subject_secret, sector, grant.citizen_id)
     claims["acr"] = grant.acr
     if CITIZEN_PETITIONS in grant.scopes:

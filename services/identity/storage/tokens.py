@@ -8,7 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.identity.storage.flows import insert_all
-from services.identity.storage.tables import grants, refresh_tokens
+from services.identity.storage.statements import each_statement_commits
+from services.identity.storage.tables import authorization_codes, grants, refresh_tokens
 from shared.db import UnitOfWork
 
 
@@ -79,4 +80,44 @@ def spent_refresh_family(uow: UnitOfWork, token_hash: str) -> str | None:
 def find_refresh_token(uow: UnitOfWork, token_hash: str) -> dict[str, Any] | None:
     query = sa.select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
     row = uow.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+# The happy path of the token endpoint's authorization_code grant, in one statement: the code is
+# claimed only if every check the slow path makes passes (client enabled, authenticated, allowed
+# to redeem codes; the code unspent, unexpired, issued to it for this redirect URI, its PKCE
+# challenge met), and what it issues is added with it. Nothing happens unless all of it does,
+# and then the slow path runs as before, with its errors and its effects (a spent code, a replay
+# revoking its family). The values in the text are the tables' own names; every value is bound.
+_REDEEM_CODE = sa.text(
+    "WITH claimed AS ("
+    " UPDATE authorization_codes AS code SET used_at = :now"
+    " FROM clients AS client"
+    " WHERE code.code_hash = :code_hash AND code.used_at IS NULL AND code.expires_at > :now"
+    " AND code.client_id = :client_id AND code.redirect_uri = :redirect_uri"
+    " AND ((CAST(:challenge AS VARCHAR) IS NULL AND code.code_challenge IS NULL)"
+    " OR code.code_challenge = :challenge)"
+    " AND client.client_id = :client_id AND NOT client.disabled"
+    " AND client.kind = ANY(:kinds)"
+    " AND ((client.public AND :public)"
+    " OR (NOT client.public AND NOT :public AND client.secret_hash = :secret_hash))"
+    " RETURNING code.*),"
+    " new_grant AS (INSERT INTO grants"
+    " (jti, code_hash, client_id, citizen_id, scopes, claims, expires_at, sid)"
+    " SELECT :jti, code_hash, client_id, citizen_id, scopes, claims, :access_expires_at, sid"
+    " FROM claimed),"
+    " new_refresh AS (INSERT INTO refresh_tokens (token_hash, family, sid, client_id,"
+    " citizen_id, scopes, claims, acr, adult, auth_time, expires_at)"
+    " SELECT :refresh_hash, code_hash, sid, client_id, citizen_id, scopes, claims, acr, adult,"
+    " auth_time, auth_time + :refresh_ttl FROM claimed)"
+    " SELECT * FROM claimed"
+).columns(*(c for c in authorization_codes.c))
+
+
+def redeem_code_at_once(uow: UnitOfWork, params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The code, claimed with its grant and refresh token added, in one statement (PostgreSQL,
+    committed on its own); None if any check failed (then nothing was written)."""
+    with each_statement_commits(uow):
+        row = uow.execute(_REDEEM_CODE, dict(params)).mappings().first()
+    uow.commit()
     return dict(row) if row else None

@@ -137,3 +137,28 @@ def _hidden_fields(html: str) -> list[tuple[str, str]]:
 
     pattern = r'<input type="hidden" name="([^"]+)" value="([^"]*)">'
     return [(name, unescape(value)) for name, value in re.findall(pattern, html)]
+
+
+def test_a_login_redeems_its_code_in_one_statement(hub, register):
+    """The token endpoint's happy path: the code claimed and what it issues stored at once, no
+    transaction around it (it took BEGIN, two statements and COMMIT)."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import Engine
+
+    client = register()
+    signed_in = login(hub, client, "marie.dupont")
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        if "signing_keys" not in statement:  # the key store's own (its first key, reloads)
+            sent.append(statement.lstrip().split(None, 1)[0].upper())
+
+    sa.event.listen(Engine, "before_cursor_execute", record)
+    try:
+        response = exchange(hub, client, signed_in.answer["code"], signed_in.verifier)
+    finally:
+        sa.event.remove(Engine, "before_cursor_execute", record)
+    assert response.status_code == 200, response.text
+    assert sent == ["WITH"]  # no second statement: nothing fell back to the slow path
+    replay = exchange(hub, client, signed_in.answer["code"], signed_in.verifier)
+    assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"

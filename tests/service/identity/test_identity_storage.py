@@ -203,3 +203,147 @@ def test_the_client_and_the_claimed_code_come_from_one_statement(engine, registe
     uow.rollback()
     uow.close()
     assert [s.lstrip().split()[0] for s in sent] == ["WITH"] * 3
+
+
+def redeemable(engine: Any, client: Any, challenge: str | None = None) -> dict[str, Any]:
+    uow, (session, code) = unit(engine), session_and_code()
+    code.update(client_id=client.client_id, redirect_uri=client.redirect_uri)
+    code["code_challenge"] = challenge
+    citizen = uuid.uuid4().hex
+    with storage.each_statement_commits(uow):
+        storage.add_citizen_session_and_code(uow, uuid.uuid4().hex * 2, citizen, session, code)
+    uow.close()
+    return {**code, "citizen_id": citizen}
+
+
+def redemption(client: Any, code: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    from services.identity.domain import digest
+
+    now = int(time.time())
+    return {
+        "now": now,
+        "code_hash": code["code_hash"],
+        "client_id": client.client_id,
+        "redirect_uri": client.redirect_uri,
+        "challenge": code["code_challenge"],
+        "kinds": ["service-provider"],
+        "public": False,
+        "secret_hash": digest(client.client_secret),
+        "jti": uuid.uuid4().hex,
+        "access_expires_at": now + 600,
+        "refresh_hash": uuid.uuid4().hex * 2,
+        "refresh_ttl": 1800,
+        **changes,
+    }
+
+
+def issued_for(engine: Any, code_hash: str) -> tuple[list[Any], list[Any], Any]:
+    with engine.connect() as connection:
+        grants = connection.execute(
+            sa.select(storage.grants).where(storage.grants.c.code_hash == code_hash)
+        ).mappings()
+        grants = [dict(g) for g in grants]
+        tokens = connection.execute(
+            sa.select(storage.refresh_tokens).where(storage.refresh_tokens.c.family == code_hash)
+        ).mappings()
+        tokens = [dict(t) for t in tokens]
+        used_at = connection.execute(
+            sa.select(storage.authorization_codes.c.used_at).where(
+                storage.authorization_codes.c.code_hash == code_hash
+            )
+        ).scalar()
+    return grants, tokens, used_at
+
+
+def test_a_code_is_redeemed_with_its_grant_and_refresh_token_in_one_statement(engine, register):
+    client = register()
+    code = redeemable(engine, client)
+    params = redemption(client, code)
+    sent, uow = statements_sent(engine), unit(engine)
+    row = storage.redeem_code_at_once(uow, params)
+    uow.close()
+    assert row is not None and row["citizen_id"] == code["citizen_id"]
+    assert row["used_at"] == params["now"]
+    assert [s.lstrip().split()[0] for s in sent] == ["WITH"]  # no BEGIN, no COMMIT round trip
+    grants, tokens, used_at = issued_for(engine, code["code_hash"])
+    kept = {"client_id": client.client_id, "citizen_id": code["citizen_id"], "sid": code["sid"]}
+    assert grants == [
+        {
+            **kept,
+            "jti": params["jti"],
+            "code_hash": code["code_hash"],
+            "scopes": code["scopes"],
+            "claims": code["claims"],
+            "expires_at": params["access_expires_at"],
+        }
+    ]
+    assert tokens == [
+        {
+            **kept,
+            "token_hash": params["refresh_hash"],
+            "family": code["code_hash"],
+            "scopes": code["scopes"],
+            "claims": code["claims"],
+            "acr": code["acr"],
+            "adult": code["adult"],
+            "auth_time": code["auth_time"],
+            "expires_at": code["auth_time"] + 1800,
+            "used_at": None,
+        }
+    ]
+    assert used_at == params["now"]
+    again = unit(engine)  # spent: a second redemption takes nothing
+    assert storage.redeem_code_at_once(again, redemption(client, code)) is None
+    again.close()
+
+
+CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        "unknown code",
+        "wrong secret",
+        "no secret",
+        "says it is public",
+        "disabled",
+        "a kind that may not redeem codes",
+        "another client's code",
+        "another redirect URI",
+        "expired",
+        "no verifier for a challenge",
+        "a verifier for another challenge",
+        "a verifier without a challenge",
+    ],
+)
+def test_a_code_is_redeemed_at_once_only_when_every_check_passes(engine, register, refused):
+    client, other = register(), register()
+    code = redeemable(engine, client, None if "without" in refused else CHALLENGE)
+    changes: dict[str, Any] = {
+        "unknown code": {"code_hash": "0" * 64},
+        "wrong secret": {"secret_hash": "0" * 64},
+        "no secret": {"secret_hash": None},
+        "says it is public": {"public": True, "secret_hash": None},
+        "a kind that may not redeem codes": {"kinds": ["agency", "operator"]},
+        "another client's code": {  # authenticated, for this code's redirect URI
+            "client_id": other.client_id,
+            "secret_hash": redemption(other, code)["secret_hash"],
+        },
+        "another redirect URI": {"redirect_uri": client.redirect_uri + "/x"},
+        "expired": {"now": code["expires_at"]},
+        "no verifier for a challenge": {"challenge": None},
+        "a verifier for another challenge": {"challenge": "x" * 43},
+        "a verifier without a challenge": {"challenge": CHALLENGE},
+    }.get(refused, {})
+    if refused == "disabled":
+        with engine.begin() as connection:
+            connection.execute(
+                storage.clients.update()
+                .where(storage.clients.c.client_id == client.client_id)
+                .values(disabled=True)
+            )
+    uow = unit(engine)
+    assert storage.redeem_code_at_once(uow, redemption(client, code, **changes)) is None
+    uow.close()
+    assert issued_for(engine, code["code_hash"]) == ([], [], None)  # nothing written, unspent
