@@ -280,7 +280,19 @@ class HubHttpHandler(HttpRequestHandler):
             return error_response(
                 400, "invalid_text", "parameters must be valid Unicode without NUL characters"
             )
-        return super().handle_request(request)
+        run_here = getattr(self.container, "run_worker_here", None)
+        if run_here is None:  # nameko's own container: its worker thread
+            return super().handle_request(request)
+        # nameko's handle_request, the worker run in this connection's thread (HubContainer)
+        request.shallow = False
+        try:
+            context_data = self.server.context_data_from_headers(request)
+            args, kwargs = self.get_entrypoint_parameters(request)
+            self.check_signature(args, kwargs)
+            result = run_here(self, args, kwargs, context_data)
+            return self.response_from_result(result)
+        except Exception as exc:  # noqa: BLE001 - answered as nameko's handler does
+            return self.response_from_exception(exc)
 
     def response_from_exception(self, exc: Exception) -> Response:
         if isinstance(exc, HttpError):

@@ -103,3 +103,72 @@ def test_the_services_run_in_the_lean_container():
 
     config = nameko_config(load_settings({}), "petitions")
     assert get_container_cls(config) is HubContainer
+
+
+# --- HTTP workers run in the connection's green thread ------------------------------------------
+
+running: list[int] = []
+threads: list[object] = []
+
+
+class Slow:
+    name = "slow"
+
+    @http("GET", "/slow")
+    def slow(self, request):
+        import eventlet
+
+        threads.append(eventlet.getcurrent())
+        running.append(1)
+        peak = len(running)
+        eventlet.sleep(float(request.args.get("seconds", "0.3")))
+        running.pop()
+        return json_response({"peak": peak})
+
+
+@pytest.fixture
+def slow_service():
+    port = free_port()
+    config = {
+        "AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/",
+        "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+        "SERVICE_CONTAINER_CLS": CONTAINER_CLS,
+        "max_workers": 2,
+    }
+    container = get_container_cls(config)(Slow, config)
+    container.start()
+    running.clear()
+    threads.clear()
+    yield container, f"http://127.0.0.1:{port}"
+    container.kill()
+
+
+def test_an_http_worker_runs_in_its_connections_thread_not_a_spawned_one(slow_service):
+    container, url = slow_service
+    with requests.Session() as session:  # one kept-alive connection
+        for _ in range(2):
+            assert session.get(f"{url}/slow?seconds=0", timeout=5).status_code == 200
+    assert len(threads) == 2 and threads[0] is threads[1]  # the connection's, twice
+    assert not container._worker_threads  # nothing spawned
+
+
+def test_http_workers_take_the_pools_slots(slow_service):
+    import eventlet
+
+    container, url = slow_service
+    pool = eventlet.GreenPool()
+    answers = list(pool.imap(lambda _: requests.get(f"{url}/slow", timeout=10).json(), range(5)))
+    assert max(a["peak"] for a in answers) == 2  # max_workers: the others waited for a slot
+    assert container._worker_pool.running() == 0 and container._worker_pool.free() == 2
+
+
+def test_stopping_waits_for_the_http_workers_under_way(slow_service):
+    import eventlet
+
+    container, url = slow_service
+    answer = eventlet.spawn(requests.get, f"{url}/slow?seconds=0.5", timeout=10)
+    eventlet.sleep(0.1)  # the worker is running
+    assert container._worker_pool.running() == 1
+    container.stop()  # returns once the worker has answered
+    response = answer.wait()
+    assert response.status_code == 200 and running == []
