@@ -56,6 +56,8 @@ class BackChannel:
         self._ca_certs = ca_bundle()
         self._managers: dict[str, urllib3.PoolManager] = {}
         self._proxies: dict[str, dict[str, str]] = {}
+        # NOTE: the provider's endpoints (from its discovery document, not from requests)
+        self._direct: dict[str, tuple[Any, str]] = {}
 
     def post(self, url: str, body: str, headers: Mapping[str, str]) -> Answer:
         return self._request("POST", url, body.encode("utf-8"), headers)
@@ -67,19 +69,46 @@ class BackChannel:
         self, method: str, url: str, body: bytes | None, headers: Mapping[str, str]
     ) -> Answer:
         try:
-            response = self._manager_for(url).request(
-                method,
-                url,
-                body=body,
-                headers=dict(headers),
-                timeout=self.timeout,
-                retries=False,  # no retry (a code is single use) and no redirect
-                preload_content=True,
-            )
+            direct = self._direct_pool(url)
+            if direct is None:
+                response = self._manager_for(url).request(
+                    method,
+                    url,
+                    body=body,
+                    headers=dict(headers),
+                    timeout=self.timeout,
+                    retries=False,  # no retry (a code is single use) and no redirect
+                    preload_content=True,
+                )
+            else:  # what PoolManager.urlopen does, its URL parsing and pool lookup done once
+                pool, request_uri = direct
+                response = pool.urlopen(
+                    method,
+                    request_uri,
+                    body=body,
+                    headers=dict(headers),
+                    timeout=self.timeout,
+                    retries=False,
+                    redirect=False,
+                    assert_same_host=False,
+                    preload_content=True,
+                )
         except (HTTPError, OSError) as exc:
             raise BackChannelError(str(exc)) from None
         content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         return Answer(response.status, content_type.lower(), response.data)
+
+    def _direct_pool(self, url: str) -> tuple[Any, str] | None:
+        """The connection pool and request URI of an endpoint reached without a proxy (a proxy
+        needs the PoolManager's per-request headers and URL form)."""
+        found = self._direct.get(url)
+        if found is None:
+            manager = self._manager_for(url)
+            if isinstance(manager, urllib3.ProxyManager):
+                return None
+            parts = urllib3.util.parse_url(url)
+            found = self._direct[url] = (manager.connection_from_url(url), parts.request_uri)
+        return found
 
     def proxies_for(self, url: str) -> dict[str, str]:
         """The environment's proxies for this scheme and host (``*_proxy``, ``no_proxy``), once."""

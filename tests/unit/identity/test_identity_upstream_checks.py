@@ -168,6 +168,23 @@ def test_the_back_channel_keeps_no_cookie_nor_netrc_and_follows_no_redirect(tmp_
     assert moved.status == 302 and len(server.seen) == 3
 
 
+def test_the_back_channel_goes_through_the_environments_proxy(monkeypatch):
+    """An HTTP proxy gets the absolute URL (the PoolManager's form), not the bare path that
+    endpoints reached directly are sent."""
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with _RecordingServer() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        channel = BackChannel(timeout=5)
+        for _ in range(2):  # the second call takes the kept pool too
+            answer = channel.post("http://idp.invalid/token?x=1", "a=b", {})
+            assert answer.json() == {"path": "http://idp.invalid/token?x=1"}
+    with _RecordingServer() as server:
+        monkeypatch.delenv("HTTP_PROXY")
+        direct = BackChannel(timeout=5).get(server.url + "/userinfo?x=1", {})
+        assert direct.json() == {"path": "/userinfo?x=1"}
+
+
 def test_the_back_channel_reads_proxies_once_per_host(monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     fresh = UpstreamClient(PROVIDER, "https://hub.example")
