@@ -410,6 +410,8 @@ class HttpServer:
             lowered = name.lower()
             if lowered == "date":
                 has_date = True
+            elif lowered == "connection":
+                continue  # said below, once, from what the server does with the connection
             lines.append(f"{name}: {value}\r\n")
         if not has_date:
             lines.append(f"Date: {self.clock.date()}\r\n")

@@ -290,6 +290,16 @@ def test_connections_close_when_the_client_or_the_application_says_so(
             assert closed(conn)
 
 
+def test_the_connection_header_is_sent_once(hub: Any) -> None:
+    port, _ = hub
+    with connect(port) as conn:
+        conn.sendall(b"GET /close HTTP/1.1\r\nHost: x\r\n\r\n")  # the application says close too
+        data = b""
+        while chunk := conn.recv(65536):
+            data += chunk
+    assert data.lower().count(b"\r\nconnection:") == 1
+
+
 def test_a_chunked_body_reaches_the_application_decoded_with_its_length(hub: Any) -> None:
     port, seen = hub
     raw = (
