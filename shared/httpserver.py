@@ -178,7 +178,8 @@ class _Reader:
             raise ClientError(
                 413, "body_too_large", f"the body must be at most {self.max_body} bytes"
             )
-        if length and _expects_continue(message.headers) and message.version == "1.1":
+        has_body = bool(length) or (length is None and _chunked(message.headers))
+        if has_body and _expects_continue(message.headers) and message.version == "1.1":
             self.sock.sendall(_CONTINUE)
 
     def on_body(self, body: bytes) -> None:
@@ -203,6 +204,10 @@ def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
         if len(name) == 14 and name.lower() == b"content-length":
             return int(value)  # llhttp has checked it is a number, and the only one
     return None
+
+
+def _chunked(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(name.lower() == b"transfer-encoding" for name, _ in headers)
 
 
 def _expects_continue(headers: list[tuple[bytes, bytes]]) -> bool:

@@ -312,16 +312,22 @@ def test_a_chunked_body_reaches_the_application_decoded_with_its_length(hub: Any
     assert "HTTP_TRANSFER_ENCODING" not in seen.environs[0]
 
 
-def test_100_continue_is_sent_before_the_body_is_read(hub: Any) -> None:
+@pytest.mark.parametrize(
+    ("framing", "body"),
+    [(b"Content-Length: 4", b"body"), (b"Transfer-Encoding: chunked", b"4\r\nbody\r\n0\r\n\r\n")],
+)
+def test_100_continue_is_sent_before_the_body_is_read(
+    hub: Any, framing: bytes, body: bytes
+) -> None:
     port, _ = hub
     with connect(port) as conn:
         conn.sendall(
-            b"POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"
+            b"POST /big HTTP/1.1\r\nHost: x\r\n" + framing + b"\r\nExpect: 100-continue\r\n\r\n"
         )
         buffer = bytearray()
         interim = read_response(conn, buffer)
         assert interim["status"] == 100
-        conn.sendall(b"body")
+        conn.sendall(body)
         assert json.loads(read_response(conn, buffer)["body"])["body"] == "body"
 
 
