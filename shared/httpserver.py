@@ -14,7 +14,8 @@ corrections: ``SERVER_PROTOCOL`` is the client's version (eventlet always said H
 read whole before the application runs (bounded by ``max_body``); a chunked one is given decoded,
 with its ``CONTENT_LENGTH``.
 
-Beyond eventlet's defaults, the server bounds what a client may make it hold: the request line
+Beyond eventlet's defaults, the server bounds what a client may make it hold (the reading side is
+:mod:`shared.http_reading`): the request line
 (8 KiB) and header section (64 KiB), the number of headers, the body (refused with a JSON 413
 before it is read, as the hub's own check would), the time to send the headers of a request (a
 slow-loris client is disconnected), and the idle time of a kept-alive connection. Errors the
@@ -31,26 +32,21 @@ import logging
 import socket
 import sys
 import time
-from collections import deque
 from email.utils import formatdate
 from typing import Any
 from urllib.parse import unquote
 
 import httptools
 
-MAX_URL_BYTES = 8192  # eventlet's and most servers' limit on the request line
-MAX_HEAD_BYTES = 64 * 1024  # request line and header section
-MAX_HEADERS = 100
-HEADERS_TIMEOUT = 30.0  # to send a request's headers once its first byte came
+from shared.http_reading import READ_SIZE, ClientError, Message, RequestReader
+
 IDLE_TIMEOUT = 120.0  # between requests on a kept-alive connection (above proxies' 60-75 s)
 BODY_TIMEOUT = 60.0  # between two reads of a request's body
-READ_SIZE = 64 * 1024
 LINGER_SECONDS = 2.0  # after a refusal, what the client still sends is read and dropped ...
 LINGER_BYTES = 1024 * 1024  # ... for this long, up to this much
 STREAM_ABOVE = 256 * 1024  # answers up to this size are sent whole, with one send
 
 _BODYLESS_STATUS = (204, 304)
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _REASONS = {
     400: "Bad Request",
     408: "Request Timeout",
@@ -65,156 +61,11 @@ class _Disconnected(Exception):
     """The client went away while its answer was sent."""
 
 
-def _send(sock: Any, data: bytes) -> None:
+def _sendall(sock: Any, data: bytes) -> None:
     try:
         sock.sendall(data)
     except OSError as exc:  # reset, broken pipe, timed out
         raise _Disconnected() from exc
-
-
-class ClientError(Exception):
-    """The request cannot be served: answered with ``status`` and the connection closed."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-class _Message:
-    """One request as the parser gives it."""
-
-    __slots__ = (
-        "url",
-        "headers",
-        "head_size",
-        "body",
-        "body_size",
-        "method",
-        "version",
-        "keep_alive",
-    )
-
-    def __init__(self) -> None:
-        self.url = b""
-        self.head_size = 0
-        self.headers: list[tuple[bytes, bytes]] = []
-        self.body: list[bytes] = []
-        self.body_size = 0
-        self.method = b""
-        self.version = "1.1"
-        self.keep_alive = True
-
-
-class _Reader:
-    """The parser's callbacks: completed requests are queued in ``done``."""
-
-    def __init__(self, max_body: int, sock: Any) -> None:
-        self.max_body = max_body
-        self.sock = sock
-        self.parser = httptools.HttpRequestParser(self)
-        self.current: _Message | None = None
-        self.head_bytes = 0  # bytes fed while the current message's headers are incomplete
-        self.in_head = False
-        self.head_deadline = 0.0  # monotonic time by which the current headers must be in
-        self.upgraded = False  # the parser stopped at an Upgrade: serve what came, then close
-        self.done: deque[_Message] = deque()
-
-    def feed(self, data: bytes) -> None:
-        # httptools keeps a header's name and value until they are whole: bytes fed while the
-        # headers are incomplete are bounded too, not only the headers the callbacks see.
-        if self.in_head or self.current is None:
-            self.head_bytes += len(data)
-        try:
-            self.parser.feed_data(data)
-        except httptools.HttpParserCallbackError as exc:
-            cause = exc.__context__
-            if isinstance(cause, ClientError):
-                raise cause from None
-            raise
-        except httptools.HttpParserUpgrade:
-            self.upgraded = True  # no upgrades here: the request is served, then the end
-        if self.in_head and self.head_bytes > MAX_HEAD_BYTES + READ_SIZE:
-            raise ClientError(431, "headers_too_large", "the request's headers are too large")
-
-    @property
-    def busy(self) -> bool:
-        """A request has begun and is not complete."""
-        return self.current is not None
-
-    # -- httptools callbacks ----------------------------------------------------------------
-
-    def on_message_begin(self) -> None:
-        self.current = _Message()
-        self.in_head = True
-        self.head_deadline = time.monotonic() + HEADERS_TIMEOUT
-
-    def on_url(self, url: bytes) -> None:
-        message = self.current
-        assert message is not None
-        message.url += url
-        message.head_size += len(url)
-        if len(message.url) > MAX_URL_BYTES:
-            raise ClientError(414, "uri_too_long", "the request's URL is too long")
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        message = self.current
-        assert message is not None
-        message.headers.append((name, value))
-        message.head_size += len(name) + len(value) + 4
-        if len(message.headers) > MAX_HEADERS or message.head_size > MAX_HEAD_BYTES:
-            raise ClientError(431, "headers_too_large", "the request's headers are too large")
-
-    def on_headers_complete(self) -> None:
-        message = self.current
-        assert message is not None
-        parser = self.parser
-        self.in_head = False
-        self.head_bytes = 0
-        message.method = parser.get_method()
-        message.version = parser.get_http_version()
-        message.keep_alive = parser.should_keep_alive()
-        length = _content_length(message.headers)
-        if length is not None and length > self.max_body:
-            raise ClientError(
-                413, "body_too_large", f"the body must be at most {self.max_body} bytes"
-            )
-        has_body = bool(length) or (length is None and _chunked(message.headers))
-        if has_body and _expects_continue(message.headers) and message.version == "1.1":
-            self.sock.sendall(_CONTINUE)
-
-    def on_body(self, body: bytes) -> None:
-        message = self.current
-        assert message is not None
-        message.body_size += len(body)
-        if message.body_size > self.max_body:  # a chunked body, whose size was not announced
-            raise ClientError(
-                413, "body_too_large", f"the body must be at most {self.max_body} bytes"
-            )
-        message.body.append(body)
-
-    def on_message_complete(self) -> None:
-        assert self.current is not None
-        self.done.append(self.current)
-        self.current = None
-        self.head_bytes = 0
-
-
-def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
-    for name, value in headers:
-        if len(name) == 14 and name.lower() == b"content-length":
-            return int(value)  # llhttp has checked it is a number, and the only one
-    return None
-
-
-def _chunked(headers: list[tuple[bytes, bytes]]) -> bool:
-    return any(name.lower() == b"transfer-encoding" for name, _ in headers)
-
-
-def _expects_continue(headers: list[tuple[bytes, bytes]]) -> bool:
-    return any(
-        name.lower() == b"expect" and value.strip().lower() == b"100-continue"
-        for name, value in headers
-    )
 
 
 class _Clock:
@@ -265,7 +116,7 @@ class HttpServer:
             sock.close()
 
     def serve(self, sock: Any, address: Any) -> None:
-        reader = _Reader(self.max_body, sock)
+        reader = RequestReader(self.max_body, sock)
         base = self._connection_environ(sock, address)
         recv = sock.recv
         refusal: ClientError | None = None
@@ -325,7 +176,7 @@ class HttpServer:
             "wsgi.input_terminated": True,
         }
 
-    def _environ(self, base: dict[str, Any], message: _Message) -> dict[str, Any]:
+    def _environ(self, base: dict[str, Any], message: Message) -> dict[str, Any]:
         env = base.copy()
         method = message.method.decode("latin-1")
         env["REQUEST_METHOD"] = method
@@ -335,9 +186,7 @@ class HttpServer:
         env["PATH_INFO"] = unquote(path, encoding="latin-1") if "%" in path else path
         if sep:
             env["QUERY_STRING"] = query
-        protocol = "HTTP/" + message.version
-        env["SERVER_PROTOCOL"] = protocol
-        env["hub.request_line"] = f"{method} {target} {protocol}"
+        env["SERVER_PROTOCOL"] = "HTTP/" + message.version
         chunked = False
         for raw_name, raw_value in message.headers:
             name = raw_name.decode("latin-1").upper()
@@ -360,7 +209,7 @@ class HttpServer:
         env["wsgi.input"] = io.BytesIO(body)
         return env
 
-    def _respond(self, sock: Any, base: dict[str, Any], message: _Message) -> bool:
+    def _respond(self, sock: Any, base: dict[str, Any], message: Message) -> bool:
         """Serve one request; whether the connection may serve another."""
         started = time.monotonic()
         env = self._environ(base, message)
@@ -380,11 +229,11 @@ class HttpServer:
         try:
             try:
                 result = self.app(env, start_response)
-                sent, keep_alive = self._send(sock, state, written, result, head_only, message)
+                sent, keep_alive = self._answer(sock, state, written, result, head_only, message)
             except _Disconnected:
                 return False
             except Exception:  # noqa: BLE001 - the application failed: answer 500, log the trace
-                self.log.exception("error serving %s", env["hub.request_line"])
+                self.log.exception("error serving %s", _request_line(env))
                 if state and state[-1] is True:
                     return False  # the answer had begun: only closing tells the client
                 error = ClientError(500, "internal_error", "something went wrong on our side")
@@ -398,7 +247,7 @@ class HttpServer:
             self.log.info(
                 self.log_format
                 % {
-                    "request_line": env["hub.request_line"],
+                    "request_line": _request_line(env),
                     "status_code": int(str(state[0]).split(" ", 1)[0]),
                     "body_length": sent,
                     "wall_seconds": time.monotonic() - started,
@@ -434,14 +283,14 @@ class HttpServer:
         state.append(True)  # the answer has begun
         return text.encode("latin-1") + b"\r\n"
 
-    def _send(
+    def _answer(
         self,
         sock: Any,
         state: list[Any],
         written: list[bytes],
         result: Any,
         head_only: bool,
-        message: _Message,
+        message: Message,
     ) -> tuple[int, bool]:
         """Send the answer: in one piece when it is small (most are), else as it comes; the
         body's length and whether the connection stays open."""
@@ -458,33 +307,30 @@ class HttpServer:
                     break
         if not state:  # WSGI lets an application call it as late as its first piece
             raise RuntimeError("the application answered without start_response")
+        closes, length_known = _framing(state[1])
         # llhttp's keep-alive: HTTP/1.1 unless "Connection: close", HTTP/1.0 only when asked
-        keep_alive = message.keep_alive and not any(
-            name.lower() == "connection" and value.strip().lower() == "close"
-            for name, value in state[1]
-        )
+        keep_alive = message.keep_alive and not closes
         status_code = int(str(state[0])[:3])
         bodyless = head_only or status_code in _BODYLESS_STATUS or status_code < 200
-        length_known = _has_header(state[1], "content-length")
         if not streaming:  # the whole answer is here: one send
             extra = "" if bodyless or length_known else f"Content-Length: {size}\r\n"
             head = self._head(state, extra, message.version, keep_alive)
             body = b"" if bodyless else b"".join(pending)
-            _send(sock, head + body if body else head)
+            _sendall(sock, head + body if body else head)
             return len(body), keep_alive
         chunked = not bodyless and not length_known and message.version == "1.1"
         if not bodyless and not length_known and not chunked:
             keep_alive = False  # an HTTP/1.0 client reads the body to the end of the connection
         extra = "Transfer-Encoding: chunked\r\n" if chunked else ""
-        _send(sock, self._head(state, extra, message.version, keep_alive))
+        _sendall(sock, self._head(state, extra, message.version, keep_alive))
         sent = 0
         for data in itertools.chain(pending, iterator):
             if not data or bodyless:
                 continue
             sent += len(data)
-            _send(sock, b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
+            _sendall(sock, b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
         if chunked:
-            _send(sock, b"0\r\n\r\n")
+            _sendall(sock, b"0\r\n\r\n")
         return sent, keep_alive
 
     def _refuse(self, sock: Any, error: ClientError) -> None:
@@ -514,5 +360,20 @@ class HttpServer:
             pass
 
 
-def _has_header(headers: list[tuple[str, str]], lowered: str) -> bool:
-    return any(name.lower() == lowered for name, _ in headers)
+def _framing(headers: list[tuple[str, str]]) -> tuple[bool, bool]:
+    """Whether the application's answer says ``Connection: close``, and gives its length."""
+    closes = length_known = False
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "content-length":
+            length_known = True
+        elif lowered == "connection" and value.strip().lower() == "close":
+            closes = True
+    return closes, length_known
+
+
+def _request_line(env: dict[str, Any]) -> str:
+    """The request line as the client sent it, for the access line and error logs."""
+    query = env.get("QUERY_STRING")
+    target = env["RAW_PATH_INFO"] + ("?" + query if query is not None else "")
+    return f"{env['REQUEST_METHOD']} {target} {env['SERVER_PROTOCOL']}"

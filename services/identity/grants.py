@@ -138,7 +138,7 @@ def _redeemed_at_once(
             "challenge": s256_challenge(verifier) if verifier else None,
             "kinds": _REDEEMING_KINDS,
             "public": public,
-            "secret_hash": None if public else digest(credentials.secret or ""),
+            "secret_hash": digest(credentials.secret) if credentials.secret else None,
             "jti": jti,
             "access_expires_at": now + ctx.settings.access_token_ttl,
             "refresh_hash": digest(refresh_token),
