@@ -188,6 +188,54 @@ def test_network_policies_allow_what_each_service_needs(resources: list[dict[str
     )
 
 
+# What a webhook must not reach (security finding F6): the NetworkPolicy refuses the same ranges as
+# the delivery guard (services/notifications/domain.is_forbidden_address), IPv6 forms included.
+SSRF_TARGETS = (
+    "169.254.169.254",
+    "10.0.0.1",
+    "127.0.0.1",
+    "64:ff9b::a9fe:a9fe",
+    "64:ff9b::a00:1",
+    "64:ff9b:1::a9fe:a9fe",
+    "2002:7f00:1::",
+    "2002:a9fe:a9fe::1",
+    "::127.0.0.1",
+    "::ffff:0:7f00:1",
+    "::ffff:127.0.0.1",
+    "fec0::1",
+    "fd00::1",
+    "fe80::1",
+)
+
+
+@pytest.mark.parametrize("service", ["notifications", "identity"])
+def test_the_internet_egress_refuses_what_the_webhook_guard_refuses(
+    resources: list[dict[str, Any]], service: str
+) -> None:
+    import ipaddress
+
+    from services.notifications.domain import is_forbidden_address
+
+    spec = named(resources, "NetworkPolicy", service)["spec"]
+    blocks = [
+        block["ipBlock"]
+        for rule in spec["egress"]
+        for block in rule.get("to", [])
+        if "ipBlock" in block
+    ]
+    assert blocks
+    for address in SSRF_TARGETS:
+        assert is_forbidden_address(address), address
+        ip = ipaddress.ip_address(address)
+        reachable = [
+            b
+            for b in blocks
+            if ip in ipaddress.ip_network(b["cidr"])
+            and not any(ip in ipaddress.ip_network(e) for e in b.get("except", []))
+        ]
+        assert not reachable, f"{service} may reach {address} through {reachable}"
+
+
 def test_keda_scales_on_every_notifications_queue(resources: list[dict[str, Any]]) -> None:
     """The trigger's queue regex covers the queues nameko declares for notifications' event
     handlers, and none of another service's."""

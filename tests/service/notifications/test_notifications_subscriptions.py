@@ -162,6 +162,12 @@ def test_bad_subscriptions_are_refused_and_nothing_is_stored(
         "http://169.254.169.254/latest/meta-data",
         "http://[::1]/h",
         "http://10.0.0.8/hook",
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",
+        "http://[64:ff9b:1::a9fe:a9fe]/",
+        "http://[2002:7f00:1::]/",
+        "http://[::127.0.0.1]/",
+        "http://[::ffff:0:7f00:1]/",
+        "http://[fec0::1]/",
     ],
 )
 def test_private_targets_are_refused_unless_allowed(

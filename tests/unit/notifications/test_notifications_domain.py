@@ -110,13 +110,33 @@ def test_redirect_statuses_are_failures() -> None:
         "::ffff:127.0.0.1",
         "::ffff:10.0.0.1",
         "fd00:ec2::254",
+        # IPv6 forms that reach an IPv4 address through a translator (security finding F6)
+        "64:ff9b::a9fe:a9fe",  # NAT64 -> 169.254.169.254
+        "64:ff9b::a00:1",  # NAT64 -> 10.0.0.1
+        "64:ff9b:1::a9fe:a9fe",  # local-use NAT64
+        "2002:7f00:1::",  # 6to4 -> 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 -> 169.254.169.254
+        "::127.0.0.1",  # IPv4-compatible
+        "::ffff:0:7f00:1",  # IPv4-translated (SIIT)
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo, client 192.0.2.45
+        "fec0::1",  # site-local
+        "4000::1",  # outside global unicast 2000::/3
     ],
 )
 def test_non_public_addresses_are_forbidden(address: str) -> None:
     assert domain.is_forbidden_address(address)
 
 
-@pytest.mark.parametrize("address", ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "8.8.8.8",
+        "93.184.216.34",
+        "2606:4700:4700::1111",
+        "64:ff9b::808:808",  # NAT64 to a public IPv4 address: an IPv4-only agency, reached
+        "2002:808:808::1",  # 6to4 of a public address
+    ],
+)
 def test_public_addresses_are_allowed(address: str) -> None:
     assert not domain.is_forbidden_address(address)
 
