@@ -76,13 +76,34 @@ def read_json(request: Request, max_bytes: int = MAX_BODY_BYTES) -> dict[str, An
     if len(raw) > max_bytes:
         raise HttpError(413, "body_too_large", f"the body must be at most {max_bytes} bytes")
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, object_pairs_hook=_without_repeated_keys)
+    except _RepeatedKey as exc:
+        raise HttpError(400, "malformed_json", f"the key {exc.key!r} is given twice") from None
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurd nesting
         raise HttpError(400, "malformed_json", "the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise HttpError(400, "malformed_json", "the body must be a JSON object")
     if not _storable(data):
         raise HttpError(400, "invalid_text", "text must be valid Unicode without NUL characters")
+    return data
+
+
+class _RepeatedKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key[:64]
+
+
+def _without_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """RFC 8259 4 leaves repeated names to the reader: a filter or a log that reads the first
+    would see another object than the one stored (the last wins in json.loads). Refused."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
     return data
 
 

@@ -281,6 +281,8 @@ def test_hostile_bodies_get_clear_4xx_answers(security_hub, service, method, pat
         "wrong type": ("title=x", "application/x-www-form-urlencoded", 415),
         "no type": ('{"title": "x"}', None, 415),
         "invalid utf-8": (b'{"title": "\xff\xfe"}', "application/json", 400),
+        # a filter reading the first key would see another object than the one stored
+        "repeated key": ('{"title": "A title", "title": "B title"}', "application/json", 400),
     }
     for name, (body, content_type, expected) in cases.items():
         headers = dict(auth)

@@ -27,6 +27,8 @@ def request_with(body: bytes, content_type: str = "application/json") -> Request
         (b"[" * 5000 + b"]" * 5000, "malformed_json"),
         (b"[1, 2]", "malformed_json"),
         (b'{"title": ', "malformed_json"),
+        (b'{"title": "A", "title": "B"}', "malformed_json"),
+        (b'{"outer": {"k": 1, "k": 2}}', "malformed_json"),
     ],
 )
 def test_bodies_the_database_could_not_store_are_refused(body, code):
