@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from werkzeug.wrappers import Response
@@ -54,10 +55,15 @@ def html(template: str, context: dict[str, Any], status: int, csp: str) -> Respo
     return response
 
 
+# What a Location may carry as it is (RFC 3986 reserved and unreserved characters, and "%" of
+# escapes already made); anything else, a line break from a percent-decoded path first, escaped.
+_LOCATION_SAFE = ":/?#[]@!$&'()*+,;=%~"
+
+
 def see_other(location: str) -> Response:
     """POST/redirect/GET (and every redirect of the pages): 303, never cached."""
-    response = Response(status=303, headers={"Location": location, "Cache-Control": "no-store"})
-    return response
+    safe_location = quote(location, safe=_LOCATION_SAFE)
+    return Response(status=303, headers={"Location": safe_location, "Cache-Control": "no-store"})
 
 
 def static_file(name: str) -> Response | None:

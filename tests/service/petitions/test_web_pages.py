@@ -244,3 +244,18 @@ def test_moderation_needs_an_operator(petitions):
     assert answer.headers["Location"] == "/moderation/login"
     shown = petitions.http.get(f"/api/petitions/{submitted['id']}", headers=petitions.operator())
     assert shown.json()["status"] == "submitted"
+
+
+@pytest.mark.parametrize(
+    "action", ["signature", "signature/withdrawal", "edit", "submission", "sponsors"]
+)
+def test_a_line_break_in_a_page_path_is_escaped_not_a_500(petitions, action):
+    """Security finding F10: a form failing its CSRF check is sent back to its petition's page,
+    whose id came percent-decoded from the path; werkzeug refused the header with a 500."""
+    signer = citizen(petitions)
+    path = "/petitions/abc%0d%0aSet-Cookie:%20pwn=1/" + action
+    response = signer.post(path, csrf="not-the-session-token")
+    assert response.status_code in (303, 404), response.status_code
+    location = response.headers.get("Location", "")
+    assert "\r" not in location and "\n" not in location
+    assert "pwn" not in response.headers.get("Set-Cookie", "")
