@@ -22,9 +22,8 @@ REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy" / "k8s"
 BASE = DEPLOY / "base"
 OVERLAYS = ("dev", "prod")
-# The reference material (CRD schemas) lives beside the clone: ../shared.
-SHARED = REPO.parent / "shared"
-SCHEMAS = SHARED / "k8s-schemas"
+# The custom resources' JSON schemas, vendored from datreeio/CRDs-catalog (MIT, see its LICENSE).
+SCHEMAS = Path(__file__).resolve().parent / "k8s-schemas"
 # Built-in kinds are validated against this Kubernetes version's schemas (kubernetes-validate).
 KUBERNETES_VERSION = "1.32.0"
 SERVICES = ("identity", "petitions", "notifications")

@@ -1,5 +1,5 @@
 """Every rendered resource is valid: built-in kinds against Kubernetes' own schemas, custom
-resources against their CRDs' schemas (../shared/k8s-schemas)."""
+resources against their CRDs' schemas (tests/deploy/k8s-schemas)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ BUILT_IN_GROUPS = {
     "networking.k8s.io",
     "rbac.authorization.k8s.io",
 }
-# Custom kinds the CRDs catalogue in ../shared has no schema for, checked here by hand.
+# Custom kinds the vendored CRDs catalogue has no schema for, checked here by hand.
 WITHOUT_SCHEMA = {("postgresql.cnpg.io", "ScheduledBackup")}
 
 
