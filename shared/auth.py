@@ -3,8 +3,9 @@
 - explicit algorithm allow-list (asymmetric only: ``alg: none`` and HS* are refused);
 - ``iss``, ``aud``, ``exp``, ``iat`` and ``sub`` required; not expired, not issued in the future
   and not before ``nbf``, each with :data:`LEEWAY_SECONDS`;
-- the issuer's JWKS cached, refetched when a token names an unknown ``kid`` (keys rotate), at
-  most once per :data:`JWKS_MIN_REFETCH_SECONDS` so a flood of bogus kids cannot hammer the issuer.
+- the issuer's JWKS cached, refetched at once when a token names a ``kid`` never seen (keys
+  rotate), within the bounds of :class:`shared.key_refetch.RefetchGate` so that a flood of bogus
+  kids cannot hammer the issuer.
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from jose import jwk
 from jose.backends.base import Key
 from jose.exceptions import JWTError
 
+from shared.key_refetch import RefetchGate
+
 log = logging.getLogger(__name__)
 
 ALGORITHMS = ["ES256", "RS256"]
 # NOTE: replicas' clocks drift a little; 30 s is what OIDC deployments commonly allow.
 LEEWAY_SECONDS = 30
-JWKS_MIN_REFETCH_SECONDS = 10.0
 HTTP_TIMEOUT_SECONDS = 5.0
 REQUIRED_CLAIMS = ("iss", "aud", "exp", "iat", "sub")
 
@@ -55,23 +57,23 @@ class JWKSCache:
     def __post_init__(self) -> None:
         self._keys: dict[str, dict[str, Any]] = {}
         self._jwks_uri: str | None = None
-        self._fetched_at = 0.0
+        self._gate = RefetchGate()
         self._lock = threading.Lock()
         self._fetch = self.fetch_json or _get_json
 
     def key(self, kid: str) -> dict[str, Any]:
         found = self._keys.get(kid)
         if found is None:
-            self._refresh_if_allowed()
+            self._refresh_for(kid)
             found = self._keys.get(kid)
         if found is None:
             raise TokenInvalid("unknown_kid", "the token was signed by an unknown key")
         return found
 
-    def _refresh_if_allowed(self) -> None:
+    def _refresh_for(self, kid: str) -> None:
         with self._lock:
-            if self._fetched_at and time.monotonic() - self._fetched_at < JWKS_MIN_REFETCH_SECONDS:
-                return
+            if kid in self._keys or not self._gate.may_fetch_for(kid):
+                return  # another thread fetched it meanwhile, or fetching now is not allowed
             try:
                 if self._jwks_uri is None:
                     self._jwks_uri = self._discover_jwks_uri()
@@ -82,7 +84,7 @@ class JWKSCache:
                     "jwks_unavailable", "the token issuer's keys are unavailable"
                 ) from None
             self._keys = {k["kid"]: k for k in keys if "kid" in k}
-            self._fetched_at = time.monotonic()
+            self._gate.fetched(kid, kid in self._keys)
             if self.on_refresh:
                 self.on_refresh(self.issuer)
 

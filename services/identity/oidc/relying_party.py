@@ -31,8 +31,8 @@ from services.identity.oidc import jwt as jwtutil
 from services.identity.oidc.back_channel import Answer, BackChannel, BackChannelError
 from services.identity.oidc.jwt import JwtRejected
 from services.identity.upstreams import UpstreamProvider
+from shared.key_refetch import RefetchGate
 
-JWKS_MIN_REFETCH_SECONDS = 10.0  # a flood of bogus kids must not hammer the provider
 TOKEN_REQUEST_HEADERS = {
     "Accept": "application/json",
     "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
@@ -64,7 +64,7 @@ class UpstreamClient:
         self.clock = clock
         self._metadata: dict[str, Any] | None = None
         self._keys: dict[str, Any] = {}
-        self._keys_fetched_at = 0.0
+        self._refetch = RefetchGate()
         self._lock = threading.Lock()
         self._client_auth = ClientAuth(
             provider.client_id, provider.client_secret, provider.token_endpoint_auth_method
@@ -197,18 +197,20 @@ class UpstreamClient:
 
     def _key(self, kid: str) -> Any:
         if kid not in self._keys:
-            self._refresh_keys()
+            self._refresh_keys_for(kid)
         if kid not in self._keys:
             raise JwtRejected("unknown kid")
         return self._keys[kid]
 
-    def _refresh_keys(self) -> None:
+    def _refresh_keys_for(self, kid: str) -> None:
+        """A kid never seen is fetched at once (a restarted or rotating provider), within the
+        gate's bounds."""
         with self._lock:
-            if self.clock() - self._keys_fetched_at < JWKS_MIN_REFETCH_SECONDS:
+            if kid in self._keys or not self._refetch.may_fetch_for(kid):
                 return
-            self._keys_fetched_at = self.clock()
             keys = _get_json(self.metadata()["jwks_uri"], self.timeout).get("keys", [])
             self._keys = dict(_imported(k) for k in keys if isinstance(k, dict) and "kid" in k)
+            self._refetch.fetched(kid, kid in self._keys)
 
     def _proxies_for(self, url: str) -> dict[str, str]:
         return self.http.proxies_for(url)
