@@ -75,9 +75,10 @@ class MockProvider:
         identities: Mapping[str, TestIdentity],
         clients: Mapping[str, MockClient],
         clock: Callable[[], float] = time.time,
+        key: ECKey | None = None,
     ) -> None:
         self.issuer, self.identities, self.clients, self.clock = issuer, identities, clients, clock
-        self.key = ECKey.generate_key("P-256", private=True)
+        self.key = key or ECKey.generate_key("P-256", private=True)
         self.kid = self.key.thumbprint()
         self._codes: dict[str, dict[str, Any]] = {}
         self._tokens: dict[str, dict[str, Any]] = {}

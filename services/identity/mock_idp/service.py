@@ -15,7 +15,7 @@ from nameko.extensions import DependencyProvider
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from services.identity.mock_idp import pages
+from services.identity.mock_idp import pages, signing_key
 from services.identity.mock_idp.clients import mock_clients
 from services.identity.mock_idp.identities import load_identities
 from services.identity.mock_idp.provider import PATHS, MockError, MockProvider
@@ -25,7 +25,7 @@ from shared.web import HttpError, http, json_response
 
 
 class MockState(DependencyProvider):
-    """The provider, its key pair (made at container setup, in memory) and its codes and tokens."""
+    """The provider, its key pair (kept under the data directory) and its codes and tokens."""
 
     def setup(self) -> None:
         settings = hub_settings(self.container.config)
@@ -36,7 +36,8 @@ class MockState(DependencyProvider):
         issuer = settings.public_url("mock-idp")
         clients = mock_clients(load_upstreams(settings), issuer, settings.public_url("identity"))
         identities = load_identities(settings.mock_idp_identities_file)
-        self.provider = MockProvider(issuer, identities, clients)
+        key = signing_key.load_or_create(settings.data_dir / "mock-idp" / "signing-key.jwk")
+        self.provider = MockProvider(issuer, identities, clients, key=key)
 
     def get_dependency(self, worker_ctx: Any) -> MockProvider:
         return self.provider
