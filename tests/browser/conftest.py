@@ -146,6 +146,7 @@ class Browser:
 
     def go(self, url: str) -> None:
         self.driver.get(url)
+        self.settle(f"no page settled after going to {url}")
 
     @property
     def url(self) -> str:
@@ -156,6 +157,24 @@ class Browser:
         old = self.driver.find_element("css selector", "html")
         self.find(css).click()
         self.wait(lambda: self._stale(old), f"no new page after pressing {css}")
+        self.settle(f"no page settled after pressing {css}")
+
+    def settle(self, message: str) -> None:
+        """Wait for the end of a redirect chain, not its first page: the same address, loaded,
+        three polls in a row. A sign-in crosses four origins in 303s; on a busy machine
+        chromedriver has answered while the chain was still under way."""
+        seen: list[str] = []
+
+        def settled() -> bool:
+            seen.append(self._loaded_url())
+            return len(seen) >= 3 and seen[-1] != "" and seen[-1] == seen[-2] == seen[-3]
+
+        self.wait(settled, message)
+
+    def wait_for_url(self, condition: Callable[[str], bool], message: str) -> None:
+        """Wait until the settled page's address meets ``condition``."""
+        self.wait(lambda: condition(self._loaded_url()), f"{message} (at {self.url})")
+        self.settle(message)
 
     def fill(self, css: str, value: str) -> None:
         field = self.find(css)
@@ -221,6 +240,17 @@ class Browser:
     def assert_accessible(self) -> None:
         violations = self.accessibility_violations()
         assert violations == [], f"axe on {self.url}: {violations}"
+
+    def _loaded_url(self) -> str:
+        """The address of the page, once loaded; "" while a page is loading."""
+        from selenium.common.exceptions import WebDriverException
+
+        try:
+            if self.run("return document.readyState") != "complete":
+                return ""
+            return self.url
+        except WebDriverException:  # the page is being replaced
+            return ""
 
     def _stale(self, element: Any) -> bool:
         from selenium.common.exceptions import WebDriverException

@@ -30,7 +30,12 @@ def sign_in(browser, identity: str) -> None:
     """
     button = browser.find("#sign-in").get_attribute("href")
     assert "/login?next=" in button
+    pages = button.split("/login?", 1)[0]
     browser.go(f"{button}&login_hint={identity}")
+    browser.wait_for_url(
+        lambda url: url.startswith(pages + "/") and "/login?" not in url and "/auth/" not in url,
+        "the sign-in did not come back to the pages",
+    )
 
 
 def not_pwned(browser) -> None:
@@ -226,7 +231,9 @@ def test_signing_in_through_the_mock_providers_form(hub, browser):
     pages = hub.url("petitions")
     browser.go(pages + "/")
     browser.press("#sign-in")
-    assert browser.url.startswith(hub.url("mock-idp")), browser.url
+    browser.wait_for_url(
+        lambda url: url.startswith(hub.url("mock-idp")), "the sign-in did not reach the form"
+    )
     browser.choose("input[name=identity][value='sophie.bernard']")
     browser.find("button[type=submit]").click()
     browser.wait(lambda: browser.url.startswith(pages + "/"), "never back at petitions", 5)
