@@ -161,12 +161,13 @@ def _safe_uri(uri: str) -> str:
 
 
 def run_all(settings: Settings) -> int:
-    """Start the four processes as children, print their URLs, stop them all on Ctrl-C."""
+    """Start the four processes as children, print their URLs, stop them all on Ctrl-C (0) or
+    when one of them exits (1: the hub did not stop because it was asked to)."""
     for process in PROCESSES:
         ensure_port_free(settings.bind_host, settings.port(process), process)
     children: dict[str, subprocess.Popen[bytes]] = {}
     stop_requested = stop_on_signals()
-    stopping = False
+    failed = False
     try:
         for process in ("mock-idp", "identity", "petitions", "notifications"):
             children[process] = subprocess.Popen(  # noqa: S603 - our own entry point
@@ -175,17 +176,17 @@ def run_all(settings: Settings) -> int:
                 start_new_session=True,  # Ctrl-C reaches us only; we stop them in order
             )
         _print_urls(settings)
-        while not (stopping or stop_requested()):
+        while not (failed or stop_requested()):
             for process, child in children.items():
                 if child.poll() is not None:
                     log.error(
                         "%s exited with status %s; stopping the hub", process, child.returncode
                     )
-                    stopping = True
+                    failed = True
             time.sleep(0.2)
     finally:
         stop_children(children)
-    return 0
+    return 1 if failed else 0
 
 
 def stop_on_signals() -> Callable[[], bool]:
@@ -203,15 +204,8 @@ def stop_on_signals() -> Callable[[], bool]:
 def _print_urls(settings: Settings) -> None:
     print("\nThe participation hub is starting:", flush=True)
     for process in PROCESSES:
-        print(
-            f"  {process:<14} {settings.public_url(process)}"
-            + (
-                f"   metrics http://{settings.bind_host}:{settings.metrics_port(process)}/metrics"
-                if process in SERVICES
-                else ""
-            ),
-            flush=True,
-        )
+        metrics = f"http://{settings.bind_host}:{settings.metrics_port(process)}/metrics"
+        print(f"  {process:<14} {settings.public_url(process)}   metrics {metrics}", flush=True)
     print("Press Ctrl-C to stop them all.\n", flush=True)
 
 
