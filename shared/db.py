@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from shared.envelope import Envelope
+from shared.events import Event
 from shared.logs import get_correlation_id
 from shared.outbox import outbox_insert
 
@@ -139,10 +140,20 @@ class UnitOfWork:
         self._after_commit = after_commit
         self._events: list[Envelope] = []
 
-    def emit(self, event_type: str, payload: dict[str, Any], version: int = 1) -> Envelope:
+    def emit(
+        self, event: Event | str, payload: dict[str, Any] | None = None, version: int = 1
+    ) -> Envelope:
+        """Record ``event`` for the outbox, written with the transaction's commit.
+
+        NOTE: a type string and a payload are still taken while the services move to their
+        ``events.py`` classes."""
+        if isinstance(event, Event):
+            event_type, payload, version = event.TYPE, event.payload(), event.VERSION
+        else:
+            event_type = event
         envelope = Envelope(
             type=event_type,
-            payload=payload,
+            payload=payload or {},
             source=self.source,
             version=version,
             correlation_id=get_correlation_id(),
