@@ -54,8 +54,8 @@ def _check_form(request: AuthorizationRequest) -> None:
 
 
 def _check_pkce(request: AuthorizationRequest) -> None:
-    """RFC 7636 4.3, S256 only, from every client: the contract promises codes bound to a PKCE
-    verifier (RFC 9700 2.1.1 would let a confidential client rely on ``nonce``; the hub does not)."""
+    """RFC 7636 4.3, S256 only, from every client: the contract promises codes bound to a
+    PKCE verifier (RFC 9700 2.1.1 lets confidential clients rely on ``nonce``; the hub not)."""
     challenge = request.get("code_challenge")
     if challenge is None:
         raise AuthorizationError("invalid_request", "a PKCE code_challenge (S256) is required")
