@@ -16,6 +16,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from services.identity import grants, handlers, logout, storage, upstream_login, userinfo
+from services.identity.client_failures import ClientAuthFailures
 from services.identity.dependencies import OpenIdProvider
 from services.identity.domain import random_token
 from services.identity.errors import OAuthError, translated
@@ -49,6 +50,7 @@ class IdentityService(HealthEndpoints):
     metrics = EntrypointMetrics()
     oidc = OpenIdProvider()
     limits = RateLimits()
+    client_failures = ClientAuthFailures()
 
     @http("GET", "/.well-known/openid-configuration")
     def discovery(self, request: Request) -> Response:
@@ -90,18 +92,12 @@ class IdentityService(HealthEndpoints):
     @translated
     def token(self, request: Request) -> Response:
         parsed = token_request(request)
-        keys = {
-            "token_failures_per_client": str(parsed.credentials.client_id),
-            "token_failures_per_address": self.limits.address(request),
-        }
-        for limit, key in keys.items():  # RFC 6749 10.10: slow down secret guessing
-            self.limits.check_failures(limit, key)
         try:
             answer = grants.token(self.db, self.oidc, parsed)
         except OAuthError as error:
-            if error.error == "invalid_client":
-                for limit, key in keys.items():
-                    self.limits.failed(limit, key)
+            if error.error == "invalid_client":  # right credentials are never refused here
+                client_id = parsed.credentials.client_id
+                self.client_failures.failed(error, client_id, self.limits.address(request))
             raise
         return json_response(answer, headers=NO_STORE)
 
