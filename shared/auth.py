@@ -1,6 +1,7 @@
 """The one access-token verifier every service uses (python-jose's keys check the signatures).
 
 - explicit algorithm allow-list (asymmetric only: ``alg: none`` and HS* are refused);
+- the header's ``typ`` must say access token (``at+jwt``, RFC 9068 section 4);
 - ``iss``, ``aud``, ``exp``, ``iat`` and ``sub`` required; not expired, not issued in the future
   and not before ``nbf``, each with :data:`LEEWAY_SECONDS`;
 - the issuer's JWKS cached, refetched at once when a token names a ``kid`` never seen (keys
@@ -34,6 +35,9 @@ ALGORITHMS = ["ES256", "RS256"]
 LEEWAY_SECONDS = 30
 HTTP_TIMEOUT_SECONDS = 5.0
 REQUIRED_CLAIMS = ("iss", "aud", "exp", "iat", "sub")
+# RFC 9068 4: the JOSE header's typ, compared case-insensitively (RFC 7515 4.1.9), so that no
+# other JWT the issuer signs (ID token, signed userinfo, logout token) passes for an access token.
+ACCESS_TOKEN_TYPES = ("at+jwt", "application/at+jwt")
 
 
 class TokenInvalid(Exception):
@@ -140,6 +144,9 @@ class TokenVerifier:
         alg = header.get("alg")
         if alg not in ALGORITHMS:
             raise TokenInvalid("bad_algorithm", "the token's algorithm is not accepted")
+        typ = header.get("typ")
+        if not isinstance(typ, str) or typ.lower() not in ACCESS_TOKEN_TYPES:
+            raise TokenInvalid("bad_type", "the token is not an access token (typ)")
         kid = header.get("kid")
         if not isinstance(kid, str):
             raise TokenInvalid("no_kid", "the token names no key")

@@ -38,8 +38,11 @@ DEV_WEB_CLIENT_SECRET = "development-only-petitions-web-secret-change-me"  # noq
 # Requests a minute (0 = no limit), per process; see shared/ratelimit.py.
 RATE_LIMIT_DEFAULTS = {
     "login_per_address": 300,  # authorization requests started from one address
-    "token_failures_per_client": 20,  # failed client authentications at the token endpoint
+    # wrong client secrets at the token endpoint, per (client id, caller address); also the
+    # per-client count past which identity warns that a registered client is under attack
+    "token_failures_per_client": 20,
     "token_failures_per_address": 60,
+    "operator_login_failures_per_address": 10,  # failed sign-ins at petitions' /moderation/login
     "sign_per_address": 600,  # signatures (and attempts) from one address: many share a NAT
     "sign_per_client": 120_000,  # through one service provider (2,000/s)
 }

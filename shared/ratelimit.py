@@ -104,11 +104,9 @@ class RateLimits(DependencyProvider):
         if wait is not None:
             raise too_many(wait)
 
-    def check_failures(self, name: str, key: str) -> None:
-        """Refuse at once when ``key`` has used up its allowance of failures."""
-        wait = self.limiters[name].exhausted(key)
-        if wait is not None:
-            raise too_many(wait)
+    def exhausted(self, name: str, key: str) -> int | None:
+        """Seconds until ``key`` has an allowance of failures again; None if it has one now."""
+        return self.limiters[name].exhausted(key)
 
     def failed(self, name: str, key: str) -> None:
         self.limiters[name].retry_after(key)

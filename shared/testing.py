@@ -104,7 +104,14 @@ class TestIssuer:
             self._server.shutdown()
             self._server.server_close()
 
-    def token(self, audience: str, sub: str | None = None, ttl: int = 300, **claims: Any) -> str:
+    def token(
+        self,
+        audience: str,
+        sub: str | None = None,
+        ttl: int = 300,
+        typ: str = "at+jwt",
+        **claims: Any,
+    ) -> str:
         now = int(time.time())
         body = {
             "iss": self.url,
@@ -115,7 +122,8 @@ class TestIssuer:
             "jti": uuid.uuid4().hex,
             **claims,
         }
-        return jwt.encode(body, self._pem, algorithm="ES256", headers={"kid": self.kid})
+        headers = {"kid": self.kid, "typ": typ}  # RFC 9068: an access token says so
+        return jwt.encode(body, self._pem, algorithm="ES256", headers=headers)
 
     def citizen_token(self, audience: str, sub: str | None = None, **claims: Any) -> str:
         claims.setdefault("scope", "openid petitions")

@@ -20,6 +20,8 @@ from shared.web import json_response
 
 
 class OAuthError(Exception):
+    client_registered = False  # invalid_client: the client id names a registered client
+
     def __init__(
         self, error: str, description: str, status: int = 400, headers: dict[str, str] | None = None
     ) -> None:
@@ -30,9 +32,15 @@ class OAuthError(Exception):
         self.headers = headers or {}
 
 
-def invalid_client(description: str = "client authentication failed") -> OAuthError:
+def invalid_client(
+    description: str = "client authentication failed", registered: bool = False
+) -> OAuthError:
     # RFC 6749 5.2: 401, with the scheme the client may authenticate with
-    return OAuthError("invalid_client", description, 401, {"WWW-Authenticate": 'Basic realm="hub"'})
+    error = OAuthError(
+        "invalid_client", description, 401, {"WWW-Authenticate": 'Basic realm="hub"'}
+    )
+    error.client_registered = registered  # for the operator's alarm, never told to the caller
+    return error
 
 
 def invalid_token(description: str) -> OAuthError:

@@ -46,10 +46,10 @@ def authenticated(client: Client | None, credentials: ClientCredentials) -> Clie
         raise invalid_client()
     if client.public:
         if credentials.method != "none":
-            raise invalid_client("a public client has no secret")
+            raise invalid_client("a public client has no secret", registered=True)
         return client
     if not client.secret_matches(credentials.secret):
-        raise invalid_client()
+        raise invalid_client(registered=True)
     return client
 
 

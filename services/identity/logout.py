@@ -6,12 +6,14 @@ it back, returns it to the client's registered address with the client's ``state
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from services.identity import storage
-from services.identity.domain import random_token
+from services.identity.domain import b64url, random_token
 from services.identity.errors import UnsafeRequest
 from services.identity.handlers import IdentityContext, with_query
 from services.identity.oidc.jwt import JwtRejected
@@ -26,26 +28,75 @@ PENDING_LOGOUT_TTL_SECONDS = 600
 @dataclass(frozen=True)
 class LoggedOut:
     location: str | None  # where the browser goes next; None: show the "signed out" page
+    clear_cookie: bool = True  # False when the session ended is not the browser's own
+
+
+@dataclass(frozen=True)
+class ConfirmLogout:
+    """Ask the person first (no valid ``id_token_hint``): a form posting ``token`` back."""
+
+    token: str
 
 
 def end_session(
-    uow: UnitOfWork, ctx: IdentityContext, params: dict[str, str], cookie_sid: str | None
-) -> LoggedOut:
-    """Section 2: ``id_token_hint``, ``post_logout_redirect_uri`` (registered), ``state``."""
+    uow: UnitOfWork,
+    ctx: IdentityContext,
+    params: dict[str, str],
+    cookie_sid: str | None,
+    confirmation: str | None = None,
+) -> LoggedOut | ConfirmLogout:
+    """Section 2: ``id_token_hint``, ``post_logout_redirect_uri`` (registered), ``state``.
+
+    Without a hint naming a session (``sid``) the person is asked (section 2: a link or a
+    redirect from any site must not sign them out): the session of the hub's cookie ends only
+    on ``confirmation``, the POSTed token bound to that cookie.
+    """
     claims = _hint_claims(ctx, params.get("id_token_hint"))
     target = params.get("post_logout_redirect_uri") or None
     if target is not None:
         _check_target(uow, claims, target)
     if params.get("client_id") and claims and params["client_id"] != claims.get("aud"):
         raise UnsafeRequest("The sign-out request names two different services.")
-    sid = str((claims or {}).get("sid") or cookie_sid or "")
-    session = storage.take_session(uow, sid) if sid else None
+    sid = str((claims or {}).get("sid") or "")
+    if not sid:
+        return _without_hint(uow, ctx, cookie_sid, confirmation)
     state = params.get("state") or None
+    return _end(uow, ctx, sid, target, state, clear_cookie=cookie_sid in (None, sid))
+
+
+def confirmation_token(ctx: IdentityContext, sid: str) -> str:
+    """Anti-CSRF token of the confirmation form: only the cookie's holder can know it."""
+    message = f"hub/v1/logout-confirmation\n{sid}".encode()
+    key = ctx.settings.subject_secret.encode("utf-8")
+    return b64url(hmac.new(key, message, hashlib.sha256).digest())
+
+
+def _without_hint(
+    uow: UnitOfWork, ctx: IdentityContext, cookie_sid: str | None, confirmation: str | None
+) -> LoggedOut | ConfirmLogout:
+    if not cookie_sid:
+        return LoggedOut(None)  # no session in this browser: nothing to end, nothing to ask
+    expected = confirmation_token(ctx, cookie_sid)
+    sent = (confirmation or "").encode("utf-8", "replace")
+    if not hmac.compare_digest(sent, expected.encode("ascii")):
+        return ConfirmLogout(expected)
+    return _end(uow, ctx, cookie_sid, None, None)
+
+
+def _end(
+    uow: UnitOfWork,
+    ctx: IdentityContext,
+    sid: str,
+    target: str | None,
+    state: str | None,
+    clear_cookie: bool = True,
+) -> LoggedOut:
+    session = storage.take_session(uow, sid)
     back = with_query(target, {"state": state}) if target else None
     upstream_logout = _upstream_logout(uow, ctx, session, target, state) if session else None
     uow.commit()
     ctx.metrics.sessions_ended.labels("yes" if upstream_logout else "no").inc()
-    return LoggedOut(upstream_logout or back)
+    return LoggedOut(upstream_logout or back, clear_cookie)
 
 
 def _hint_claims(ctx: IdentityContext, hint: str | None) -> dict[str, Any] | None:

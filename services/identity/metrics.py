@@ -5,6 +5,9 @@
   provider sent failed a check, ``unavailable``, ``incomplete_identity``, ``expired``);
 - ``hub_identity_tokens_issued_total{grant_type}``;
 - ``hub_identity_oauth_errors_total{endpoint, error}``: OAuth errors answered, by RFC error code;
+- ``hub_identity_client_auth_failures_total{client, answer}``: wrong client credentials at the
+  token endpoint, ``client`` = ``registered`` | ``unknown`` (never the id: attackers choose it),
+  ``answer`` = ``refused`` (401) | ``rate_limited`` (429: that caller is over its allowance);
 - ``hub_identity_sessions_ended_total{upstream}``: RP-initiated logouts, ``upstream`` telling
   whether the upstream session was ended too;
 - ``hub_identity_signing_key_age_seconds``: how long the key that signs now has been signing
@@ -44,6 +47,13 @@ class IdentityMetrics:
             f"{prefix}_oauth_errors_total",
             "OAuth errors answered, by endpoint and error code.",
             ["endpoint", "error"],
+        )
+        self.client_auth_failures: Any = _get_or_create(
+            registry,
+            Counter,
+            f"{prefix}_client_auth_failures_total",
+            "Wrong client credentials at the token endpoint, by kind of client id and answer.",
+            ["client", "answer"],
         )
         self.sessions_ended: Any = _get_or_create(
             registry,

@@ -16,6 +16,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from services.identity import grants, handlers, logout, storage, upstream_login, userinfo
+from services.identity.client_failures import ClientAuthFailures
 from services.identity.dependencies import OpenIdProvider
 from services.identity.domain import random_token
 from services.identity.errors import OAuthError, translated
@@ -33,7 +34,8 @@ log = logging.getLogger(__name__)
 
 # The browser's key: binds a login at an upstream provider to the browser that started it.
 BROWSER_COOKIE = "hub_login"
-SESSION_COOKIE = "hub_session"  # the hub's session id, which logout ends without an id_token_hint
+SESSION_COOKIE = "hub_session"  # the hub's session id: logout without an id_token_hint asks first
+CONFIRMATION_FIELD = "confirmation"  # the logout confirmation form's anti-CSRF token
 _BROWSER_KEY = re.compile(r"^[A-Za-z0-9_-]{43}$")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 PURGE_INTERVAL_SECONDS = 60
@@ -49,6 +51,7 @@ class IdentityService(HealthEndpoints):
     metrics = EntrypointMetrics()
     oidc = OpenIdProvider()
     limits = RateLimits()
+    client_failures = ClientAuthFailures()
 
     @http("GET", "/.well-known/openid-configuration")
     def discovery(self, request: Request) -> Response:
@@ -90,18 +93,12 @@ class IdentityService(HealthEndpoints):
     @translated
     def token(self, request: Request) -> Response:
         parsed = token_request(request)
-        keys = {
-            "token_failures_per_client": str(parsed.credentials.client_id),
-            "token_failures_per_address": self.limits.address(request),
-        }
-        for limit, key in keys.items():  # RFC 6749 10.10: slow down secret guessing
-            self.limits.check_failures(limit, key)
         try:
             answer = grants.token(self.db, self.oidc, parsed)
         except OAuthError as error:
-            if error.error == "invalid_client":
-                for limit, key in keys.items():
-                    self.limits.failed(limit, key)
+            if error.error == "invalid_client":  # right credentials are never refused here
+                client_id = parsed.credentials.client_id
+                self.client_failures.failed(error, client_id, self.limits.address(request))
             raise
         return json_response(answer, headers=NO_STORE)
 
@@ -126,7 +123,11 @@ class IdentityService(HealthEndpoints):
         values = request.form if request.method == "POST" else request.args
         params = {name: values.get(name, "") for name in values}
         cookie_sid = request.cookies.get(SESSION_COOKIE)
-        outcome = logout.end_session(self.db, self.oidc, params, cookie_sid)
+        # only a POST confirms: a GET (a link, a redirect, an image) never ends a session unasked
+        confirmation = params.pop(CONFIRMATION_FIELD, None) if request.method == "POST" else None
+        outcome = logout.end_session(self.db, self.oidc, params, cookie_sid, confirmation)
+        if isinstance(outcome, logout.ConfirmLogout):
+            return pages.confirm_sign_out_page(CONFIRMATION_FIELD, outcome.token)
         return _logged_out(outcome)
 
     @http("GET", "/logout-callback/<provider_id>")
@@ -165,7 +166,8 @@ def _logged_out(outcome: logout.LoggedOut) -> Response:
     response = (
         _no_store(redirect(outcome.location)) if outcome.location else pages.signed_out_page()
     )
-    response.delete_cookie(SESSION_COOKIE)
+    if outcome.clear_cookie:
+        response.delete_cookie(SESSION_COOKIE)
     return response
 
 

@@ -165,6 +165,24 @@ def test_citizen_and_operator_journeys_in_a_browser_are_accessible(
     assert citizen.url.startswith(mock_idp)  # sent to sign in again
 
 
+def test_a_logout_link_without_id_token_asks_first_in_a_browser(hub, open_browser):
+    """F9: the hub's logout opened from a link asks the person; confirming signs out through
+    the upstream provider (another origin: the page's CSP must let the redirects through)."""
+    identity = hub.url("identity")
+    citizen = open_browser()
+    citizen.go(hub.url("petitions") + "/")
+    sign_in(citizen, "marie.dupont")
+    citizen.go(identity + "/session/end")
+    assert citizen.url == identity + "/session/end" and citizen.text("h1") == "Sign out?"
+    assert citizen.lang() == "en"
+    citizen.assert_accessible()
+    citizen.press("#confirm-sign-out")
+    assert citizen.text("h1") == "You are signed out", citizen.url
+    assert citizen.url.startswith(identity + "/logout-callback/"), citizen.url  # via upstream
+    citizen.go(identity + "/session/end")
+    assert citizen.text("h1") == "You are signed out"  # no session left: nothing to ask
+
+
 @pytest.mark.parametrize("hub_settings", [{"HUB_PETITION_MIN_SPONSORS": "1"}])
 def test_a_draft_is_edited_co_sponsored_by_link_and_submitted_in_a_browser(hub, open_browser):
     pages = hub.url("petitions")

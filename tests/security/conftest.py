@@ -72,6 +72,7 @@ def security_hub(
     # Limits low enough for the rate-limit tests to reach them with 60 requests.
     env["HUB_RATE_LIMIT_LOGIN_PER_ADDRESS"] = "40"
     env["HUB_RATE_LIMIT_TOKEN_FAILURES_PER_CLIENT"] = "10"
+    env["HUB_RATE_LIMIT_OPERATOR_LOGIN_FAILURES_PER_ADDRESS"] = "10"
     env["HUB_RATE_LIMIT_SIGN_PER_ADDRESS"] = "40"
     # As behind one ingress: the rate-limit tests pose as other addresses with X-Forwarded-For.
     env["HUB_TRUSTED_PROXY_HOPS"] = "1"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
@@ -58,12 +60,42 @@ def test_a_code_is_bound_to_its_client_and_to_its_pkce_verifier(security_hub):
     assert redeem_code(config, security_hub.app, code, verifier).status_code in (200, 400)
 
 
+def test_a_confidential_client_without_pkce_gets_no_code(security_hub):
+    """F7: the contract promises PKCE S256 for every client; without a code_challenge the
+    request goes back to the client as invalid_request, no login starts, no code is issued."""
+    app = security_hub.app
+    query = {
+        "response_type": "code",
+        "client_id": app["client_id"],
+        "redirect_uri": app["redirect_uris"][0],
+        "scope": "openid petitions",
+        "state": "f7-state",
+        "nonce": "f7-nonce",
+        "acr_values": "eidas1",
+        "idp_hint": "mock",
+        "login_hint": "jean.martin",
+    }
+    response = requests.get(
+        discovery(security_hub.url("identity"))["authorization_endpoint"],
+        params=query,
+        headers={"X-Forwarded-For": "203.0.113.70"},  # not an address the fuzzers exhaust
+        allow_redirects=False,
+        timeout=15,
+    )
+    location = response.headers.get("Location", "")
+    assert response.status_code == 302 and location.startswith(app["redirect_uris"][0] + "?")
+    answer = parse_qs(urlsplit(location).query)
+    assert answer["error"] == ["invalid_request"] and answer["state"] == ["f7-state"]
+    assert "code" not in answer
+
+
 def test_a_wrong_client_secret_is_refused(security_hub):
     config = discovery(security_hub.url("identity"))
     response = requests.post(
         config["token_endpoint"],
         data={"grant_type": "client_credentials", "scope": "petitions:moderate"},
         auth=(security_hub.operator["client_id"], security_hub.operator["client_secret"] + "x"),
+        headers={"X-Forwarded-For": "203.0.113.72"},  # an address no other test exhausts
         timeout=15,
     )
     assert response.status_code == 401, response.text

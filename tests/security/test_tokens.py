@@ -55,7 +55,7 @@ def subscriptions_request(security_hub, token: str) -> requests.Response:
 def test_the_baseline_signed_with_the_real_key_is_accepted(security_hub, hub_key, baseline):
     """Proves the minting below is faithful: same claims, real key, accepted (then refused as
     already signed, the only answer that shows the token passed)."""
-    token = hub_key.sign(dict(baseline))
+    token = hub_key.sign(dict(baseline), typ="at+jwt")
     first = sign_request(security_hub, token)
     assert first.status_code in (201, 409), first.text
 
@@ -75,11 +75,26 @@ def _defects(baseline: dict[str, Any]) -> dict[str, dict[str, Any]]:
     "defect", ["expired", "wrong_issuer", "wrong_audience", "no_exp", "no_sub"]
 )
 def test_a_token_with_one_bad_claim_is_refused(security_hub, hub_key, baseline, defect):
-    token = hub_key.sign(_defects(baseline)[defect])
+    token = hub_key.sign(_defects(baseline)[defect], typ="at+jwt")
     response = sign_request(security_hub, token)
     assert response.status_code == 401, response.text
     assert response.json()["error"] == "invalid_token"
     assert "invalid_token" in response.headers["WWW-Authenticate"]
+
+
+def test_a_hub_signed_jwt_not_typed_as_an_access_token_is_refused(security_hub, hub_key, baseline):
+    """F14, RFC 9068 4: the hub's real key, the right audience and claims, but typ JWT (what its
+    ID tokens and signed userinfo carry): no resource service takes it for an access token."""
+    petitions = sign_request(security_hub, hub_key.sign(dict(baseline), typ="JWT"))
+    agency = unverified_claims(security_hub.agency_token)
+    notifications = subscriptions_request(security_hub, hub_key.sign(agency, typ="JWT"))
+    for response in (petitions, notifications):
+        assert response.status_code == 401, response.text
+        assert response.json()["error"] == "invalid_token"
+        assert "not an access token" in response.json()["message"]
+    assert subscriptions_request(security_hub, security_hub.agency_token).status_code == 200
+    metrics = requests.get(security_hub.hub.metrics_url("petitions"), timeout=15).text
+    assert 'token_verification_failures_total{reason="bad_type"}' in metrics
 
 
 def test_alg_none_is_refused(security_hub, baseline):
@@ -140,7 +155,7 @@ def test_a_token_for_petitions_is_refused_by_notifications(security_hub, hub_key
     """Audience: an operator's token for petitions must not open notifications' operator API."""
     claims = unverified_claims(security_hub.operator_token)
     assert claims["aud"] != security_hub.url("notifications") or isinstance(claims["aud"], list)
-    wrong = hub_key.sign({**claims, "aud": security_hub.url("petitions")})
+    wrong = hub_key.sign({**claims, "aud": security_hub.url("petitions")}, typ="at+jwt")
     response = requests.get(
         security_hub.url("notifications") + "/api/dead-letters", headers=bearer(wrong), timeout=15
     )

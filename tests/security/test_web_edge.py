@@ -219,30 +219,6 @@ def test_a_cross_site_post_to_the_web_pages_is_refused(security_hub):
 # -- rate limits -----------------------------------------------------------------------------
 
 
-def test_guessing_a_client_secret_is_rate_limited(security_hub):
-    token_url = security_hub.url("identity") + "/token"
-    target = security_hub.hub.cli("clients", "create", "--name", "Guessed", "--kind", "agency")
-    statuses = [
-        requests.post(
-            token_url,
-            data={"grant_type": "client_credentials"},
-            auth=(target["client_id"], f"guess-{i}"),
-            headers={"X-Forwarded-For": f"198.51.100.{i}"},  # many addresses: the client's limit
-            timeout=15,
-        ).status_code
-        for i in range(60)
-    ]
-    assert 429 in statuses, statuses
-    # the rightful owner is slowed down too until the window passes: that is the price
-    right = requests.post(
-        token_url,
-        data={"grant_type": "client_credentials"},
-        auth=(target["client_id"], target["client_secret"]),
-        timeout=15,
-    )
-    assert right.status_code == 429 and int(right.headers["Retry-After"]) > 0
-
-
 def test_signing_is_rate_limited_per_client_and_address(security_hub):
     url = f"{security_hub.url('petitions')}/api/petitions/{security_hub.petition_id}/signatures"
     headers = {**bearer(security_hub.citizen), "X-Forwarded-For": "203.0.113.9"}

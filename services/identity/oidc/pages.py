@@ -1,6 +1,6 @@
-"""The identity service's few HTML pages: the identity-provider chooser, a failed sign-in, signed
-out, and the error page. Plain, accessible HTML (one ``h1``, landmarks, real links and buttons, no
-script), with the page language declared.
+"""The identity service's few HTML pages: the identity-provider chooser, a failed sign-in, the
+sign-out confirmation, signed out, and the error page. Plain, accessible HTML (one ``h1``,
+landmarks, real links and buttons, no script), with the page language declared.
 """
 
 from __future__ import annotations
@@ -49,6 +49,23 @@ def login_failed_page(title: str, message: str, back_to_service: str) -> Respons
 
 def signed_out_page() -> Response:
     return _page("Signed out", "<h1>You are signed out</h1>", 200)
+
+
+def confirm_sign_out_page(field: str, token: str) -> Response:
+    """RP-Initiated Logout 1.0 section 2: asked without an ID token, the hub asks the person."""
+    body = (
+        "<h1>Sign out?</h1>"
+        "<p>You are asked to sign out of the services you signed in to through this hub. "
+        "If you did not ask for it, close this page: you stay signed in.</p>"
+        '<form method="post" action="/session/end">'
+        f'<input type="hidden" name="{escape(field)}" value="{escape(token)}">'
+        '<button type="submit" id="confirm-sign-out">Sign out</button></form>'
+    )
+    response = _page("Sign out?", body, 200)
+    # NOTE: no form-action: browsers apply it to the redirects after the POST too, and signing
+    # out goes on to the upstream provider's logout, another origin.
+    response.headers["Content-Security-Policy"] = "default-src 'self'; frame-ancestors 'none'"
+    return response
 
 
 def _link(query: dict[str, str], provider_id: str) -> str:

@@ -24,7 +24,7 @@ def validated_login(client: Client, request: AuthorizationRequest) -> LoginDetai
     _check_form(request)
     if not client.allows_grant("authorization_code"):
         raise AuthorizationError("unauthorized_client", "this client may not use the code flow")
-    _check_pkce(client, request)
+    _check_pkce(request)
     if "none" in (request.get("prompt") or "").split():
         # OIDC Core 3.1.2.1: the hub keeps no login session of its own, so it cannot be silent
         raise AuthorizationError("login_required", "the person must sign in")
@@ -53,15 +53,12 @@ def _check_form(request: AuthorizationRequest) -> None:
         raise AuthorizationError("invalid_request", "only response_mode=query")
 
 
-def _check_pkce(client: Client, request: AuthorizationRequest) -> None:
-    """RFC 7636 4.3, S256 only; RFC 9700 2.1.1: public clients must use PKCE."""
+def _check_pkce(request: AuthorizationRequest) -> None:
+    """RFC 7636 4.3, S256 only, from every client: the contract promises codes bound to a
+    PKCE verifier (RFC 9700 2.1.1 lets confidential clients rely on ``nonce``; the hub not)."""
     challenge = request.get("code_challenge")
     if challenge is None:
-        if client.public:
-            raise AuthorizationError(
-                "invalid_request", "public clients must send a PKCE code_challenge"
-            )
-        return
+        raise AuthorizationError("invalid_request", "a PKCE code_challenge (S256) is required")
     if request.get("code_challenge_method") != "S256":
         raise AuthorizationError("invalid_request", "code_challenge_method must be S256")
     if not valid_s256_challenge(challenge):

@@ -145,6 +145,9 @@ FR: dict[str, str] = {
     "op_client_secret": "Secret du client",
     "op_sign_in": "Se connecter",
     "op_login_error": ("Identifiant ou secret incorrect, ou client sans droit de modération."),
+    "op_login_rate_limited": (
+        "Trop de connexions échouées depuis votre adresse. Réessayez dans {seconds} s."
+    ),
     "op_error_required": "Saisissez l'identifiant et le secret du client.",
     "moderation_title": "Modération",
     "moderation_tabs_label": "Pétitions par état",
@@ -303,6 +306,9 @@ EN: dict[str, str] = {
     "op_client_secret": "Client secret",
     "op_sign_in": "Sign in",
     "op_login_error": "Wrong id or secret, or a client without the moderation scope.",
+    "op_login_rate_limited": (
+        "Too many failed sign-ins from your address. Try again in {seconds} s."
+    ),
     "op_error_required": "Enter the client's id and secret.",
     "moderation_title": "Moderation",
     "moderation_tabs_label": "Petitions by status",

@@ -17,9 +17,11 @@ from services.petitions.domain import REJECTION_REASONS, PetitionError, Status
 from services.petitions.web import forms, login
 from services.petitions.web.context import Web
 from shared.db import UnitOfWork
+from shared.ratelimit import RateLimits
 from shared.scopes import PETITIONS_MODERATE, has_scope
 from shared.web import HttpError
 
+LOGIN_FAILURES = "operator_login_failures_per_address"
 QUEUE_STATUSES = (Status.SUBMITTED, Status.OPEN, Status.CLOSED)
 QUEUE_SIZE = 100
 DONE_MESSAGE = {
@@ -30,8 +32,10 @@ DONE_MESSAGE = {
 }
 
 
-def sign_in_form(web: Web, http_status: int = 200, error_id: str | None = None) -> Response:
-    error = forms.FieldError("client_id", error_id) if error_id else None
+def sign_in_form(
+    web: Web, http_status: int = 200, error_id: str | None = None, **values: Any
+) -> Response:
+    error = forms.FieldError("client_id", error_id, values) if error_id else None
     return web.page(
         "operator_login.html",
         http_status=http_status,
@@ -41,7 +45,9 @@ def sign_in_form(web: Web, http_status: int = 200, error_id: str | None = None) 
     )
 
 
-def sign_in(web: Web, verify_access_token: Any) -> Response:
+def sign_in(web: Web, verify_access_token: Any, limits: RateLimits) -> Response:
+    """NOTE: failed sign-ins are limited per person's address here, before identity sees them:
+    identity only sees this service's address, which many people share."""
     if not web.csrf_ok():
         web.session.flash("flash_csrf", "error")
         return web.redirect("/moderation/login")
@@ -49,15 +55,27 @@ def sign_in(web: Web, verify_access_token: Any) -> Response:
     secret = str(web.request.form.get("client_secret", ""))
     if not client_id or not secret:
         return sign_in_form(web, 400, "op_error_required")
+    address = limits.address(web.request)
+    wait = limits.exhausted(LOGIN_FAILURES, address)
+    if wait is not None:
+        return _too_many_failures(web, wait)
     try:
         token = login.operator_token(web.client, client_id, secret)
         claims = verify_access_token(token)
     except (login.LoginFailed, HttpError):
+        limits.failed(LOGIN_FAILURES, address)
         return sign_in_form(web, 401, "op_login_error")
     if not has_scope(claims, PETITIONS_MODERATE):
+        limits.failed(LOGIN_FAILURES, address)
         return sign_in_form(web, 403, "op_login_error")
     web.session.sign_in("operator", token, int(claims["exp"]), None)
     return web.redirect("/moderation")
+
+
+def _too_many_failures(web: Web, wait: int) -> Response:
+    response = sign_in_form(web, 429, "op_login_rate_limited", seconds=wait)
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def sign_out(web: Web) -> Response:

@@ -135,7 +135,7 @@ class WebPages:
 
     @http("POST", "/moderation/login")
     def page_operator_login(self, request: Request) -> Response:
-        return moderation.sign_in(self._web(request), self.tokens.claims)
+        return moderation.sign_in(self._web(request), self.tokens.claims, self.limits)
 
     @http("POST", "/moderation/logout")
     def page_operator_logout(self, request: Request) -> Response:

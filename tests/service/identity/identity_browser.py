@@ -34,8 +34,13 @@ class Login:
 
 
 def authorize_url(
-    settings: Any, client: RegisteredClient, **params: str
+    settings: Any, client: RegisteredClient, pkce: bool = True, **params: str
 ) -> tuple[str, dict[str, str]]:
+    """The authorization URL; with a PKCE challenge (of a verifier thrown away) unless
+    ``pkce`` is False or the caller sends its own: the hub refuses requests without one."""
+    if pkce:
+        params.setdefault("code_challenge", s256_challenge(secrets.token_urlsafe(48)))
+        params.setdefault("code_challenge_method", "S256")
     sent = {
         "response_type": "code",
         "client_id": client.client_id,
@@ -101,7 +106,7 @@ def login(
         }
     if identity:
         params.setdefault("login_hint", identity)
-    url, sent = authorize_url(settings, client, **params)
+    url, sent = authorize_url(settings, client, pkce=pkce, **params)
     response = follow(browser, url, client.redirect_uri)
     back = return_link(response)
     if back:  # a failed sign-in: the citizen reads the page and goes back to the service

@@ -98,9 +98,20 @@ def test_other_request_errors_go_back_to_the_client_with_state(hub, register):
 
 def test_public_client_without_pkce_is_refused(hub, register):
     client = register(public=True)
-    url, _ = authorize_url(hub, client)
+    url, _ = authorize_url(hub, client, pkce=False)
     response = requests.get(url, allow_redirects=False, timeout=10)
     assert "error=invalid_request" in response.headers["Location"]
+
+
+def test_confidential_client_without_pkce_is_refused(hub, register):
+    """The contract: the code flow with PKCE S256 for every client, confidential ones too."""
+    client = register()
+    url, sent = authorize_url(hub, client, pkce=False, login_hint="marie.dupont")
+    response = requests.get(url, allow_redirects=False, timeout=10)
+    location = response.headers["Location"]
+    assert response.status_code == 302 and location.startswith(client.redirect_uri + "?")
+    assert "error=invalid_request" in location and f"state={sent['state']}" in location
+    assert "code=" not in location
 
 
 def test_public_client_signs_in_with_pkce_and_no_secret(hub, register):

@@ -32,6 +32,10 @@ def verifier_for(issuer: TestIssuer, fetches: list[str] | None = None) -> TokenV
     return TokenVerifier(issuer.url, AUDIENCE, JWKSCache(issuer.url, fetch_json=fetch))
 
 
+def at_header(issuer: TestIssuer) -> dict:
+    return {"kid": issuer.kid, "typ": "at+jwt"}
+
+
 def at_now(change: dict) -> dict:
     """Times given as offsets (numbers) become NumericDates from now; other values stay."""
     now = time.time()
@@ -79,7 +83,7 @@ def test_wrong_claims_are_refused(issuer, change, reason):
 def test_tokens_lacking_a_required_claim_are_refused(issuer, missing):
     body = jwt.get_unverified_claims(issuer.token(AUDIENCE))
     del body[missing]
-    token = jwt.encode(body, issuer._pem, algorithm="ES256", headers={"kid": issuer.kid})
+    token = jwt.encode(body, issuer._pem, algorithm="ES256", headers=at_header(issuer))
     with pytest.raises(TokenInvalid) as refused:
         verifier_for(issuer).verify(token)
     # counted as what it is in the metrics, not as a forged signature
@@ -99,6 +103,25 @@ def test_tokens_lacking_a_required_claim_are_refused(issuer, missing):
 def test_tokens_within_the_rules_are_accepted(issuer, change):
     claims = verifier_for(issuer).verify(issuer.token(AUDIENCE, **at_now(change)))
     assert claims["iss"] == issuer.url
+
+
+@pytest.mark.parametrize("typ", ["at+jwt", "AT+JWT", "application/at+jwt", "Application/At+JWT"])
+def test_the_access_token_types_of_rfc_9068_are_accepted(issuer, typ):
+    claims = verifier_for(issuer).verify(issuer.token(AUDIENCE, typ=typ))
+    assert claims["iss"] == issuer.url
+
+
+@pytest.mark.parametrize("typ", ["JWT", "jwt", "logout+jwt", "at+jwt ", "", None, 7])
+def test_a_token_not_typed_as_an_access_token_is_refused(issuer, typ):
+    """RFC 9068 4: an ID token or any other JWT of the issuer never passes for an access token."""
+    if typ is None:  # python-jose always writes a typ: the header by hand, without one
+        _header, body, signature = issuer.token(AUDIENCE).split(".")
+        token = f"{_b64({'alg': 'ES256', 'kid': issuer.kid})}.{body}.{signature}"
+    else:  # signed as it is: a valid signature does not make it an access token
+        token = issuer.token(AUDIENCE, typ=typ)
+    with pytest.raises(TokenInvalid) as refused:
+        verifier_for(issuer).verify(token)
+    assert refused.value.reason == "bad_type"
 
 
 def test_every_refusal_is_counted_with_its_reason(issuer):
@@ -156,7 +179,7 @@ def test_algorithms_outside_the_allow_list_are_refused(issuer, alg):
 
 def test_rs256_named_in_the_header_of_an_es256_key_is_refused(issuer):
     _header, body, signature = issuer.token(AUDIENCE).split(".")
-    token = f"{_b64({'alg': 'RS256', 'kid': issuer.kid})}.{body}.{signature}"
+    token = f"{_b64({'alg': 'RS256', 'typ': 'at+jwt', 'kid': issuer.kid})}.{body}.{signature}"
     with pytest.raises(TokenInvalid) as refused:
         verifier_for(issuer).verify(token)
     assert refused.value.reason == "bad_algorithm"  # the JWK says ES256
@@ -164,7 +187,7 @@ def test_rs256_named_in_the_header_of_an_es256_key_is_refused(issuer):
 
 def test_a_token_without_kid_is_refused(issuer):
     _header, body, signature = issuer.token(AUDIENCE).split(".")
-    token = f"{_b64({'alg': 'ES256'})}.{body}.{signature}"
+    token = f"{_b64({'alg': 'ES256', 'typ': 'at+jwt'})}.{body}.{signature}"
     with pytest.raises(TokenInvalid) as refused:
         verifier_for(issuer).verify(token)
     assert refused.value.reason == "no_kid"
@@ -196,7 +219,7 @@ def test_a_signature_of_another_token_is_refused(issuer):
 
 
 def test_signed_claims_that_are_not_a_json_object_are_refused(issuer):
-    token = jws.sign(b'["not", "an", "object"]', issuer._pem, {"kid": issuer.kid}, "ES256")
+    token = jws.sign(b'["not", "an", "object"]', issuer._pem, at_header(issuer), "ES256")
     with pytest.raises(TokenInvalid) as refused:
         verifier_for(issuer).verify(token)
     assert refused.value.reason == "bad_claims"
