@@ -1,7 +1,8 @@
 """Use cases of RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0), FranceConnect's way:
-the hub ends its own session (and the refresh tokens and userinfo grants issued in it), sends the
-browser to the upstream provider's logout with the upstream ID token, and, when the provider sends
-it back, returns it to the client's registered address with the client's ``state``.
+the hub ends its own session (and the refresh tokens and access tokens issued in it, at userinfo
+and at the resource services: services/identity/revocations.py), sends the browser to the
+upstream provider's logout with the upstream ID token, and, when the provider sends it back,
+returns it to the client's registered address with the client's ``state``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from services.identity.errors import UnsafeRequest
 from services.identity.handlers import IdentityContext, with_query
 from services.identity.oidc.jwt import JwtRejected
 from services.identity.oidc.relying_party import UpstreamError
+from services.identity.revocations import announce_tokens
 from shared.db import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -39,7 +41,8 @@ def end_session(
     if params.get("client_id") and claims and params["client_id"] != claims.get("aud"):
         raise UnsafeRequest("The sign-out request names two different services.")
     sid = str((claims or {}).get("sid") or cookie_sid or "")
-    session = storage.take_session(uow, sid) if sid else None
+    session, revoked = storage.take_session(uow, sid) if sid else (None, [])
+    announce_tokens(uow, "logout", revoked)
     state = params.get("state") or None
     back = with_query(target, {"state": state}) if target else None
     upstream_logout = _upstream_logout(uow, ctx, session, target, state) if session else None
