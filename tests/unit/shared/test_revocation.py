@@ -114,3 +114,15 @@ def test_the_latest_cutoff_of_a_client_wins():
 def test_a_malformed_revocation_is_refused(payload):
     with pytest.raises(InvalidEnvelope):
         revocation_rows(payload, "petitions", NOW)
+
+
+def test_every_process_declares_both_revocation_queues_before_anything_publishes():
+    """`hub run` declares the queues of every service class at start (services/runner.py): an
+    event published before petitions or notifications first started still waits for them."""
+    from services.processes import all_service_classes
+    from shared.bus import consumer_queues
+
+    declared = {q.name: q.routing_key for q in consumer_queues(all_service_classes())}
+    for consumer in ("petitions", "notifications"):
+        name = f"evt-identity-{TOKENS_REVOKED}--{consumer}.on_tokens_revoked"
+        assert declared.get(name) == TOKENS_REVOKED
