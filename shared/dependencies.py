@@ -4,7 +4,8 @@
 - :class:`Correlation`: the correlation id of each worker, for its log lines and what it causes.
 - :class:`Database`: engine per container, a :class:`~shared.db.UnitOfWork` per worker, and the
   outbox relay as a managed thread.
-- :class:`AccessTokens`: the shared token verifier, audience = this service's public URL.
+- :class:`AccessTokens`: the shared token verifier, audience = this service's public URL, and
+  the deny-list of tokens identity revoked (:mod:`shared.denylist`), refreshed by a managed thread.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from shared.bus import EnvelopePublisher
 from shared.config import Settings
 from shared.container import CONTAINER_CLS
 from shared.db import UnitOfWork, make_engine
+from shared.denylist import REFRESH_SECONDS, RevocationFeed
 from shared.logs import clean_correlation_id, new_correlation_id, set_correlation_id
 from shared.loops import Waker, run_loop
 from shared.metrics import ServiceMetrics
@@ -183,7 +185,8 @@ class Database(DependencyProvider):
 
 
 class AccessTokens(DependencyProvider):
-    """Verifies hub access tokens meant for this service; refusals become 401 JSON errors."""
+    """Verifies hub access tokens meant for this service and refuses those identity revoked;
+    refusals become 401 JSON errors."""
 
     def setup(self) -> None:
         settings = hub_settings(self.container.config)
@@ -199,17 +202,68 @@ class AccessTokens(DependencyProvider):
             ),
             on_failure=lambda reason: metrics.token_failures.labels(reason).inc(),
         )
+        self._revoked_count = metrics.token_failures.labels("revoked")
+        # NOTE: its own small pool: the refresh must not wait behind a burst of workers.
+        engine = make_engine(
+            settings.database_url(self.container.service_name), pool_size=1, max_overflow=1
+        )
+        self.revocations = RevocationFeed(engine)
+        self._waker = Waker()
+        self._stopping = False
+
+    def start(self) -> None:
+        try:
+            self.revocations.refresh()  # before the first request, if the database answers
+        except Exception:  # noqa: BLE001 - the thread retries; tokens wait for it (503)
+            log.warning("could not load the revoked tokens yet", exc_info=True)
+        self.container.spawn_managed_thread(self._keep_revocations)
+
+    def _keep_revocations(self) -> None:
+        run_loop(
+            f"{self.container.service_name} revocations",
+            self.revocations.refresh,
+            lambda: self._stopping,
+            self._waker,
+            REFRESH_SECONDS,
+        )
+
+    def refresh_now(self) -> None:
+        """This process just stored revocations: refuse them now rather than at the next tick."""
+        self._waker.wake()
+
+    def ready(self) -> bool:
+        return self.revocations.loaded
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._waker.wake()
+        self.revocations.engine.dispose()
+
+    def kill(self) -> None:
+        self.stop()
 
     def get_dependency(self, worker_ctx: Any) -> AccessTokens:
         return self
 
     def claims(self, token: str) -> dict[str, Any]:
         try:
-            return self.verifier.verify(token)
+            claims = self.verifier.verify(token)
         except TokenInvalid as exc:
+            raise _invalid_token(str(exc)) from None
+        if not self.revocations.loaded:
             raise HttpError(
-                401,
-                "invalid_token",
-                str(exc),
-                {"WWW-Authenticate": 'Bearer error="invalid_token"'},
-            ) from None
+                503,
+                "unavailable",
+                "the service is briefly unavailable; try again",
+                {"Retry-After": "2"},
+            )
+        if self.revocations.revoked.refuses(claims):
+            self._revoked_count.inc()
+            raise _invalid_token("the token was revoked")
+        return claims
+
+
+def _invalid_token(message: str) -> HttpError:
+    return HttpError(
+        401, "invalid_token", message, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    )

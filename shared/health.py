@@ -1,4 +1,5 @@
-"""``GET /healthz`` (the process is alive) and ``GET /readyz`` (database and broker reachable).
+"""``GET /healthz`` (the process is alive) and ``GET /readyz`` (database and broker reachable,
+and, in a service that verifies access tokens, its deny-list loaded: shared/denylist.py).
 
 Services inherit :class:`HealthEndpoints`; it needs the service's ``db`` (a
 :class:`~shared.dependencies.Database`) and ``config`` (a :class:`~shared.dependencies.Config`).
@@ -48,6 +49,9 @@ class HealthEndpoints:
             "database": database_ready(self.db),
             "broker": broker_ready(self.config.amqp_uri),
         }
+        tokens = getattr(self, "tokens", None)
+        if tokens is not None:
+            checks["revocations"] = tokens.ready()
         ready = all(checks.values())
         return json_response(
             {"status": "ready" if ready else "unavailable", "checks": checks},

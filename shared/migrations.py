@@ -92,3 +92,29 @@ def drop_outbox_and_inbox() -> None:
     op.drop_table("inbox")
     op.drop_index("ix_outbox_unsent", table_name="outbox")
     op.drop_table("outbox")
+
+
+def create_revocations() -> None:
+    """The revoked access tokens a resource service keeps (see shared.revocation)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    from shared.outbox import BIGINT
+
+    op.create_table(
+        "revocations",
+        sa.Column("seq", BIGINT, primary_key=True, autoincrement=True),
+        sa.Column("kind", sa.String(8), nullable=False),
+        sa.Column("value", sa.String(128), nullable=False),
+        sa.Column("issued_before", sa.BigInteger, nullable=False),
+        sa.Column("expires_at", sa.BigInteger, nullable=False),
+        sa.UniqueConstraint("kind", "value", "issued_before", name="uq_revocations_entry"),
+    )
+    op.create_index("ix_revocations_expires_at", "revocations", ["expires_at"])
+
+
+def drop_revocations() -> None:
+    from alembic import op
+
+    op.drop_index("ix_revocations_expires_at", table_name="revocations")
+    op.drop_table("revocations")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import secrets
+import time
 from typing import Any
 
 from services.identity import storage
@@ -15,6 +16,7 @@ from services.identity.domain import (
     pairwise_subject,
     resource_sector,
 )
+from services.identity.revocations import announce_client, announce_subjects
 from shared.config import Settings
 from shared.db import UnitOfWork
 from shared.scopes import RESOURCE_OF_SCOPE
@@ -46,11 +48,13 @@ def list_clients(uow: UnitOfWork) -> list[dict[str, Any]]:
     return [{**c.to_public_dict(), "disabled": c.disabled} for c in storage.all_clients(uow)]
 
 
-def disable_client(uow: UnitOfWork, client_id: str) -> dict[str, Any]:
-    """The client can no longer sign anyone in nor get tokens; what it holds stops at userinfo."""
+def disable_client(uow: UnitOfWork, settings: Settings, client_id: str) -> dict[str, Any]:
+    """The client can no longer sign anyone in nor get tokens; what it holds stops at userinfo
+    and, within about a second, at the resource services."""
     if not storage.update_client(uow, client_id, disabled=True):
         raise UnknownClient(client_id)
     storage.revoke_client_tokens(uow, client_id)
+    announce_client(uow, client_id, int(time.time()), settings.access_token_ttl)
     uow.commit()
     return {"client_id": client_id, "disabled": True}
 
@@ -73,7 +77,8 @@ def erase_citizen(
 ) -> dict[str, Any] | None:
     """Forgets the citizen whose pairwise ``subject`` is given (the petitions service's, or a
     client's ID-token ``sub`` with ``client_id``), and tells resource services through the outbox
-    which subjects they knew the citizen by. None when no citizen has this subject.
+    which subjects they knew the citizen by, and to refuse the access tokens issued to those
+    subjects until now. None when no citizen has this subject.
 
     NOTE: pairwise subjects are keyed hashes, so the citizen is found by recomputing each one's
     subject: linear in the number of citizens, fine for a rare operator command.
@@ -88,6 +93,7 @@ def erase_citizen(
     }
     storage.erase_citizen(uow, citizen_id)
     event = uow.emit(CITIZEN_ERASED, {"subjects": subjects})
+    announce_subjects(uow, subjects, int(time.time()), settings.access_token_ttl)
     uow.commit()
     return {"erased": True, "event_id": event.id, "subjects": subjects}
 

@@ -120,7 +120,8 @@ def _disable(args: argparse.Namespace, settings: Any) -> int:
     from services.identity.admin import disable_client
 
     return _answer(
-        "clients disable", lambda: with_unit_of_work(settings, disable_client, args.client_id)
+        "clients disable",
+        lambda: with_unit_of_work(settings, disable_client, settings, args.client_id),
     )
 
 

@@ -3,7 +3,8 @@ credentials; and client authentication.
 
 A family is everything one authorization code issued: its access tokens (grants) and its chain of
 refresh tokens, all keyed by the code's digest. Replaying the code (RFC 6749 4.1.2) or a spent
-refresh token (RFC 9700 4.14.2) revokes the whole family.
+refresh token (RFC 9700 4.14.2) revokes the whole family, and tells the resource services which
+access tokens to refuse (services/identity/revocations.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from services.identity.domain import (
 from services.identity.errors import OAuthError, invalid_client
 from services.identity.handlers import IdentityContext
 from services.identity.oidc import tokens
+from services.identity.revocations import announce_tokens
 from services.identity.schemas import ClientCredentials, TokenRequest
 from shared.db import UnitOfWork
 from shared.scopes import parse_scope
@@ -168,7 +170,11 @@ def redeem_code(
     code_hash = digest(code)
     if row is None:
         if storage.code_was_used(uow, code_hash):
-            revoked = storage.revoke_grants(uow, code_hash=code_hash)
+            # NOTE: finds the grants the one-statement redemption (_redeemed_at_once) added too:
+            # they are committed with the code's used mark.
+            revoked = announce_tokens(
+                uow, "code_replay", storage.revoke_grants(uow, code_hash=code_hash)
+            )
             uow.commit()
             log.warning("authorization code replayed; %d grant(s) revoked", revoked)
         raise OAuthError("invalid_grant", "the code is unknown, expired or already used")
@@ -209,7 +215,9 @@ def refresh(
     if row is None:
         family = storage.spent_refresh_family(uow, token_hash)
         if family:
-            storage.revoke_grants(uow, code_hash=family)
+            announce_tokens(
+                uow, "refresh_token_reuse", storage.revoke_grants(uow, code_hash=family)
+            )
             uow.commit()
             log.warning("refresh token replayed; its family is revoked")
         raise OAuthError("invalid_grant", "the refresh token is unknown, expired or already used")

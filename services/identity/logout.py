@@ -1,7 +1,8 @@
 """Use cases of RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0), FranceConnect's way:
-the hub ends its own session (and the refresh tokens and userinfo grants issued in it), sends the
-browser to the upstream provider's logout with the upstream ID token, and, when the provider sends
-it back, returns it to the client's registered address with the client's ``state``.
+the hub ends its own session (and the refresh tokens and access tokens issued in it, at userinfo
+and at the resource services: services/identity/revocations.py), sends the browser to the
+upstream provider's logout with the upstream ID token, and, when the provider sends it back,
+returns it to the client's registered address with the client's ``state``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from services.identity.errors import UnsafeRequest
 from services.identity.handlers import IdentityContext, with_query
 from services.identity.oidc.jwt import JwtRejected
 from services.identity.oidc.relying_party import UpstreamError
+from services.identity.revocations import announce_tokens
 from shared.db import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -91,7 +93,8 @@ def _end(
     state: str | None,
     clear_cookie: bool = True,
 ) -> LoggedOut:
-    session = storage.take_session(uow, sid)
+    session, revoked = storage.take_session(uow, sid)
+    announce_tokens(uow, "logout", revoked)
     back = with_query(target, {"state": state}) if target else None
     upstream_logout = _upstream_logout(uow, ctx, session, target, state) if session else None
     uow.commit()

@@ -1,8 +1,8 @@
 """Use cases of the userinfo and revocation endpoints: what a citizen's access token entitles.
 
-NOTE: access tokens are self-contained JWTs: revocation (and a replayed code, and logout) stops
-them at userinfo and stops their refresh tokens, but resource services honour them until ``exp``.
-That is why they are short-lived (HUB_ACCESS_TOKEN_TTL; FranceConnect gives 60 s).
+NOTE: access tokens are self-contained JWTs: revoking one (or its refresh token's family) deletes
+its grant, which stops it at userinfo, and announces its ``jti`` to the resource services, which
+refuse it within about a second (services/identity/revocations.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from services.identity.grants import authenticate
 from services.identity.handlers import IdentityContext
 from services.identity.oidc import tokens
 from services.identity.oidc.jwt import JwtRejected
+from services.identity.revocations import announce_tokens
 from services.identity.schemas import TokenRequest
 from shared.db import UnitOfWork
 
@@ -64,13 +65,20 @@ def revoke(uow: UnitOfWork, ctx: IdentityContext, request: TokenRequest) -> None
     refresh = storage.find_refresh_token(uow, digest(value))
     if refresh is not None:
         if refresh["client_id"] == client.client_id:
-            storage.revoke_grants(uow, code_hash=refresh["family"])
+            revoked = storage.revoke_grants(uow, code_hash=refresh["family"])
+            announce_tokens(uow, "revoked", revoked)
             uow.commit()
         return
     try:
         claims = ctx.keys.verify(value, ctx.issuer, typ=tokens.ACCESS_TOKEN_TYPE)
     except JwtRejected:
         return
-    if claims.get("client_id") == client.client_id:
-        storage.revoke_grants(uow, jti=str(claims.get("jti")))
+    if claims.get("client_id") != client.client_id:
+        return
+    jti = str(claims.get("jti"))
+    revoked = storage.revoke_grants(uow, jti=jti)
+    if not revoked and claims.get("sub") == client.client_id:
+        # A machine token (client_credentials) has no grant: the token itself says what to refuse.
+        revoked = [(jti, int(claims["exp"]))]
+    if announce_tokens(uow, "revoked", revoked):
         uow.commit()

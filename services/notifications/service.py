@@ -10,6 +10,7 @@ in :mod:`domain`, :mod:`receipts` and :mod:`authors`, the use cases in :mod:`han
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -32,9 +33,12 @@ from shared.dependencies import AccessTokens, Config, Correlation, Database
 from shared.envelope import Envelope
 from shared.health import HealthEndpoints
 from shared.metrics import EntrypointMetrics
+from shared.revocation import TOKENS_REVOKED, record_revocations
 from shared.web import bearer_token, http, json_response
 
 log = logging.getLogger(__name__)
+
+REVOCATION_CONSUMER = "notifications.revocations"
 
 
 def _on(event_type: str) -> Any:
@@ -103,6 +107,18 @@ class NotificationsService(HealthEndpoints, SubscriptionEndpoints, CitizenMailEn
 
         if consume(self.db, FAN_OUT, routing_key, body, apply):
             self.deliveries.wake()
+
+    # Identity's revocations: the deny-list of access tokens (shared/denylist.py)
+
+    @event_handler("identity", TOKENS_REVOKED, requeue_on_error=True)
+    def on_tokens_revoked(self, body: Any) -> None:
+        def apply() -> int:
+            return record_revocations(
+                self.db, REVOCATION_CONSUMER, body, self.name, int(time.time())
+            )
+
+        if consume(self.db, REVOCATION_CONSUMER, TOKENS_REVOKED, body, apply):
+            self.tokens.refresh_now()
 
     # Petition events that concern citizens' e-mail
 

@@ -7,7 +7,8 @@ Webhooks:
 - ``deliveries``: one per (message, subscription), with its state and next attempt time, so a
   restart loses nothing;
 - ``delivery_attempts``: the attempt log agencies read;
-- ``dead_letters``: bus messages we could not handle, kept for operators.
+- ``dead_letters``: bus messages we could not handle, kept for operators;
+- ``revocations``: access tokens identity revoked, until they expire (shared.revocation).
 
 Citizen e-mail (addresses only with the citizen's consent, kept no longer than needed):
 - ``signature_receipts``: receipts announced by the petitions service (no personal data), so a
@@ -34,10 +35,12 @@ import sqlalchemy as sa
 from shared.consumers import dead_letters_table
 from shared.inbox import inbox_table
 from shared.outbox import BIGINT, outbox_table
+from shared.revocation import revocations_table
 
 metadata = sa.MetaData()
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+revocations = revocations_table(metadata)  # access tokens identity revoked (shared.revocation)
 
 TZ = sa.DateTime(timezone=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -24,6 +25,7 @@ from shared.health import HealthEndpoints
 from shared.inbox import first_delivery
 from shared.metrics import EntrypointMetrics, ServiceMetrics, get_or_create
 from shared.ratelimit import RateLimits
+from shared.revocation import TOKENS_REVOKED, record_revocations
 from shared.scopes import CITIZEN_PETITIONS, PETITIONS_MODERATE, has_scope
 from shared.web import (
     HttpError,
@@ -38,6 +40,7 @@ from shared.web import (
 T = TypeVar("T")
 CITIZEN_ERASED = "identity.citizen_erased"  # from identity (services/identity/admin.py)
 ERASURE_CONSUMER = "petitions.erasure"
+REVOCATION_CONSUMER = "petitions.revocations"
 # NOTE: counts must show within 1 s; a CDN may keep a petition for that long, a list for 5 s.
 DETAIL_MAX_AGE, LIST_MAX_AGE, EXPORT_MAX_AGE = 1, 5, 300
 RETENTION_INTERVAL = 3600.0  # retention is counted in days; hourly is plenty
@@ -182,6 +185,16 @@ class PetitionsService(HealthEndpoints, WebPages):
                 handlers.forget_citizen(sub, self.db)
 
         consume(self.db, ERASURE_CONSUMER, CITIZEN_ERASED, body, apply)
+
+    @event_handler("identity", TOKENS_REVOKED, requeue_on_error=True)
+    def on_tokens_revoked(self, body: Any) -> None:
+        def apply() -> int:
+            return record_revocations(
+                self.db, REVOCATION_CONSUMER, body, self.name, int(time.time())
+            )
+
+        if consume(self.db, REVOCATION_CONSUMER, TOKENS_REVOKED, body, apply):
+            self.tokens.refresh_now()
 
     @timer(interval=1.0)
     def announce_counts(self) -> None:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from shared.consumers import dead_letters_table
 from shared.inbox import inbox_table
 from shared.outbox import BIGINT, outbox_table
+from shared.revocation import revocations_table
 
 COUNT_SHARDS = 16
 
@@ -96,6 +97,9 @@ thresholds_reached = sa.Table(
     sa.Column("threshold", BIGINT, primary_key=True, autoincrement=False),
     sa.Column("reached_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Access tokens identity revoked, until they expire (shared.revocation).
+revocations = revocations_table(metadata)
 
 # Events this service could not handle, kept for an operator (shared.consumers).
 dead_letters = dead_letters_table(metadata)

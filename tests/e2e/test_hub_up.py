@@ -35,4 +35,3 @@ def test_hub_up_exits_non_zero_when_a_process_fails(hub):
     hub.exit_code = 1
     assert "notifications exited" in hub.log()
     assert all(not Path(f"/proc/{pid}").exists() for pid in children), "children left running"
-

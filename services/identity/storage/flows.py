@@ -241,13 +241,17 @@ def _insert_all_statement(shape: tuple[tuple[sa.Table, tuple[str, ...]], ...]) -
     return statement
 
 
-def take_session(uow: UnitOfWork, sid: str) -> dict[str, Any] | None:
-    """Ends the session: its row, and the refresh tokens and grants issued within it."""
+def take_session(uow: UnitOfWork, sid: str) -> tuple[dict[str, Any] | None, list[tuple[str, int]]]:
+    """Ends the session: its row, and the refresh tokens and grants issued within it; the row,
+    and the ``(jti, expires_at)`` of each access token revoked."""
     row = uow.execute(sa.select(sessions).where(sessions.c.sid == sid)).mappings().first()
-    for table in (refresh_tokens, grants):
-        uow.execute(table.delete().where(table.c.sid == sid))
+    uow.execute(refresh_tokens.delete().where(refresh_tokens.c.sid == sid))
+    deleted = uow.execute(
+        grants.delete().where(grants.c.sid == sid).returning(grants.c.jti, grants.c.expires_at)
+    )
+    revoked = [(str(r.jti), int(r.expires_at)) for r in deleted]
     uow.execute(sessions.delete().where(sessions.c.sid == sid))
-    return dict(row) if row else None
+    return (dict(row) if row else None), revoked
 
 
 def add_pending_logout(uow: UnitOfWork, values: Mapping[str, Any]) -> None:

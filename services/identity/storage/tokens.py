@@ -23,12 +23,19 @@ def find_grant(uow: UnitOfWork, jti: str, now: int) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def revoke_grants(uow: UnitOfWork, *, code_hash: str | None = None, jti: str | None = None) -> int:
-    """Revokes one access token (jti), or a whole family: every token one code issued."""
+def revoke_grants(
+    uow: UnitOfWork, *, code_hash: str | None = None, jti: str | None = None
+) -> list[tuple[str, int]]:
+    """Revokes one access token (jti), or a whole family: every token one code issued, and its
+    refresh tokens. The ``(jti, expires_at)`` of each access token revoked, for the resource
+    services (services/identity/revocations.py)."""
     if code_hash:
         uow.execute(refresh_tokens.delete().where(refresh_tokens.c.family == code_hash))
-        return int(uow.execute(grants.delete().where(grants.c.code_hash == code_hash)).rowcount)
-    return int(uow.execute(grants.delete().where(grants.c.jti == jti)).rowcount)
+        found = grants.c.code_hash == code_hash
+    else:
+        found = grants.c.jti == jti
+    deleted = uow.execute(grants.delete().where(found).returning(grants.c.jti, grants.c.expires_at))
+    return [(str(row.jti), int(row.expires_at)) for row in deleted]
 
 
 def revoke_client_tokens(uow: UnitOfWork, client_id: str) -> None:

@@ -66,7 +66,9 @@ class Web:
             return None
         try:
             return tokens.claims(token)
-        except HttpError:  # expired or no longer trusted: signed out, and told so
+        except HttpError as exc:  # expired, revoked or no longer trusted: signed out, and told so
+            if exc.status != 401:  # NOTE: not yet able to check it (503): the session stays
+                raise
             self.session.drop_credentials()
             self.session.flash("flash_session_expired", "info")
             return None

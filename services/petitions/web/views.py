@@ -234,7 +234,8 @@ def _citizen_claims(verify_access_token: Any, access_token: str) -> dict[str, An
     try:
         claims: dict[str, Any] = verify_access_token(access_token)
     except HttpError as exc:
-        raise login.LoginFailed("refused", exc.message) from None
+        reason = "refused" if exc.status == 401 else "unavailable"
+        raise login.LoginFailed(reason, exc.message) from None
     if not has_scope(claims, CITIZEN_PETITIONS) or "acr" not in claims:
         raise login.LoginFailed("refused", "the access token is not a citizen's for petitions")
     return claims

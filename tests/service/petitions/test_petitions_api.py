@@ -225,7 +225,11 @@ def test_expired_and_wrong_audience_tokens_are_refused(petitions):
 def test_health_and_readiness(petitions):
     assert petitions.http.get("/healthz").json() == {"status": "ok"}
     ready = petitions.http.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["checks"] == {"database": True, "broker": True}
+    assert ready.status_code == 200 and ready.json()["checks"] == {
+        "database": True,
+        "broker": True,
+        "revocations": True,  # the deny-list is loaded (shared/denylist.py)
+    }
 
 
 def test_the_correlation_id_follows_a_request_into_its_events(petitions, amqp_uri):
