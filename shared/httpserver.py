@@ -16,11 +16,14 @@ with its ``CONTENT_LENGTH``.
 
 Beyond eventlet's defaults, the server bounds what a client may make it hold (the reading side is
 :mod:`shared.http_reading`): the request line
-(8 KiB) and header section (64 KiB), the number of headers, the body (refused with a JSON 413
-before it is read, as the hub's own check would), the time to send the headers of a request (a
-slow-loris client is disconnected), and the idle time of a kept-alive connection. Errors the
-client caused are answered with a JSON error and the connection closed; a failing application is
-logged with its traceback and answered with a plain JSON 500.
+(8 KiB) and header section (64 KiB), the number of headers and trailer fields, the body (refused
+with a JSON 413 before it is read, as the hub's own check would), the time to send the headers of
+a request (a slow-loris client is disconnected) and then its body (in all, from the end of its
+headers, besides the time between two reads), and the idle time of a kept-alive connection.
+Errors the client caused are answered with a JSON error and the connection closed; a failing
+application is logged with its traceback and answered with a plain JSON 500. A ``100 Continue``
+goes out when its request is the next to be served, after the answers to those pipelined before
+it.
 """
 
 from __future__ import annotations
@@ -38,10 +41,9 @@ from urllib.parse import unquote
 
 import httptools
 
-from shared.http_reading import READ_SIZE, ClientError, Message, RequestReader
+from shared.http_reading import CONTINUE, READ_SIZE, ClientError, Message, RequestReader
 
 IDLE_TIMEOUT = 120.0  # between requests on a kept-alive connection (above proxies' 60-75 s)
-BODY_TIMEOUT = 60.0  # between two reads of a request's body
 LINGER_SECONDS = 2.0  # after a refusal, what the client still sends is read and dropped ...
 LINGER_BYTES = 1024 * 1024  # ... for this long, up to this much
 STREAM_ABOVE = 256 * 1024  # answers up to this size are sent whole, with one send
@@ -54,6 +56,8 @@ _REASONS = {
     414: "URI Too Long",
     431: "Request Header Fields Too Large",
     500: "Internal Server Error",
+    501: "Not Implemented",
+    505: "HTTP Version Not Supported",
 }
 
 
@@ -116,7 +120,7 @@ class HttpServer:
             sock.close()
 
     def serve(self, sock: Any, address: Any) -> None:
-        reader = RequestReader(self.max_body, sock)
+        reader = RequestReader(self.max_body)
         base = self._connection_environ(sock, address)
         recv = sock.recv
         refusal: ClientError | None = None
@@ -133,16 +137,22 @@ class HttpServer:
                     return
                 if not reader.busy:
                     sock.settimeout(IDLE_TIMEOUT)
-                elif reader.in_head:
-                    sock.settimeout(max(0.001, reader.head_deadline - time.monotonic()))
+                    try:
+                        data = recv(READ_SIZE)
+                    except TimeoutError:
+                        return
                 else:
-                    sock.settimeout(BODY_TIMEOUT)
-                try:
-                    data = recv(READ_SIZE)
-                except TimeoutError:
-                    if reader.busy:
+                    if reader.expecting is not None and reader.take_continue():
+                        _sendall(sock, CONTINUE)  # the requests before it are answered
+                    try:
+                        left = reader.time_left()
+                        if left <= 0:
+                            raise TimeoutError()
+                        sock.settimeout(left)
+                        data = recv(READ_SIZE)
+                    except TimeoutError:
                         self._refuse(sock, ClientError(408, "timeout", "the request took too long"))
-                    return
+                        return
                 if not data:
                     return
                 try:
@@ -195,7 +205,7 @@ class HttpServer:
                 continue  # as eventlet: X_Forwarded_For must not pass for X-Forwarded-For
             key = name.replace("-", "_")
             if key == "TRANSFER_ENCODING":
-                chunked = True  # llhttp accepts no other transfer coding of a request
+                chunked = True  # the only one served (http_reading refuses others)
                 continue
             if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
                 key = "HTTP_" + key
