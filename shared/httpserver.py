@@ -19,11 +19,12 @@ Beyond eventlet's defaults, the server bounds what a client may make it hold (th
 (8 KiB) and header section (64 KiB), the number of headers and trailer fields, the body (refused
 with a JSON 413 before it is read, as the hub's own check would), the time to send the headers of
 a request (a slow-loris client is disconnected) and then its body (in all, from the end of its
-headers, besides the time between two reads), and the idle time of a kept-alive connection.
-Errors the client caused are answered with a JSON error and the connection closed; a failing
-application is logged with its traceback and answered with a plain JSON 500. A ``100 Continue``
-goes out when its request is the next to be served, after the answers to those pipelined before
-it.
+headers, besides the time between two reads), the idle time of a kept-alive connection, and the
+number of connections (:mod:`shared.http_connections`, which accepts them). Errors the client
+caused are answered with a JSON error and the connection closed; a failing application is logged
+with its traceback and answered with a plain JSON 500; any other error ends its connection only.
+A ``100 Continue`` goes out when its request is the next to be served, after the answers to those
+pipelined before it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from urllib.parse import unquote
 
 import httptools
 
+from shared.http_connections import DEFAULT_MAX_CONNECTIONS, Connections
 from shared.http_reading import CONTINUE, READ_SIZE, ClientError, Message, RequestReader
 
 IDLE_TIMEOUT = 120.0  # between requests on a kept-alive connection (above proxies' 60-75 s)
@@ -57,8 +59,10 @@ _REASONS = {
     431: "Request Header Fields Too Large",
     500: "Internal Server Error",
     501: "Not Implemented",
+    503: "Service Unavailable",
     505: "HTTP Version Not Supported",
 }
+_BUSY = ClientError(503, "unavailable", "the server has no room for another connection; try again")
 
 
 class _Disconnected(Exception):
@@ -89,8 +93,10 @@ class _Clock:
 class HttpServer:
     """Serves a WSGI application on the connections nameko's web server accepts.
 
-    nameko's ``WebServer.run`` accepts, sets ``socket_timeout`` on the connection and calls
-    :meth:`process_request` in a thread of its own with ``(address, socket, state)``.
+    The web server's accept loop (:func:`shared.http_connections.accept_connections`, in place
+    of nameko's ``WebServer.run``) accepts, sets ``socket_timeout`` on the connection and calls
+    :meth:`process_request` in a thread of its own with ``(address, socket, state)``; the two
+    share ``connections``, the open ones and those idle.
     """
 
     socket_timeout = None  # the server sets each read's timeout itself
@@ -103,6 +109,7 @@ class HttpServer:
         max_body: int,
         log_format: str,
         log_output: Any = True,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         self.app = app
         self.log = log
@@ -111,11 +118,26 @@ class HttpServer:
         self.log_output = log_output
         self.clock = _Clock()
         self.url_scheme = "https" if hasattr(sock, "do_handshake") else "http"
+        self.connections = Connections(max_connections)
 
     def process_request(self, conn_state: Any) -> None:
         address, sock = conn_state[0], conn_state[1]
         try:
             self.serve(sock, address)
+        except OSError as exc:  # not a reset nor a timeout: ENOTCONN, EHOSTUNREACH, EBADF...
+            # It ends this connection only: raised into nameko, it would kill the container.
+            self.log.debug("a connection ended on a socket error: %s", exc.strerror or exc)
+        except Exception:  # noqa: BLE001 - a bug of ours: one connection ends, not the server
+            self.log.warning("a connection ended on an unexpected error", exc_info=True)
+        finally:
+            self.connections.forget(sock)
+            sock.close()
+
+    def refuse_busy(self, sock: Any, linger: float) -> None:
+        """Answer a connection there is no room for (:mod:`shared.http_connections`) with a JSON
+        503, and close it."""
+        try:
+            self._refuse(sock, _BUSY, "Retry-After: 2\r\n", linger, logged=False)
         finally:
             sock.close()
 
@@ -123,6 +145,7 @@ class HttpServer:
         reader = RequestReader(self.max_body)
         base = self._connection_environ(sock, address)
         recv = sock.recv
+        idle = self.connections.idle
         refusal: ClientError | None = None
         try:
             while True:
@@ -136,11 +159,15 @@ class HttpServer:
                 if reader.upgraded:
                     return
                 if not reader.busy:
+                    # Idle: the accept loop may close it to make room (shared.http_connections).
                     sock.settimeout(IDLE_TIMEOUT)
+                    idle[sock] = True
                     try:
                         data = recv(READ_SIZE)
                     except TimeoutError:
                         return
+                    if not idle.pop(sock, False):
+                        return  # closed to make room: what came meanwhile is not served
                 else:
                     if reader.expecting is not None and reader.take_continue():
                         _sendall(sock, CONTINUE)  # the requests before it are answered
@@ -343,24 +370,31 @@ class HttpServer:
             _sendall(sock, b"0\r\n\r\n")
         return sent, keep_alive
 
-    def _refuse(self, sock: Any, error: ClientError) -> None:
+    def _refuse(
+        self,
+        sock: Any,
+        error: ClientError,
+        extra: str = "",
+        linger: float = LINGER_SECONDS,
+        logged: bool = True,
+    ) -> None:
         """Answer an error in JSON and end the connection (the caller closes it)."""
         body = json.dumps({"error": error.code, "message": error.message}).encode()
         head = (
             f"HTTP/1.1 {error.status} {_REASONS.get(error.status, 'Error')}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n{extra}"
             f"Date: {self.clock.date()}\r\nConnection: close\r\n\r\n"
         )
-        if self.log_output:
+        if logged and self.log_output:
             self.log.info("refused a request: %s %s", error.status, error.code)
         try:
-            sock.settimeout(LINGER_SECONDS)
+            sock.settimeout(linger)
             sock.sendall(head.encode() + body)
             # Lingering close: what the client is still sending (a body too large, say) is read
             # and dropped for a moment, so that closing does not reset the connection before
             # the client has read why (RFC 9112 9.6).
             sock.shutdown(socket.SHUT_WR)
-            drained, until = 0, time.monotonic() + LINGER_SECONDS
+            drained, until = 0, time.monotonic() + linger
             while drained < LINGER_BYTES and time.monotonic() < until:
                 data = sock.recv(READ_SIZE)
                 if not data:
