@@ -24,7 +24,8 @@ number of connections (:mod:`shared.http_connections`, which accepts them). Erro
 caused are answered with a JSON error and the connection closed; a failing application is logged
 with its traceback and answered with a plain JSON 500; any other error ends its connection only.
 A ``100 Continue`` goes out when its request is the next to be served, after the answers to those
-pipelined before it.
+pipelined before it. Access lines never show a secret path segment
+(``shared.logs.SECRET_PATH_PREFIXES``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ import httptools
 
 from shared.http_connections import DEFAULT_MAX_CONNECTIONS, Connections
 from shared.http_reading import CONTINUE, READ_SIZE, ClientError, Message, RequestReader
+from shared.logs import SECRET_PATH_PREFIXES
 
 IDLE_TIMEOUT = 120.0  # between requests on a kept-alive connection (above proxies' 60-75 s)
 LINGER_SECONDS = 2.0  # after a refusal, what the client still sends is read and dropped ...
@@ -417,7 +419,12 @@ def _framing(headers: list[tuple[str, str]]) -> tuple[bool, bool]:
 
 
 def _request_line(env: dict[str, Any]) -> str:
-    """The request line as the client sent it, for the access line and error logs."""
+    """The request line as the client sent it, for the access line and error logs; a secret
+    path segment is cut (looked for in the decoded path, which the routes match)."""
     query = env.get("QUERY_STRING")
-    target = env["RAW_PATH_INFO"] + ("?" + query if query is not None else "")
+    path, decoded = env["RAW_PATH_INFO"], env["PATH_INFO"]
+    for prefix in SECRET_PATH_PREFIXES:
+        if prefix in decoded:
+            path = decoded[: decoded.index(prefix) + len(prefix)] + "…"
+    target = path + ("?" + query if query is not None else "")
     return f"{env['REQUEST_METHOD']} {target} {env['SERVER_PROTOCOL']}"
