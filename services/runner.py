@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gc
 import logging
@@ -97,11 +98,37 @@ def run_process(process: str, settings: Settings) -> int:
     if listen_fd is not None:
         process_group.watch_parent(lambda: on_signal(signal.SIGTERM, None))
     runner.start()
+    died = watch_containers(runner, process, stopping)
     frozen = settle_garbage_collector()
     log.info("%s: %d start-up objects frozen for the garbage collector", process, frozen)
     log.info("%s: listening on %s", process, settings.public_url(process))
     stopping.wait()
-    return _stop(process, runner)
+    status = _stop(process, runner)
+    return 1 if died else status
+
+
+def watch_containers(runner: Any, process: str, stopping: Any) -> list[str]:
+    """Send ``stopping`` when a service container dies on its own; the names of those that did.
+
+    nameko kills a container when one of its threads fails (a fatal error of the HTTP accept
+    loop, say) but leaves the process running, its port bound and nothing answering: the process
+    must exit, non-zero, for its supervisor (Kubernetes, ``hub up``, a process group) to restart it.
+    """
+    import eventlet
+
+    died: list[str] = []
+
+    def watch(container: Any) -> None:
+        with contextlib.suppress(Exception):  # nameko has logged why the container died
+            container.wait()
+        if not stopping.ready():  # not a stop we asked for
+            died.append(container.service_name)
+            log.error("%s: its service container died; exiting with status 1", process)
+            stopping.send(True)
+
+    for container in runner.containers:
+        eventlet.spawn_n(watch, container)
+    return died
 
 
 # Collect the youngest generation after this many new container objects instead of Python's 700.

@@ -83,6 +83,7 @@ class Settings:
     webhook_lease_seconds: int = 60
     rate_limits: Mapping[str, int] = field(default_factory=dict)
     trusted_proxy_hops: int = 0
+    max_connections: int = 1000
     petitions_web_client_id: str = DEV_WEB_CLIENT_ID
     petitions_web_client_secret: str = DEV_WEB_CLIENT_SECRET
 
@@ -172,6 +173,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             for name, default in RATE_LIMIT_DEFAULTS.items()
         },
         trusted_proxy_hops=_int(env, "HUB_TRUSTED_PROXY_HOPS", 0),
+        max_connections=_int_between(env, "HUB_MAX_CONNECTIONS", 1000, 1, 1_000_000),
         petitions_web_client_id=env.get("PETITIONS_WEB_CLIENT_ID", DEV_WEB_CLIENT_ID),
         petitions_web_client_secret=env.get("PETITIONS_WEB_CLIENT_SECRET", DEV_WEB_CLIENT_SECRET),
     )

@@ -16,11 +16,16 @@ with its ``CONTENT_LENGTH``.
 
 Beyond eventlet's defaults, the server bounds what a client may make it hold (the reading side is
 :mod:`shared.http_reading`): the request line
-(8 KiB) and header section (64 KiB), the number of headers, the body (refused with a JSON 413
-before it is read, as the hub's own check would), the time to send the headers of a request (a
-slow-loris client is disconnected), and the idle time of a kept-alive connection. Errors the
-client caused are answered with a JSON error and the connection closed; a failing application is
-logged with its traceback and answered with a plain JSON 500.
+(8 KiB) and header section (64 KiB), the number of headers and trailer fields, the body (refused
+with a JSON 413 before it is read, as the hub's own check would), the time to send the headers of
+a request (a slow-loris client is disconnected) and then its body (in all, from the end of its
+headers, besides the time between two reads), the idle time of a kept-alive connection, and the
+number of connections (:mod:`shared.http_connections`, which accepts them). Errors the client
+caused are answered with a JSON error and the connection closed; a failing application is logged
+with its traceback and answered with a plain JSON 500; any other error ends its connection only.
+A ``100 Continue`` goes out when its request is the next to be served, after the answers to those
+pipelined before it. Access lines never show a secret path segment
+(``shared.logs.SECRET_PATH_PREFIXES``).
 """
 
 from __future__ import annotations
@@ -38,10 +43,11 @@ from urllib.parse import unquote
 
 import httptools
 
-from shared.http_reading import READ_SIZE, ClientError, Message, RequestReader
+from shared.http_connections import DEFAULT_MAX_CONNECTIONS, Connections
+from shared.http_reading import CONTINUE, READ_SIZE, ClientError, Message, RequestReader
+from shared.logs import SECRET_PATH_PREFIXES
 
 IDLE_TIMEOUT = 120.0  # between requests on a kept-alive connection (above proxies' 60-75 s)
-BODY_TIMEOUT = 60.0  # between two reads of a request's body
 LINGER_SECONDS = 2.0  # after a refusal, what the client still sends is read and dropped ...
 LINGER_BYTES = 1024 * 1024  # ... for this long, up to this much
 STREAM_ABOVE = 256 * 1024  # answers up to this size are sent whole, with one send
@@ -54,7 +60,11 @@ _REASONS = {
     414: "URI Too Long",
     431: "Request Header Fields Too Large",
     500: "Internal Server Error",
+    501: "Not Implemented",
+    503: "Service Unavailable",
+    505: "HTTP Version Not Supported",
 }
+_BUSY = ClientError(503, "unavailable", "the server has no room for another connection; try again")
 
 
 class _Disconnected(Exception):
@@ -85,8 +95,10 @@ class _Clock:
 class HttpServer:
     """Serves a WSGI application on the connections nameko's web server accepts.
 
-    nameko's ``WebServer.run`` accepts, sets ``socket_timeout`` on the connection and calls
-    :meth:`process_request` in a thread of its own with ``(address, socket, state)``.
+    The web server's accept loop (:func:`shared.http_connections.accept_connections`, in place
+    of nameko's ``WebServer.run``) accepts, sets ``socket_timeout`` on the connection and calls
+    :meth:`process_request` in a thread of its own with ``(address, socket, state)``; the two
+    share ``connections``, the open ones and those idle.
     """
 
     socket_timeout = None  # the server sets each read's timeout itself
@@ -99,6 +111,7 @@ class HttpServer:
         max_body: int,
         log_format: str,
         log_output: Any = True,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         self.app = app
         self.log = log
@@ -107,18 +120,34 @@ class HttpServer:
         self.log_output = log_output
         self.clock = _Clock()
         self.url_scheme = "https" if hasattr(sock, "do_handshake") else "http"
+        self.connections = Connections(max_connections)
 
     def process_request(self, conn_state: Any) -> None:
         address, sock = conn_state[0], conn_state[1]
         try:
             self.serve(sock, address)
+        except OSError as exc:  # not a reset nor a timeout: ENOTCONN, EHOSTUNREACH, EBADF...
+            # It ends this connection only: raised into nameko, it would kill the container.
+            self.log.debug("a connection ended on a socket error: %s", exc.strerror or exc)
+        except Exception:  # noqa: BLE001 - a bug of ours: one connection ends, not the server
+            self.log.warning("a connection ended on an unexpected error", exc_info=True)
+        finally:
+            self.connections.forget(sock)
+            sock.close()
+
+    def refuse_busy(self, sock: Any, linger: float) -> None:
+        """Answer a connection there is no room for (:mod:`shared.http_connections`) with a JSON
+        503, and close it."""
+        try:
+            self._refuse(sock, _BUSY, "Retry-After: 2\r\n", linger, logged=False)
         finally:
             sock.close()
 
     def serve(self, sock: Any, address: Any) -> None:
-        reader = RequestReader(self.max_body, sock)
+        reader = RequestReader(self.max_body)
         base = self._connection_environ(sock, address)
         recv = sock.recv
+        idle = self.connections.idle
         refusal: ClientError | None = None
         try:
             while True:
@@ -132,17 +161,27 @@ class HttpServer:
                 if reader.upgraded:
                     return
                 if not reader.busy:
+                    # Idle: the accept loop may close it to make room (shared.http_connections).
                     sock.settimeout(IDLE_TIMEOUT)
-                elif reader.in_head:
-                    sock.settimeout(max(0.001, reader.head_deadline - time.monotonic()))
+                    idle[sock] = True
+                    try:
+                        data = recv(READ_SIZE)
+                    except TimeoutError:
+                        return
+                    if not idle.pop(sock, False):
+                        return  # closed to make room: what came meanwhile is not served
                 else:
-                    sock.settimeout(BODY_TIMEOUT)
-                try:
-                    data = recv(READ_SIZE)
-                except TimeoutError:
-                    if reader.busy:
+                    if reader.expecting is not None and reader.take_continue():
+                        _sendall(sock, CONTINUE)  # the requests before it are answered
+                    try:
+                        left = reader.time_left()
+                        if left <= 0:
+                            raise TimeoutError()
+                        sock.settimeout(left)
+                        data = recv(READ_SIZE)
+                    except TimeoutError:
                         self._refuse(sock, ClientError(408, "timeout", "the request took too long"))
-                    return
+                        return
                 if not data:
                     return
                 try:
@@ -195,7 +234,7 @@ class HttpServer:
                 continue  # as eventlet: X_Forwarded_For must not pass for X-Forwarded-For
             key = name.replace("-", "_")
             if key == "TRANSFER_ENCODING":
-                chunked = True  # llhttp accepts no other transfer coding of a request
+                chunked = True  # the only one served (http_reading refuses others)
                 continue
             if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
                 key = "HTTP_" + key
@@ -333,24 +372,31 @@ class HttpServer:
             _sendall(sock, b"0\r\n\r\n")
         return sent, keep_alive
 
-    def _refuse(self, sock: Any, error: ClientError) -> None:
+    def _refuse(
+        self,
+        sock: Any,
+        error: ClientError,
+        extra: str = "",
+        linger: float = LINGER_SECONDS,
+        logged: bool = True,
+    ) -> None:
         """Answer an error in JSON and end the connection (the caller closes it)."""
         body = json.dumps({"error": error.code, "message": error.message}).encode()
         head = (
             f"HTTP/1.1 {error.status} {_REASONS.get(error.status, 'Error')}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n{extra}"
             f"Date: {self.clock.date()}\r\nConnection: close\r\n\r\n"
         )
-        if self.log_output:
+        if logged and self.log_output:
             self.log.info("refused a request: %s %s", error.status, error.code)
         try:
-            sock.settimeout(LINGER_SECONDS)
+            sock.settimeout(linger)
             sock.sendall(head.encode() + body)
             # Lingering close: what the client is still sending (a body too large, say) is read
             # and dropped for a moment, so that closing does not reset the connection before
             # the client has read why (RFC 9112 9.6).
             sock.shutdown(socket.SHUT_WR)
-            drained, until = 0, time.monotonic() + LINGER_SECONDS
+            drained, until = 0, time.monotonic() + linger
             while drained < LINGER_BYTES and time.monotonic() < until:
                 data = sock.recv(READ_SIZE)
                 if not data:
@@ -373,7 +419,12 @@ def _framing(headers: list[tuple[str, str]]) -> tuple[bool, bool]:
 
 
 def _request_line(env: dict[str, Any]) -> str:
-    """The request line as the client sent it, for the access line and error logs."""
+    """The request line as the client sent it, for the access line and error logs; a secret
+    path segment is cut (looked for in the decoded path, which the routes match)."""
     query = env.get("QUERY_STRING")
-    target = env["RAW_PATH_INFO"] + ("?" + query if query is not None else "")
+    path, decoded = env["RAW_PATH_INFO"], env["PATH_INFO"]
+    for prefix in SECRET_PATH_PREFIXES:
+        if prefix in decoded:
+            path = decoded[: decoded.index(prefix) + len(prefix)] + "…"
+    target = path + ("?" + query if query is not None else "")
     return f"{env['REQUEST_METHOD']} {target} {env['SERVER_PROTOCOL']}"

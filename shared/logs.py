@@ -55,17 +55,31 @@ class CorrelationFilter(logging.Filter):
         return True
 
 
+# Routes whose path carries a secret after this prefix (one-click unsubscribe tokens,
+# services/notifications/web_citizens.py): access lines show the prefix and "…" instead.
+SECRET_PATH_PREFIXES = ("/unsubscribe/",)
+
+
 class AccessLogFilter(logging.Filter):
     """Drop query strings from the web server's access lines: they carry authorization codes,
-    states and login hints, which must never reach logs. Drop clients' addresses from its other
-    lines too (a reset or timed-out connection names its peer): the access line has none
-    (``shared.web.ACCESS_LOG_FORMAT``)."""
+    states and login hints, which must never reach logs; cut secret path segments
+    (``SECRET_PATH_PREFIXES``) too. Drop clients' addresses from its other lines too (a reset or
+    timed-out connection names its peer): the access line has none
+    (``shared.web.ACCESS_LOG_FORMAT``). The hub's server cuts secret segments itself, decoded
+    (``shared.httpserver``); this covers any other server's lines."""
 
     _query = re.compile(r'("[A-Z]+ [^ ?"]*)\?[^ "]*')
+    _secret = re.compile(
+        r'("[A-Z]+ [^ ?"]*?(?:' + "|".join(map(re.escape, SECRET_PATH_PREFIXES)) + r'))[^ ?"]+'
+    )
     _peer = re.compile(r"\('[^']*', \d+(, \d+, \d+)?\)")
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = self._query.sub(r"\1", record.getMessage())
+        for prefix in SECRET_PATH_PREFIXES:
+            if prefix in message:
+                message = self._secret.sub("\\1…", message)
+                break
         record.msg, record.args = self._peer.sub("(a client)", message), None
         return True
 

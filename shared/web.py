@@ -252,13 +252,22 @@ class HubWebServer(WebServer):
         self._serv = self.get_wsgi_server(self._sock, self.get_wsgi_app())
         self._gt = self.container.spawn_managed_thread(self.run)
 
+    def run(self) -> None:
+        """nameko's accept loop, surviving a shortage of descriptors, within a connection cap."""
+        from shared.http_connections import accept_connections
+
+        accept_connections(self)
+
     def get_wsgi_app(self) -> HubWsgiApp:
         return HubWsgiApp(self)
 
     def get_wsgi_server(self, sock: Any, wsgi_app: Any, *args: Any, **kwargs: Any) -> Any:
+        from shared.http_connections import DEFAULT_MAX_CONNECTIONS, connection_limit
         from shared.httpserver import HttpServer
 
         log = logging.getLogger("nameko.web.server")  # the logger nameko's server logged with
+        settings = self.container.config.get("HUB_SETTINGS") if self.container is not None else None
+        cap = getattr(settings, "max_connections", DEFAULT_MAX_CONNECTIONS)
         # The access line is only made while the logger keeps it (asked per request, so a level
         # changed at run time takes effect): about 1 % of a signature's CPU when it is dropped.
         return HttpServer(
@@ -268,6 +277,7 @@ class HubWebServer(WebServer):
             max_body=MAX_BODY_BYTES,
             log_format=ACCESS_LOG_FORMAT,
             log_output=_WhenLogged(log, logging.INFO),
+            max_connections=connection_limit(cap),
         )
 
     def context_data_from_headers(self, request: Request) -> dict[str, Any]:

@@ -36,6 +36,15 @@ def _refused(port: int, raw: bytes) -> dict[str, Any]:
     return response
 
 
+def _coded(*codings: bytes) -> bytes:
+    """A chunked POST with these Transfer-Encoding fields, and a request pipelined after it."""
+    fields = b"".join(b"Transfer-Encoding: %s\r\n" % coding for coding in codings)
+    return (
+        b"POST / HTTP/1.1\r\nHost: x\r\n" + fields + b"\r\n2\r\n{}\r\n0\r\n\r\n"
+        b"GET /next HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("raw", "status", "code"),
     [
@@ -72,6 +81,41 @@ def _refused(port: int, raw: bytes) -> dict[str, Any]:
             + b"\r\n0\r\n\r\n",
             413,
             "body_too_large",
+        ),
+        # framing (RFC 9112 6.1): a transfer coding other than chunked alone, or in HTTP/1.0;
+        # the request pipelined after it is never read as one
+        (_coded(b"identity, chunked"), 501, "not_implemented"),
+        (_coded(b"gzip, chunked"), 501, "not_implemented"),
+        (_coded(b"gzip", b"chunked"), 501, "not_implemented"),
+        (_coded(b"chunked", b"chunked"), 400, "bad_request"),  # llhttp refuses it first
+        (
+            b"POST / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"2\r\n{}\r\n0\r\n\r\nGET /next HTTP/1.0\r\n\r\n",
+            400,
+            "bad_request",
+        ),
+        # Host (RFC 9112 3.2): required in HTTP/1.1, never twice
+        (b"GET / HTTP/1.1\r\n\r\n", 400, "bad_request"),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "bad_request"),
+        (b"GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", 400, "bad_request"),
+        # only HTTP/1.0 and HTTP/1.1 (llhttp itself refuses other versions but 0.9 and 2.0)
+        (b"GET /\r\n\r\n", 505, "http_version_not_supported"),
+        (b"GET / HTTP/0.9\r\n\r\n", 505, "http_version_not_supported"),
+        (b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505, "http_version_not_supported"),
+        (b"GET / HTTP/3.0\r\nHost: x\r\n\r\n", 400, "bad_request"),
+        # trailer fields beyond the header bounds: too many, or one without end
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"
+            + b"".join(b"X-%d: 1\r\n" % i for i in range(101))
+            + b"\r\n",
+            431,
+            "headers_too_large",
+        ),
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: "
+            + b"a" * 200_000,
+            431,
+            "headers_too_large",
         ),
     ],
 )
@@ -129,6 +173,26 @@ def test_a_client_too_slow_with_its_headers_is_disconnected(
             conn.sendall(b"X: 1\r\n")
         response = read_response(conn)
         assert response["status"] == 408
+        assert closed(conn)
+    assert not seen.environs
+
+
+def test_a_client_too_slow_with_its_body_is_disconnected(
+    http_hub: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(http_reading, "BODY_DEADLINE", 0.5)  # 30 s in service
+    port, seen = http_hub
+    with connect(port) as conn:
+        conn.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{")
+        for _ in range(4):  # a byte now and then does not extend the deadline
+            eventlet.sleep(0.2)
+            try:
+                conn.sendall(b" ")
+            except ConnectionError:
+                break  # refused already
+        response = read_response(conn)
+        assert response["status"] == 408
+        assert json.loads(response["body"])["error"] == "timeout"
         assert closed(conn)
     assert not seen.environs
 

@@ -142,16 +142,37 @@ def test_the_connection_header_is_sent_once(http_hub: Any) -> None:
     assert data.lower().count(b"\r\nconnection:") == 1
 
 
-def test_a_chunked_body_reaches_the_application_decoded_with_its_length(http_hub: Any) -> None:
+@pytest.mark.parametrize("coding", [b"chunked", b"Chunked ", b"CHUNKED"])
+def test_a_chunked_body_reaches_the_application_decoded_with_its_length(
+    http_hub: Any, coding: bytes
+) -> None:
     port, seen = http_hub
     raw = (
-        b"POST /chunks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"POST /chunks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + coding + b"\r\n\r\n"
         b"4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n"
     )
     response = exchange(port, raw)
     assert json.loads(response["body"])["body"] == "Wikipedia"
     assert seen.environs[0]["CONTENT_LENGTH"] == "9"
     assert "HTTP_TRANSFER_ENCODING" not in seen.environs[0]
+
+
+def test_trailer_fields_are_dropped_not_merged_into_the_headers(http_hub: Any) -> None:
+    port, seen = http_hub
+    raw = (
+        b"POST /chunks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"4\r\nWiki\r\n0\r\nX-Trailer: 1\r\nHost: evil\r\nAuthorization: Bearer forged\r\n\r\n"
+        b"GET /next HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    with connect(port) as conn:
+        conn.sendall(raw)
+        buffer = bytearray()
+        first, second = read_response(conn, buffer), read_response(conn, buffer)
+    assert json.loads(first["body"])["body"] == "Wiki"
+    assert json.loads(second["body"])["path"] == "/next"  # the connection went on
+    environ = seen.environs[0]
+    assert environ["HTTP_HOST"] == "x"
+    assert "HTTP_X_TRAILER" not in environ and "HTTP_AUTHORIZATION" not in environ
 
 
 @pytest.mark.parametrize(
@@ -171,6 +192,25 @@ def test_100_continue_is_sent_before_the_body_is_read(
         assert interim["status"] == 100
         conn.sendall(body)
         assert json.loads(read_response(conn, buffer)["body"])["body"] == "body"
+
+
+def test_100_continue_comes_after_the_answers_to_the_requests_before_it(http_hub: Any) -> None:
+    port, _ = http_hub
+    with connect(port) as conn:
+        conn.sendall(  # in one packet: the first request's answer must come first
+            b"GET /first HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"POST /second HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+            b"Expect: 100-continue\r\n\r\n"
+        )
+        buffer = bytearray()
+        first = read_response(conn, buffer)
+        assert first["status"] == 200 and json.loads(first["body"])["path"] == "/first"
+        assert read_response(conn, buffer)["status"] == 100
+        conn.sendall(b"body")
+        assert json.loads(read_response(conn, buffer)["body"]) == {
+            "path": "/second",
+            "body": "body",
+        }
 
 
 def test_head_and_204_answers_have_no_body(http_hub: Any) -> None:

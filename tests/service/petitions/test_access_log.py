@@ -56,3 +56,31 @@ def test_access_lines_are_made_only_while_they_are_logged() -> None:
     finally:
         logger.setLevel(level)
         sock.close()
+
+
+def test_another_servers_access_lines_lose_unsubscribe_tokens_too(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """eventlet's own WSGI server's line (nameko's stock server): the filter cuts the token."""
+    import eventlet
+    import eventlet.wsgi
+    import requests
+
+    def app(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Length", "0")])
+        return [b""]
+
+    logger = logging.getLogger("tests.stock_server")
+    logger.addFilter(AccessLogFilter())
+    sock = eventlet.listen(("127.0.0.1", 0))
+    server = eventlet.spawn(eventlet.wsgi.server, sock, app, log=logger)
+    try:
+        with caplog.at_level(logging.INFO, logger=logger.name):
+            url = f"http://127.0.0.1:{sock.getsockname()[1]}/unsubscribe/s3cr3t-token?a=b"
+            assert requests.post(url, timeout=5).status_code == 200
+    finally:
+        server.kill()
+        sock.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == logger.name]
+    assert any('"POST /unsubscribe/… HTTP/1.1" 200' in line for line in lines), lines
+    assert not [line for line in lines if "s3cr3t" in line or "a=b" in line]

@@ -20,6 +20,7 @@ def test_defaults_run_the_hub_on_one_machine():
     ).endswith("var/petitions.db")
     assert settings.amqp_uri == "amqp://guest:guest@127.0.0.1:5672/"
     assert settings.webhook_allow_private is False
+    assert settings.max_connections == 1000
 
 
 def test_settings_come_from_the_environment():
@@ -46,6 +47,7 @@ def test_settings_come_from_the_environment():
         ({"HUB_WEBHOOK_RETRY_SCALE": "0"}, "HUB_WEBHOOK_RETRY_SCALE"),
         ({"PETITIONS_PROCESSES": "0"}, "PETITIONS_PROCESSES must be between 1 and 32"),
         ({"IDENTITY_PROCESSES": "two"}, "IDENTITY_PROCESSES"),
+        ({"HUB_MAX_CONNECTIONS": "0"}, "HUB_MAX_CONNECTIONS must be between 1 and"),
     ],
 )
 def test_bad_settings_are_named_in_the_error(env, message):
