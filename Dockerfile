@@ -14,9 +14,10 @@ ENV PATH=/opt/venv/bin:$PATH
 
 WORKDIR /src
 # Dependencies are pinned in pyproject.toml; every one has a manylinux wheel, so no compiler.
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY shared ./shared
 COPY services ./services
+COPY hub ./hub
 RUN pip install --no-cache-dir . \
     && python -m compileall -q /opt/venv/lib
 

@@ -55,8 +55,8 @@ faults: setup ## fault injection: kill -9 each process, restart broker and datab
 	$(BIN)/python -m faults
 
 lint: setup ## ruff, mypy and hadolint
-	$(BIN)/ruff check services shared tests bench faults
-	$(BIN)/mypy services shared bench
+	$(BIN)/ruff check hub services shared tests bench faults
+	$(BIN)/mypy hub services shared bench
 	$(BIN)/hadolint Dockerfile
 
 clean: ## remove the virtualenv and local data

@@ -11,4 +11,4 @@ eventlet.monkey_patch()
 
 from shared import http_headers  # noqa: E402
 
-http_headers.install()  # as every service process does (services/runner.py)
+http_headers.install()  # as every service process does (hub/runner.py)

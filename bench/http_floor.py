@@ -35,7 +35,7 @@ def serve(layer: str, port: int) -> None:  # in the child
 
     import shared.http_headers
 
-    shared.http_headers.install()  # as services/__main__.py does
+    shared.http_headers.install()  # as hub/__main__.py does
     if layer in ("eventlet", "werkzeug"):
         from werkzeug.wrappers import Request, Response
 

@@ -1,4 +1,4 @@
-"""The hub under test: started with ``python -m services up`` (what ``make run`` runs), stopped
+"""The hub under test: started with ``python -m hub up`` (what ``make run`` runs), stopped
 with SIGINT (Ctrl-C), its children found through /proc for their peak RSS."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from shared.config import PROCESSES
 from shared.testing import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-HUB = [sys.executable, "-m", "services"]
+HUB = [sys.executable, "-m", "hub"]
 PREFIX = {"identity": "IDENTITY", "petitions": "PETITIONS", "notifications": "NOTIFICATIONS"}
 PREFIX["mock-idp"] = "MOCK_IDP"
 

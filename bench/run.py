@@ -72,7 +72,7 @@ class Bench:
             env[f"{service.upper()}_PROCESSES"] = str(count)
         report["processes"] = processes
         self.hub = hub = Hub(env, self.out_dir / "hub.log")
-        log(f"starting the hub (python -m services up), processes per service: {processes}")
+        log(f"starting the hub (python -m hub up), processes per service: {processes}")
         report["machine"] = {
             "loadavg_at_start": _loadavg(),
             "postgres_max_connections": self.infra.max_connections,

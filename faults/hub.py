@@ -1,4 +1,4 @@
-"""The hub's four processes, each started as `hub up` starts it (``python -m services run <p>``,
+"""The hub's four processes, each started as `hub up` starts it (``python -m hub run <p>``,
 the same environment), but one by one so that a test can kill -9 one and start it again.
 
 NOTE: `hub up` stops the whole hub when one child exits; that is right for a person at a
@@ -19,7 +19,7 @@ from typing import Any
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
-HUB = [sys.executable, "-m", "services"]
+HUB = [sys.executable, "-m", "hub"]
 PROCESSES = ("mock-idp", "identity", "petitions", "notifications")  # `hub up`'s order
 SERVICES = ("identity", "petitions", "notifications")
 READY_TIMEOUT = 90.0

@@ -3,7 +3,7 @@
 - :class:`PrivatePostgres`: a throwaway cluster (``initdb`` + ``pg_ctl``) in a temporary
   directory, on a free loopback port; PostgreSQL refuses to run as root, so as root it runs as the
   ``postgres`` OS user, in a directory that user owns.
-- :class:`PrivateBroker`: a private RabbitMQ node (``services.devbroker``: its own data dir, node
+- :class:`PrivateBroker`: a private RabbitMQ node (``hub.devbroker``: its own data dir, node
   name, cookie and ports).
 - :class:`SharedBrokerVhost`: the short version's cheaper stand-in, a vhost of the shared broker
   whose client connections we cut (``rabbitmqctl close_all_connections -p <vhost>``); the other
@@ -110,7 +110,7 @@ class PrivatePostgres:
 
 
 class PrivateBroker:
-    """A private RabbitMQ node started and stopped through ``services.devbroker``."""
+    """A private RabbitMQ node started and stopped through ``hub.devbroker``."""
 
     def __init__(self) -> None:
         from shared.config import load_settings
@@ -123,13 +123,13 @@ class PrivateBroker:
         )
 
     def start(self) -> None:
-        from services.devbroker import ensure_broker
+        from hub.devbroker import ensure_broker
 
         if ensure_broker(self.settings) != 0:
             raise RuntimeError(f"the private RabbitMQ node did not start (see {self.root})")
 
     def stop(self) -> None:
-        from services.devbroker import stop_private_broker
+        from hub.devbroker import stop_private_broker
 
         stop_private_broker(self.settings)
 

@@ -98,7 +98,7 @@ class Settings:
         return self.metrics_ports[process]
 
     def process_count(self, process: str) -> int:
-        """How many processes serve ``process`` on its one port (see services/process_group.py)."""
+        """How many processes serve ``process`` on its one port (see hub/process_group.py)."""
         return self.process_counts.get(process, 1)
 
     def public_url(self, process: str) -> str:

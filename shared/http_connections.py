@@ -136,7 +136,7 @@ def accept_connections(web: Any) -> None:
                 log.debug("a connection was lost before it was accepted: %s", _name(exc))
                 continue
             if exc.errno not in SHORTAGES:
-                raise  # fatal: the container dies, and the process with it (services/runner.py)
+                raise  # fatal: the container dies, and the process with it (hub/runner.py)
             freed = connections.close_idle(FREED_PER_SHORTAGE)
             shortage.warn(
                 "cannot accept connections (%s, %d open): closed %d idle ones",

@@ -240,7 +240,7 @@ class HubWebServer(WebServer):
         if fd is None or getattr(self, "_starting", False):
             super().start()
             return
-        # One of several processes of a service (services/process_group.py): accept on the
+        # One of several processes of a service (hub/process_group.py): accept on the
         # socket the group's first process bound, instead of binding the port again.
         import eventlet.greenio
         import eventlet.patcher

@@ -52,4 +52,4 @@ def test_health_check_asks_healthz_on_the_port() -> None:
 def test_the_build_context_is_only_the_package() -> None:
     lines = (REPO / ".dockerignore").read_text().split()
     assert lines[0] == "*" or "*" in lines
-    assert {"!pyproject.toml", "!shared/", "!services/"} <= set(lines)
+    assert {"!pyproject.toml", "!LICENSE", "!hub/", "!shared/", "!services/"} <= set(lines)

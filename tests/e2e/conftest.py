@@ -24,7 +24,7 @@ import requests
 from shared.testing import free_port, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
-HUB = [sys.executable, "-m", "services"]
+HUB = [sys.executable, "-m", "hub"]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from kombu import Connection
 
-from services.devbroker import (
+from hub.devbroker import (
     PrivateNode,
     _registered_with_epmd,
     ensure_broker,

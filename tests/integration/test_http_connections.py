@@ -33,7 +33,7 @@ from shared.web import http, json_response
 from tests.integration.http_wire import closed, read_response
 
 ROOT = Path(__file__).resolve().parents[2]
-HUB = [sys.executable, "-m", "services"]
+HUB = [sys.executable, "-m", "hub"]
 GET = b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n"
 
 

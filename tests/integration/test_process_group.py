@@ -21,7 +21,7 @@ from bench.hub import child_pids
 from shared.testing import wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
-HUB = [sys.executable, "-m", "services"]
+HUB = [sys.executable, "-m", "hub"]
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_each_worker_serves_alone_and_the_metrics_add_up(group: dict[str, Any]) 
 
 
 def test_each_worker_settles_its_garbage_collector_once_started(group: dict[str, Any]) -> None:
-    # services/runner.py: start-up objects frozen, young objects collected less often
+    # hub/runner.py: start-up objects frozen, young objects collected less often
     _wait(
         lambda: (
             len(re.findall(r"petitions: \d{4,} start-up objects frozen", group["log"].read_text()))

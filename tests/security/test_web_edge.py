@@ -97,7 +97,7 @@ def production_like(security_hub, tmp_path_factory):
         log = (logs / f"{process}.log").open("wb")
         started[process] = (
             subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "services", "run", process],
+                [sys.executable, "-m", "hub", "run", process],
                 env=child_env,
                 cwd=ROOT,
                 stdout=log,

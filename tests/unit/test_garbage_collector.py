@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from services.runner import GC_THRESHOLDS, settle_garbage_collector
+from hub.runner import GC_THRESHOLDS, settle_garbage_collector
 
 
 @pytest.fixture

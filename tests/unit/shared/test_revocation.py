@@ -117,9 +117,9 @@ def test_a_malformed_revocation_is_refused(payload):
 
 
 def test_every_process_declares_both_revocation_queues_before_anything_publishes():
-    """`hub run` declares the queues of every service class at start (services/runner.py): an
+    """`hub run` declares the queues of every service class at start (hub/runner.py): an
     event published before petitions or notifications first started still waits for them."""
-    from services.processes import all_service_classes
+    from hub.processes import all_service_classes
     from shared.bus import consumer_queues
 
     declared = {q.name: q.routing_key for q in consumer_queues(all_service_classes())}

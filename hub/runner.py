@@ -1,52 +1,34 @@
-"""Running one hub process in the foreground (``hub run``), and all four together (``hub up``)."""
+"""Running one hub process in the foreground (``hub run``), and all of them (``hub up``)."""
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import gc
 import logging
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
+from hub.children import (
+    HUB_COMMAND,
+    STOP_TIMEOUT_SECONDS,
+    StartError,
+    ensure_port_free,
+    stop_children,
+    stop_on_signals,
+)
 from shared.config import PROCESSES, SERVICES, Settings
 
 log = logging.getLogger("hub")
-
-STOP_TIMEOUT_SECONDS = 20
-
-
-class StartError(RuntimeError):
-    """The process cannot start; the message says why and what to do."""
-
-
-def ensure_port_free(host: str, port: int, what: str) -> None:
-    """Refuse a port someone already listens on.
-
-    NOTE: eventlet.listen sets SO_REUSEPORT, so a second process would silently share the port
-    with the first; a plain bind (without SO_REUSEPORT) tells us it is taken.
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise StartError(f"{what} port {port} on {host} is already in use") from None
-            raise
 
 
 def run_process(process: str, settings: Settings) -> int:
     """Start one process and block until SIGINT/SIGTERM, then stop it gracefully.
 
     With ``{SERVICE}_PROCESSES`` above 1 it starts that many instead, on one port
-    (services/process_group.py); each of them comes back here as a worker of the group.
+    (hub/process_group.py); each of them comes back here as a worker of the group.
     """
     import eventlet
 
@@ -58,8 +40,8 @@ def run_process(process: str, settings: Settings) -> int:
 
     http_headers.install()  # every request served, every response read: see the module
 
-    from services import process_group
-    from services.processes import all_service_classes, service_class
+    from hub import process_group
+    from hub.processes import all_service_classes, service_class
     from shared.bus import broker_reachable, declare_consumer_queues
     from shared.dependencies import nameko_config
     from shared.metrics import serve_metrics
@@ -198,7 +180,7 @@ def run_all(settings: Settings) -> int:
     try:
         for process in ("mock-idp", "identity", "petitions", "notifications"):
             children[process] = subprocess.Popen(  # noqa: S603 - our own entry point
-                [sys.executable, "-m", "services", "run", process],
+                [*HUB_COMMAND, "run", process],
                 env=os.environ.copy(),
                 start_new_session=True,  # Ctrl-C reaches us only; we stop them in order
             )
@@ -216,36 +198,9 @@ def run_all(settings: Settings) -> int:
     return 1 if failed else 0
 
 
-def stop_on_signals() -> Callable[[], bool]:
-    """Catch SIGINT and SIGTERM from now on; the function returned says whether one came."""
-    came: list[int] = []
-
-    def on_signal(signum: int, _frame: Any) -> None:
-        came.append(signum)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    return lambda: bool(came)
-
-
 def _print_urls(settings: Settings) -> None:
     print("\nThe participation hub is starting:", flush=True)
     for process in PROCESSES:
         metrics = f"http://{settings.bind_host}:{settings.metrics_port(process)}/metrics"
         print(f"  {process:<14} {settings.public_url(process)}   metrics {metrics}", flush=True)
     print("Press Ctrl-C to stop them all.\n", flush=True)
-
-
-def stop_children(children: dict[str, subprocess.Popen[bytes]]) -> None:
-    """SIGTERM to each child still running; kill those still there after STOP_TIMEOUT_SECONDS."""
-    for child in children.values():
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS + 5
-    for process, child in children.items():
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            log.warning("%s did not stop in time; killing it", process)
-            child.kill()
-            child.wait()

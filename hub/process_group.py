@@ -17,12 +17,12 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections import deque
 from typing import Any
 
+from hub.children import HUB_COMMAND, StartError, stop_children, stop_on_signals
 from shared.config import Settings
 
 log = logging.getLogger("hub")
@@ -41,8 +41,6 @@ def inherited_listen_fd() -> int | None:
 
 
 def bind_listener(host: str, port: int, what: str) -> socket.socket:
-    from services.runner import StartError
-
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # not SO_REUSEPORT: ours alone
     try:
@@ -59,7 +57,6 @@ def bind_listener(host: str, port: int, what: str) -> socket.socket:
 
 def run_group(process: str, settings: Settings) -> int:
     """Bind, start ``settings.process_count(process)`` workers, keep them running until a signal."""
-    from services.runner import StartError, stop_on_signals
     from shared.metrics import serve_group_metrics
 
     count = settings.process_count(process)
@@ -108,7 +105,7 @@ class _Group:
         }
         self.workers.append(
             subprocess.Popen(  # noqa: S603 - our own entry point
-                [sys.executable, "-m", "services", "run", self.process],
+                [*HUB_COMMAND, "run", self.process],
                 env=env,
                 pass_fds=(self.sock.fileno(),),
                 start_new_session=True,  # a terminal's Ctrl-C reaches the group; it stops them
@@ -141,8 +138,6 @@ class _Group:
         return True
 
     def stop(self) -> None:
-        from services.runner import stop_children
-
         stop_children({f"{self.process} worker {w.pid}": w for w in self.workers})
 
 

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    from services.runner import StartError
+    from hub.children import StartError
     from shared.config import SettingsError, load_settings
     from shared.logs import configure_logging
 
@@ -73,13 +73,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace, settings: object) -> int:
-    from services.runner import run_process
+    from hub.runner import run_process
 
     return run_process(args.process, settings)  # type: ignore[arg-type]
 
 
 def _up(args: argparse.Namespace, settings: object) -> int:
-    from services.runner import run_all
+    from hub.runner import run_all
 
     return run_all(settings)  # type: ignore[arg-type]
 
@@ -101,6 +101,6 @@ def _db_upgrade(args: argparse.Namespace, settings: object) -> int:
 
 
 def _broker_ensure(args: argparse.Namespace, settings: object) -> int:
-    from services.devbroker import ensure_broker
+    from hub.devbroker import ensure_broker
 
     return ensure_broker(settings)  # type: ignore[arg-type]
