@@ -46,6 +46,8 @@ test: test-setup ## run the whole test suite against real RabbitMQ and PostgreSQ
 	bash scripts/ensure_system_packages.sh
 	$(BIN)/python scripts/check_services.py
 	$(BIN)/pytest $(PYTEST_ARGS)
+	@echo "The service tests once more on nameko's own container and web server (HUB_RUNTIME=stock):"
+	HUB_RUNTIME=stock $(BIN)/pytest -q tests/service
 
 BENCH_ARGS ?=
 bench: setup ## measure the hub (BENCH_ARGS=--quick for a smoke run); report in var/bench/report.json

@@ -9,6 +9,10 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
-from shared import http_headers  # noqa: E402
+import os  # noqa: E402
 
-http_headers.install()  # as every service process does (hub/runner.py)
+from shared import runtime  # noqa: E402
+
+# The runtime every service process installs (hub/runner.py), chosen the same way: HUB_RUNTIME=stock
+# runs the tests on nameko's own container and web server.
+runtime.install(os.environ.get("HUB_RUNTIME") or runtime.HUB)

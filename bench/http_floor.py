@@ -33,9 +33,6 @@ def serve(layer: str, port: int) -> None:  # in the child
     eventlet.monkey_patch()
     import eventlet.wsgi
 
-    import shared.http_headers
-
-    shared.http_headers.install()  # as hub/__main__.py does
     if layer in ("eventlet", "werkzeug"):
         from werkzeug.wrappers import Request, Response
 
@@ -57,7 +54,7 @@ def serve(layer: str, port: int) -> None:  # in the child
     from nameko.web.handlers import http as nameko_http
     from werkzeug.wrappers import Response
 
-    from shared.container import CONTAINER_CLS
+    from shared.runtime.container import CONTAINER_CLS
     from shared.web import http as hub_http
     from shared.web import json_response
 

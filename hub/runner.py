@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import os
 import signal
@@ -36,10 +35,9 @@ def run_process(process: str, settings: Settings) -> int:
         raise StartError("eventlet.monkey_patch() must run before `hub run` (use the hub command)")
     from nameko.runners import ServiceRunner
 
-    from shared import http_headers
+    from shared import runtime
 
-    http_headers.install()  # every request served, every response read: see the module
-
+    runtime.install(settings.runtime)
     from hub import process_group
     from hub.processes import all_service_classes, service_class
     from shared.bus import broker_reachable, declare_consumer_queues
@@ -81,8 +79,9 @@ def run_process(process: str, settings: Settings) -> int:
         process_group.watch_parent(lambda: on_signal(signal.SIGTERM, None))
     runner.start()
     died = watch_containers(runner, process, stopping)
-    frozen = settle_garbage_collector()
-    log.info("%s: %d start-up objects frozen for the garbage collector", process, frozen)
+    frozen = runtime.settle_garbage_collector()
+    if frozen:
+        log.info("%s: %d start-up objects frozen for the garbage collector", process, frozen)
     log.info("%s: listening on %s", process, settings.public_url(process))
     stopping.wait()
     status = _stop(process, runner)
@@ -111,29 +110,6 @@ def watch_containers(runner: Any, process: str, stopping: Any) -> list[str]:
     for container in runner.containers:
         eventlet.spawn_n(watch, container)
     return died
-
-
-# Collect the youngest generation after this many new container objects instead of Python's 700.
-GC_THRESHOLDS = (50_000, 10, 10)
-
-
-def settle_garbage_collector() -> int:
-    """Once the service has started: freeze what start-up made, collect less often; how many
-    objects were frozen.
-
-    With Python's defaults, the petitions service spent 5 % of its CPU in the cyclic garbage
-    collector while signing (1,263 young and 10 full collections in 35 s, 1.45 s; each full one
-    walked the 125,000 objects of modules, routes and templates that live as long as the process,
-    and held every request for 80 ms). ``gc.freeze()`` moves those objects out of the collector's
-    sight; the higher first threshold lets requests' short-lived objects die by reference count
-    before a collection looks at them. Measured the same way after: 3 young collections, 54 ms.
-    Reference cycles are still collected, later; memory stays bounded (a young generation is at
-    most 50,000 objects).
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
-    return gc.get_freeze_count()
 
 
 def _stop(process: str, runner: Any) -> int:

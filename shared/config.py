@@ -21,6 +21,7 @@ DEFAULT_METRICS_PORTS = {
     "notifications": 9103,
     "mock-idp": 9104,
 }
+DEFAULT_MAX_CONNECTIONS = 1000  # HTTP connections per process (HUB_MAX_CONNECTIONS)
 MAX_PROCESSES = 32  # per service and machine: one per core is the useful most
 # The environment-variable prefix of each process (the contract's names).
 ENV_PREFIX = {
@@ -69,12 +70,12 @@ class Settings:
     webhook_allow_private: bool = False
     smtp_url: str = "smtp://127.0.0.1:1025"
     queue_type: str = "classic"
+    runtime: str = "hub"  # see shared/runtime
     log_format: str = "text"
     log_level: str = "INFO"
     subject_secret: str = DEV_SUBJECT_SECRET
     access_token_ttl: int = 600
     outbox_poll_interval: float = 0.5
-    count_announce_interval: float = 1.0
     petition_thresholds: tuple[int, ...] = (10_000, 100_000)
     petition_duration_days: int = 182
     petition_min_sponsors: int = 0
@@ -83,7 +84,7 @@ class Settings:
     webhook_lease_seconds: int = 60
     rate_limits: Mapping[str, int] = field(default_factory=dict)
     trusted_proxy_hops: int = 0
-    max_connections: int = 1000
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
     petitions_web_client_id: str = DEV_WEB_CLIENT_ID
     petitions_web_client_secret: str = DEV_WEB_CLIENT_SECRET
 
@@ -159,6 +160,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_url=env.get("HUB_SMTP_URL", "smtp://127.0.0.1:1025"),
         log_format=_choice(env, "HUB_LOG_FORMAT", "text", ("text", "json")),
         queue_type=_choice(env, "HUB_QUEUE_TYPE", "classic", ("classic", "quorum")),
+        runtime=_choice(env, "HUB_RUNTIME", "hub", ("hub", "stock")),
         log_level=env.get("HUB_LOG_LEVEL", "INFO").upper(),
         subject_secret=env.get("HUB_SUBJECT_SECRET", DEV_SUBJECT_SECRET),
         access_token_ttl=_int(env, "HUB_ACCESS_TOKEN_TTL", 600),
@@ -173,7 +175,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             for name, default in RATE_LIMIT_DEFAULTS.items()
         },
         trusted_proxy_hops=_int(env, "HUB_TRUSTED_PROXY_HOPS", 0),
-        max_connections=_int_between(env, "HUB_MAX_CONNECTIONS", 1000, 1, 1_000_000),
+        max_connections=_int_between(
+            env, "HUB_MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS, 1, 1_000_000
+        ),
         petitions_web_client_id=env.get("PETITIONS_WEB_CLIENT_ID", DEV_WEB_CLIENT_ID),
         petitions_web_client_secret=env.get("PETITIONS_WEB_CLIENT_SECRET", DEV_WEB_CLIENT_SECRET),
     )

@@ -18,10 +18,10 @@ from typing import Any
 import eventlet
 from nameko.extensions import DependencyProvider
 
+from shared import runtime
 from shared.auth import JWKSCache, TokenInvalid, TokenVerifier
 from shared.bus import EnvelopePublisher
 from shared.config import Settings
-from shared.container import CONTAINER_CLS
 from shared.db import UnitOfWork, make_engine
 from shared.denylist import REFRESH_SECONDS, RevocationFeed
 from shared.logs import clean_correlation_id, new_correlation_id, set_correlation_id
@@ -52,7 +52,7 @@ def nameko_config(settings: Settings, process: str) -> dict[str, Any]:
         "WEB_SERVER_ADDRESS": f"{settings.bind_host}:{settings.port(process)}",
         "max_workers": 50,
         "parent_calls_tracked": 10,
-        "SERVICE_CONTAINER_CLS": CONTAINER_CLS,
+        "SERVICE_CONTAINER_CLS": runtime.container_class(),
         SETTINGS_KEY: settings,
     }
 

@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import sys
+from urllib.parse import unquote
 
 from shared.envelope import isoformat, utcnow
 
@@ -66,22 +67,31 @@ class AccessLogFilter(logging.Filter):
     (``SECRET_PATH_PREFIXES``) too. Drop clients' addresses from its other lines too (a reset or
     timed-out connection names its peer): the access line has none
     (``shared.web.ACCESS_LOG_FORMAT``). The hub's server cuts secret segments itself, decoded
-    (``shared.httpserver``); this covers any other server's lines."""
+    (``shared.runtime.httpserver``); this covers any other server's lines."""
 
-    _query = re.compile(r'("[A-Z]+ [^ ?"]*)\?[^ "]*')
-    _secret = re.compile(
-        r'("[A-Z]+ [^ ?"]*?(?:' + "|".join(map(re.escape, SECRET_PATH_PREFIXES)) + r'))[^ ?"]+'
-    )
+    _request = re.compile(r'"([A-Z]+) ([^ "]*)')
     _peer = re.compile(r"\('[^']*', \d+(, \d+, \d+)?\)")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = self._query.sub(r"\1", record.getMessage())
-        for prefix in SECRET_PATH_PREFIXES:
-            if prefix in message:
-                message = self._secret.sub("\\1…", message)
-                break
+        message = self._request.sub(_without_secrets, record.getMessage())
         record.msg, record.args = self._peer.sub("(a client)", message), None
         return True
+
+
+def _without_secrets(match: re.Match[str]) -> str:
+    """A request line's method and path: no query string, and a secret path segment cut, found
+    on the decoded path (a client may percent-encode any letter of a route)."""
+    method, path = match.group(1), match.group(2).split("?", 1)[0]
+    if "%" in path:
+        decoded = unquote(path)
+        if any(prefix in decoded for prefix in SECRET_PATH_PREFIXES):
+            path = decoded
+    for prefix in SECRET_PATH_PREFIXES:
+        at = path.find(prefix)
+        if at >= 0:
+            path = path[: at + len(prefix)] + "…"
+            break
+    return f'"{method} {path}'
 
 
 class JsonFormatter(logging.Formatter):

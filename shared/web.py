@@ -18,6 +18,8 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
+from shared import runtime
+from shared.config import DEFAULT_MAX_CONNECTIONS
 from shared.logs import CORRELATION_HEADER, clean_correlation_id, new_correlation_id
 
 log = logging.getLogger(__name__)
@@ -221,19 +223,6 @@ def _add_edge_headers(
     headers.extend((name, value) for lower, name, value in edge if lower not in present)
 
 
-class _WhenLogged:
-    """True while ``logger`` keeps records of ``level`` (asked each time: levels can change)."""
-
-    __slots__ = ("logger", "level")
-
-    def __init__(self, logger: logging.Logger, level: int) -> None:
-        self.logger = logger
-        self.level = level
-
-    def __bool__(self) -> bool:
-        return self.logger.isEnabledFor(self.level)
-
-
 class HubWebServer(WebServer):
     def start(self) -> None:
         fd = self.container.config.get(LISTEN_FD_KEY)
@@ -253,31 +242,20 @@ class HubWebServer(WebServer):
         self._gt = self.container.spawn_managed_thread(self.run)
 
     def run(self) -> None:
-        """nameko's accept loop, surviving a shortage of descriptors, within a connection cap."""
-        from shared.http_connections import accept_connections
-
-        accept_connections(self)
+        runtime.accept_connections(self)
 
     def get_wsgi_app(self) -> HubWsgiApp:
         return HubWsgiApp(self)
 
     def get_wsgi_server(self, sock: Any, wsgi_app: Any, *args: Any, **kwargs: Any) -> Any:
-        from shared.http_connections import DEFAULT_MAX_CONNECTIONS, connection_limit
-        from shared.httpserver import HttpServer
-
-        log = logging.getLogger("nameko.web.server")  # the logger nameko's server logged with
         settings = self.container.config.get("HUB_SETTINGS") if self.container is not None else None
-        cap = getattr(settings, "max_connections", DEFAULT_MAX_CONNECTIONS)
-        # The access line is only made while the logger keeps it (asked per request, so a level
-        # changed at run time takes effect): about 1 % of a signature's CPU when it is dropped.
-        return HttpServer(
+        return runtime.wsgi_server(
             sock,
             wsgi_app,
-            log,
+            logging.getLogger("nameko.web.server"),  # the logger nameko's server logs with
             max_body=MAX_BODY_BYTES,
             log_format=ACCESS_LOG_FORMAT,
-            log_output=_WhenLogged(log, logging.INFO),
-            max_connections=connection_limit(cap),
+            max_connections=getattr(settings, "max_connections", DEFAULT_MAX_CONNECTIONS),
         )
 
     def context_data_from_headers(self, request: Request) -> dict[str, Any]:

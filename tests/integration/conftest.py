@@ -11,7 +11,7 @@ from tests.integration.http_wire import Seen, recording_app, serve
 
 @pytest.fixture
 def http_hub() -> Iterator[tuple[int, Seen]]:
-    """shared.httpserver serving the recording application: its port, and what it saw."""
+    """shared.runtime.httpserver serving the recording application: its port, and what it saw."""
     seen = Seen()
     port, (thread, sock) = serve(recording_app(seen))
     try:

@@ -1,5 +1,6 @@
-"""The wire for the HTTP server's tests: a recording WSGI application served by shared.httpserver
-(or eventlet's server, to compare), raw-socket clients, and an HTTP/1.1 response reader."""
+"""The wire for the HTTP server's tests: a recording WSGI application served by
+shared.runtime.httpserver (or eventlet's server, to compare), raw-socket clients, and an HTTP/1.1
+response reader."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import eventlet
 import eventlet.wsgi
 
-from shared.httpserver import HttpServer
+from shared.runtime.httpserver import HttpServer
 
 LOG = logging.getLogger("tests.http_server")
 MAX_BODY = 1024

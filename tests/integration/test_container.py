@@ -1,4 +1,4 @@
-"""The hub's lean worker (shared.container) runs what nameko's does, in the same order."""
+"""The hub's lean worker (shared.runtime.container) runs what nameko's does, in the same order."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import requests
 from nameko.containers import get_container_cls
 from nameko.extensions import DependencyProvider
 
-from shared.container import CONTAINER_CLS, HubContainer, overriding
+from shared.runtime.container import CONTAINER_CLS, HubContainer, overriding
 from shared.testing import free_port
 from shared.web import HttpError, http, json_response
 

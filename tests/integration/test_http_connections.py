@@ -1,4 +1,4 @@
-"""The services' accept loop (shared.http_connections) and what ends a service process: a
+"""The services' accept loop (shared.runtime.connections) and what ends a service process: a
 shortage of descriptors is survived, the connection cap makes room by closing the longest idle
 connection or answers 503, an error on one connection ends that connection only, and a fatal
 error of the accept loop makes the process exit non-zero for its supervisor to restart it."""
@@ -25,9 +25,9 @@ import requests
 from nameko.containers import get_container_cls
 
 from shared.config import Settings
-from shared.container import CONTAINER_CLS
-from shared.http_connections import RESERVED_DESCRIPTORS, connection_limit
-from shared.http_reading import RequestReader
+from shared.runtime.connections import RESERVED_DESCRIPTORS, connection_limit
+from shared.runtime.container import CONTAINER_CLS
+from shared.runtime.http_reading import RequestReader
 from shared.testing import free_port, wait_for_http
 from shared.web import http, json_response
 from tests.integration.http_wire import closed, read_response

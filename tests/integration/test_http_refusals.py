@@ -1,4 +1,4 @@
-"""The services' HTTP server (shared.httpserver) refuses what it must, in JSON, and ends the
+"""The services' HTTP server (shared.runtime.httpserver) refuses what it must, in JSON, and ends the
 connection: malformed, smuggled, too long or too slow requests, bodies too large, a failing
 application, header injection; and any bytes get an answer or the end of the connection."""
 
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared import http_reading, httpserver
+from shared.runtime import http_reading, httpserver
 from tests.integration.http_wire import (
     LOG,
     MAX_BODY,

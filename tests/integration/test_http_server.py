@@ -1,5 +1,5 @@
-"""The services' HTTP server (shared.httpserver) over real sockets: what a WSGI application sees
-is what eventlet's server gave it, and connections follow HTTP/1.1 (keep-alive, pipelining,
+"""The services' HTTP server (shared.runtime.httpserver) over real sockets: what a WSGI application
+sees is what eventlet's server gave it, and connections follow HTTP/1.1 (keep-alive, pipelining,
 chunked bodies, 100-continue, HEAD, streamed answers)."""
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from shared import runtime
 from shared.logs import AccessLogFilter
 
 
@@ -38,6 +39,9 @@ def test_the_servers_other_lines_lose_the_peer_address(peer: str) -> None:
     assert record.getMessage() == "(4242) timed out (a client)"
 
 
+@pytest.mark.skipif(
+    runtime.active() != runtime.HUB, reason="a part of the hub's runtime (eventlet's server: stock)"
+)
 def test_access_lines_are_made_only_while_they_are_logged() -> None:
     import socket
 

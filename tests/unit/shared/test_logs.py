@@ -59,3 +59,17 @@ def test_access_lines_lose_their_query_strings():
     assert (
         rec.getMessage() == '127.0.0.1 - - [26/Nov/2026] "GET /oidc-callback/mock HTTP/1.1" 302 0'
     )
+
+
+def test_secret_path_segments_are_cut_from_any_servers_access_lines():
+    from shared.logs import AccessLogFilter
+
+    for target in (
+        "/unsubscribe/s3cr3t-token",
+        "/unsubscribe/s3cr3t-token?x=1",
+        "/%75nsubscribe/s3cr3t%2Dtoken",  # a route matches the decoded path
+    ):
+        line = f'"POST {target} HTTP/1.1" 200 12 0.001'
+        record = logging.LogRecord("nameko.web.server", logging.INFO, __file__, 1, line, (), None)
+        AccessLogFilter().filter(record)
+        assert record.getMessage() == '"POST /unsubscribe/… HTTP/1.1" 200 12 0.001', target

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.http_headers import _ORIGINAL, parse_headers
+from bench.fast_headers import _ORIGINAL, parse_headers
 
 # Field names, values and line ends mixing the plain case with what the feed parser treats
 # specially: folding, blanks, odd line breaks, mbox "From " lines, non-ASCII bytes, no colon.
@@ -64,3 +64,22 @@ def test_the_limits_are_the_standard_librarys() -> None:
         parse_headers(io.BytesIO(b"X: " + b"a" * 70_000 + b"\r\n\r\n"))
     with pytest.raises(http.client.HTTPException):
         parse_headers(io.BytesIO(b"X: a\r\n" * 101 + b"\r\n"))
+
+
+def test_it_is_installed_only_where_the_private_reader_is_as_expected(monkeypatch) -> None:
+    import http.client
+
+    from bench import fast_headers
+
+    monkeypatch.setattr(http.client, "parse_headers", http.client.parse_headers)
+    monkeypatch.delattr(http.client, "_read_headers")
+    assert fast_headers.install() is False
+    assert http.client.parse_headers is _ORIGINAL
+
+
+def test_the_hub_itself_parses_headers_with_the_standard_library() -> None:
+    """The services no longer replace http.client's parser process-wide (the tests' process
+    installs what a service process installs: shared.runtime)."""
+    import http.client
+
+    assert http.client.parse_headers is _ORIGINAL

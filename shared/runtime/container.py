@@ -4,13 +4,13 @@ For every request, message and timer tick nameko's ``ServiceContainer._run_worke
 worker's call-id stack for a debug line (a new uuid4 each time, logged or not), times five steps
 with context managers for more debug lines, and calls each dependency provider's
 ``worker_setup``, ``worker_result`` and ``worker_teardown``, most of them the base class's empty
-methods. On a small HTTP answer that is about a tenth of the server's CPU (py-spy, 2026-12-02).
+methods.
 
 :class:`HubContainer` runs the same steps in the same order, with the same logging of a failed
 worker, but calls only the hooks a provider overrides and skips the debug bookkeeping while the
 ``nameko.containers`` logger drops debug lines. With debug on, it is nameko's own method.
-Selected with nameko's ``SERVICE_CONTAINER_CLS`` setting (see
-:func:`shared.dependencies.nameko_config`).
+Selected with nameko's ``SERVICE_CONTAINER_CLS`` setting (:func:`shared.runtime.container_class`,
+which :func:`shared.dependencies.nameko_config` asks).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from nameko.containers import ServiceContainer, WorkerContext
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import DependencyProvider
 
-CONTAINER_CLS = "shared.container.HubContainer"
+CONTAINER_CLS = "shared.runtime.container.HubContainer"
 _log = logging.getLogger("nameko.containers")  # the logger nameko's container logs with
 _HOOKS = ("worker_setup", "worker_result", "worker_teardown")
 

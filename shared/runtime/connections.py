@@ -1,4 +1,4 @@
-"""Accepting connections for :mod:`shared.httpserver`, within the process's descriptors.
+"""Accepting connections for :mod:`shared.runtime.httpserver`, within the process's descriptors.
 
 nameko's ``WebServer.run`` loops on ``accept()`` with no error handling: one ``EMFILE`` (too many
 open files) ended the loop, nameko killed the service container, and the process lived on with
@@ -33,9 +33,10 @@ from typing import Any
 
 import eventlet
 
+from shared.config import DEFAULT_MAX_CONNECTIONS
+
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_CONNECTIONS = 1000
 # Descriptors the process keeps for everything but clients' connections: its listening sockets,
 # database and broker connections, outgoing HTTP pools, log and library files.
 RESERVED_DESCRIPTORS = 200
@@ -67,7 +68,7 @@ class Connections:
     """The server's open connections, and those waiting for a request (idle), oldest first.
 
     Shared by the accept loop, which counts and closes them, and the server, which marks a
-    connection idle while it waits for a request (``shared.httpserver.HttpServer.serve``).
+    connection idle while it waits for a request (``shared.runtime.httpserver.HttpServer.serve``).
     """
 
     def __init__(self, limit: int = DEFAULT_MAX_CONNECTIONS) -> None:

@@ -1,12 +1,11 @@
-"""Reading HTTP/1.1 requests off a connection for :mod:`shared.httpserver`: httptools (llhttp)
-parses, and what a client may make the server hold is bounded (request line, header section,
-header count, trailer fields, body, time to send the headers and then the body). A request that
-breaks a bound or frames itself ambiguously is a :class:`ClientError`, which the server answers
+"""Reading HTTP/1.1 requests off a connection for :mod:`shared.runtime.httpserver`: httptools
+(llhttp) parses, and what a client may make the server hold is bounded (request line, header
+section, header count, trailer fields, body, time to send the headers and then the body). A request
+that breaks a bound or frames itself ambiguously is a :class:`ClientError`, which the server answers
 in JSON before closing the connection: versions other than HTTP/1.0 and 1.1 (505), an HTTP/1.1
-request without Host or any with two (400), a transfer coding other than exactly ``chunked``
-(501), Transfer-Encoding in HTTP/1.0 (400, RFC 9112 6.1). Trailer fields are read and dropped,
-never merged into the request's headers.
-"""
+request without Host or any with two (400), a transfer coding other than exactly ``chunked`` (501),
+Transfer-Encoding in HTTP/1.0 (400, RFC 9112 6.1). Trailer fields are read and dropped, never merged
+into the request's headers."""
 
 from __future__ import annotations
 

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from hub.runner import GC_THRESHOLDS, settle_garbage_collector
+from shared.runtime.gc import GC_THRESHOLDS
+from shared.runtime.gc import settle as settle_garbage_collector
 
 
 @pytest.fixture

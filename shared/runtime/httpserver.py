@@ -15,12 +15,12 @@ read whole before the application runs (bounded by ``max_body``); a chunked one 
 with its ``CONTENT_LENGTH``.
 
 Beyond eventlet's defaults, the server bounds what a client may make it hold (the reading side is
-:mod:`shared.http_reading`): the request line
+:mod:`shared.runtime.http_reading`): the request line
 (8 KiB) and header section (64 KiB), the number of headers and trailer fields, the body (refused
 with a JSON 413 before it is read, as the hub's own check would), the time to send the headers of
 a request (a slow-loris client is disconnected) and then its body (in all, from the end of its
 headers, besides the time between two reads), the idle time of a kept-alive connection, and the
-number of connections (:mod:`shared.http_connections`, which accepts them). Errors the client
+number of connections (:mod:`shared.runtime.connections`, which accepts them). Errors the client
 caused are answered with a JSON error and the connection closed; a failing application is logged
 with its traceback and answered with a plain JSON 500; any other error ends its connection only.
 A ``100 Continue`` goes out when its request is the next to be served, after the answers to those
@@ -43,9 +43,10 @@ from urllib.parse import unquote
 
 import httptools
 
-from shared.http_connections import DEFAULT_MAX_CONNECTIONS, Connections
-from shared.http_reading import CONTINUE, READ_SIZE, ClientError, Message, RequestReader
+from shared.config import DEFAULT_MAX_CONNECTIONS
 from shared.logs import SECRET_PATH_PREFIXES
+from shared.runtime.connections import Connections
+from shared.runtime.http_reading import CONTINUE, READ_SIZE, ClientError, Message, RequestReader
 
 IDLE_TIMEOUT = 120.0  # between requests on a kept-alive connection (above proxies' 60-75 s)
 LINGER_SECONDS = 2.0  # after a refusal, what the client still sends is read and dropped ...
@@ -95,7 +96,7 @@ class _Clock:
 class HttpServer:
     """Serves a WSGI application on the connections nameko's web server accepts.
 
-    The web server's accept loop (:func:`shared.http_connections.accept_connections`, in place
+    The web server's accept loop (:func:`shared.runtime.connections.accept_connections`, in place
     of nameko's ``WebServer.run``) accepts, sets ``socket_timeout`` on the connection and calls
     :meth:`process_request` in a thread of its own with ``(address, socket, state)``; the two
     share ``connections``, the open ones and those idle.
@@ -136,7 +137,7 @@ class HttpServer:
             sock.close()
 
     def refuse_busy(self, sock: Any, linger: float) -> None:
-        """Answer a connection there is no room for (:mod:`shared.http_connections`) with a JSON
+        """Answer a connection there is no room for (:mod:`shared.runtime.connections`) with a JSON
         503, and close it."""
         try:
             self._refuse(sock, _BUSY, "Retry-After: 2\r\n", linger, logged=False)
@@ -161,7 +162,7 @@ class HttpServer:
                 if reader.upgraded:
                     return
                 if not reader.busy:
-                    # Idle: the accept loop may close it to make room (shared.http_connections).
+                    # Idle: the accept loop may close it to make room (shared.runtime.connections).
                     sock.settimeout(IDLE_TIMEOUT)
                     idle[sock] = True
                     try:
@@ -428,3 +429,16 @@ def _request_line(env: dict[str, Any]) -> str:
             path = decoded[: decoded.index(prefix) + len(prefix)] + "…"
     target = path + ("?" + query if query is not None else "")
     return f"{env['REQUEST_METHOD']} {target} {env['SERVER_PROTOCOL']}"
+
+
+class WhenLogged:
+    """True while ``logger`` keeps records of ``level`` (asked each time: levels can change)."""
+
+    __slots__ = ("logger", "level")
+
+    def __init__(self, logger: logging.Logger, level: int) -> None:
+        self.logger = logger
+        self.level = level
+
+    def __bool__(self) -> bool:
+        return self.logger.isEnabledFor(self.level)
