@@ -4,10 +4,12 @@
 
 Each layer runs alone in a child process on a free port: ``eventlet`` (a bare WSGI app on
 eventlet's server), ``werkzeug`` (its Request and Response on the same server), ``nameko``
-(nameko's own ``@http`` and container) and ``hub`` (the hub's ``@http`` and HubContainer, as the
-services run). Keep-alive clients POST a small JSON body; the child's CPU seconds (``/proc``) over
-the requests give microseconds per request. What a signature costs above the ``hub`` figure is the
-signing itself; see docs/capacity.md. Figures move with the machine: compare layers of one run.
+(nameko's own ``@http`` and container), ``hub`` (the hub's ``@http`` on its runtime, as the
+services run) and ``hub-stock`` (the hub's ``@http`` with ``HUB_RUNTIME=stock``: nameko's container
+and eventlet's server; the difference with ``hub`` is what shared/runtime gains). Keep-alive
+clients POST a small JSON body; the child's CPU seconds (``/proc``) over the requests give
+microseconds per request. What a signature costs above the ``hub`` figure is the signing itself;
+see docs/capacity.md. Figures move with the machine: compare layers of one run.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import time
 
 from shared.testing import free_port
 
-LAYERS = ("eventlet", "werkzeug", "nameko", "hub")
+LAYERS = ("eventlet", "werkzeug", "nameko", "hub", "hub-stock")
 BODY = json.dumps({"receipt": {"signature_id": "x"}})
 
 
@@ -54,24 +56,26 @@ def serve(layer: str, port: int) -> None:  # in the child
     from nameko.web.handlers import http as nameko_http
     from werkzeug.wrappers import Response
 
-    from shared.runtime.container import CONTAINER_CLS
+    from shared import runtime
     from shared.web import http as hub_http
     from shared.web import json_response
 
-    route = hub_http if layer == "hub" else nameko_http
+    hub = layer.startswith("hub")
+    runtime.install(runtime.STOCK if layer == "hub-stock" else runtime.HUB)
+    route = hub_http if hub else nameko_http
 
     class Floor:
         name = "floor"
 
         @route("POST", "/api/petitions/<string:petition_id>/signatures")
         def sign(self, request, petition_id):  # type: ignore[no-untyped-def]
-            if layer == "hub":
+            if hub:
                 return json_response({"receipt": {"signature_id": petition_id}}, status=201)
             return Response(BODY, status=201, mimetype="application/json")
 
     config = {"AMQP_URI": "memory://", "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
-    if layer == "hub":
-        config["SERVICE_CONTAINER_CLS"] = CONTAINER_CLS
+    if hub:
+        config["SERVICE_CONTAINER_CLS"] = runtime.container_class()
     container = get_container_cls(config)(Floor, config)
     container.start()
     container.wait()
