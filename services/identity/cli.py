@@ -98,7 +98,7 @@ def create_client(
     public: bool = False,
 ) -> dict[str, Any]:
     """Registers a client in the identity database (what the command runs; tests use it too)."""
-    from services.identity.admin import register_client
+    from services.identity.handlers.admin import register_client
 
     return with_unit_of_work(  # type: ignore[no-any-return]
         settings, register_client, name, kind, scope, redirect_uris, public, settings.production
@@ -111,13 +111,13 @@ def _create(args: argparse.Namespace, settings: Any) -> int:
 
 
 def _list(args: argparse.Namespace, settings: Any) -> int:
-    from services.identity.admin import list_clients
+    from services.identity.handlers.admin import list_clients
 
     return _answer("clients list", lambda: with_unit_of_work(settings, list_clients))
 
 
 def _disable(args: argparse.Namespace, settings: Any) -> int:
-    from services.identity.admin import disable_client
+    from services.identity.handlers.admin import disable_client
 
     return _answer(
         "clients disable",
@@ -126,7 +126,7 @@ def _disable(args: argparse.Namespace, settings: Any) -> int:
 
 
 def _rotate_secret(args: argparse.Namespace, settings: Any) -> int:
-    from services.identity.admin import rotate_client_secret
+    from services.identity.handlers.admin import rotate_client_secret
 
     return _answer(
         "clients rotate-secret",
@@ -135,13 +135,13 @@ def _rotate_secret(args: argparse.Namespace, settings: Any) -> int:
 
 
 def _keys_rotate(args: argparse.Namespace, settings: Any) -> int:
-    from services.identity.oidc.keys import rotate_keys
+    from services.identity.adapters.keys import rotate_keys
 
     return _answer("keys rotate", lambda: rotate_keys(settings, args.activate_in))
 
 
 def _citizens_erase(args: argparse.Namespace, settings: Any) -> int:
-    from services.identity.admin import erase_citizen
+    from services.identity.handlers.admin import erase_citizen
 
     def erase() -> Any:
         found = with_unit_of_work(settings, erase_citizen, settings, args.subject, args.client)
@@ -156,8 +156,8 @@ def _answer(command: str, run: Callable[[], Any]) -> int:
     """Prints the result as JSON, or one readable line on standard error (exit status 1)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from services.identity.admin import UnknownClient
-    from services.identity.clients import ClientRegistrationError
+    from services.identity.domain.clients import ClientRegistrationError
+    from services.identity.handlers.admin import UnknownClient
 
     try:
         result = run()

@@ -21,8 +21,8 @@ from typing import Any
 
 from nameko.extensions import DependencyProvider
 
-from services.identity.errors import OAuthError
-from services.identity.metrics import IdentityMetrics
+from services.identity.adapters.metrics import IdentityMetrics
+from services.identity.domain.errors import OAuthError
 from shared.dependencies import hub_settings
 from shared.ratelimit import RateLimiter, too_many
 

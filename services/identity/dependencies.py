@@ -6,13 +6,13 @@ from typing import Any
 
 from nameko.extensions import DependencyProvider
 
-from services.identity.handlers import IdentityContext
-from services.identity.metrics import IdentityMetrics
-from services.identity.oidc.keys import KeyStore
-from services.identity.oidc.relying_party import UpstreamClient
-from services.identity.upstreams import load_upstreams
+from services.identity.adapters.keys import KeyStore
+from services.identity.adapters.metrics import IdentityMetrics
+from services.identity.adapters.relying_party import UpstreamClient
+from services.identity.handlers.login import IdentityContext
 from shared.db import make_engine
 from shared.dependencies import hub_settings
+from shared.upstreams import load_upstreams
 
 
 class OpenIdProvider(DependencyProvider):

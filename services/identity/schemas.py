@@ -10,7 +10,7 @@ from urllib.parse import unquote_plus
 
 from werkzeug.wrappers import Request
 
-from services.identity.errors import OAuthError, invalid_client
+from services.identity.domain.errors import OAuthError, invalid_client
 
 MAX_PARAM_LENGTH = 2048
 AUTHORIZE_PARAMS = (

@@ -15,15 +15,18 @@ from nameko.timer import timer
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from services.identity import grants, handlers, logout, storage, upstream_login, userinfo
+from services.identity import storage
+from services.identity.adapters.keys import purge_retired
 from services.identity.client_failures import ClientAuthFailures
 from services.identity.dependencies import OpenIdProvider
-from services.identity.domain import random_token
-from services.identity.errors import OAuthError, translated
-from services.identity.oidc import pages
-from services.identity.oidc.discovery import provider_metadata
-from services.identity.oidc.keys import purge_retired
+from services.identity.domain.citizens import random_token
+from services.identity.domain.discovery import provider_metadata
+from services.identity.domain.errors import OAuthError, translated
+from services.identity.handlers import login as handlers
+from services.identity.handlers import logout, upstream_login, userinfo
+from services.identity.handlers import tokens as grants
 from services.identity.schemas import authorization_request, bearer, token_request
+from services.identity.web import pages
 from shared.dependencies import Config, Correlation, Database
 from shared.health import HealthEndpoints
 from shared.metrics import EntrypointMetrics

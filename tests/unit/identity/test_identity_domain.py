@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from services.identity.domain import (
+from services.identity.domain.citizens import (
     IncompleteIdentity,
     PivotIdentity,
     audience,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.identity.revocations import (
+from services.identity.handlers.revocations import (
     MAX_TOKENS_PER_EVENT,
     TOKENS_REVOKED,
     announce_client,

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.identity import storage
-from services.identity.domain import b64url, random_token
-from services.identity.errors import UnsafeRequest
-from services.identity.handlers import IdentityContext, with_query
-from services.identity.oidc.jwt import JwtRejected
-from services.identity.oidc.relying_party import UpstreamError
-from services.identity.revocations import announce_tokens
+from services.identity.adapters.jwt import JwtRejected
+from services.identity.adapters.relying_party import UpstreamError
+from services.identity.domain.citizens import b64url, random_token
+from services.identity.domain.errors import UnsafeRequest
+from services.identity.handlers.login import IdentityContext, with_query
+from services.identity.handlers.revocations import announce_tokens
 from shared.db import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from html import escape
 
 from werkzeug.wrappers import Response
 
-from services.identity.mock_idp.identities import TestIdentity
+from services.mock_idp.adapters.identities import TestIdentity
 
 # The parameters the chooser form carries on to the POST (everything but the identity).
 CARRIED_PARAMS = (

@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from services.identity.domain import ACR_LEVELS, PIVOT_FIELDS, acr_rank
+from services.identity.domain.citizens import ACR_LEVELS, PIVOT_FIELDS, acr_rank
 from shared.config import Settings
 
 _PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")

@@ -13,8 +13,8 @@ import logging
 from typing import Any
 
 from services.identity import storage
-from services.identity.clients import GRANTS_BY_KIND, Client
-from services.identity.domain import (
+from services.identity.domain import claims as tokens
+from services.identity.domain.citizens import (
     digest,
     pkce_matches,
     pkce_verifier_well_formed,
@@ -22,10 +22,10 @@ from services.identity.domain import (
     released_claims,
     s256_challenge,
 )
-from services.identity.errors import OAuthError, invalid_client
-from services.identity.handlers import IdentityContext
-from services.identity.oidc import tokens
-from services.identity.revocations import announce_tokens
+from services.identity.domain.clients import GRANTS_BY_KIND, Client
+from services.identity.domain.errors import OAuthError, invalid_client
+from services.identity.handlers.login import IdentityContext
+from services.identity.handlers.revocations import announce_tokens
 from services.identity.schemas import ClientCredentials, TokenRequest
 from shared.db import UnitOfWork
 from shared.scopes import parse_scope

@@ -5,7 +5,7 @@ asks of its service providers: ``acr`` at least the level asked, userinfo ``sub`
 ID token's, keys refetched when a token names an unknown ``kid``.
 
 The back channel (token endpoint, userinfo) is one pool of keep-alive connections per provider
-(:mod:`services.identity.oidc.back_channel`: no cookie, no ``~/.netrc``, no redirect). authlib
+(:mod:`services.identity.adapters.back_channel`: no cookie, no ``~/.netrc``, no redirect). authlib
 encodes the requests (authorization URL, PKCE, client authentication); it holds no session per
 call, nor the tokens it fetched.
 """
@@ -26,12 +26,12 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc.errors import JoseError
 from joserfc.jwk import import_key
 
-from services.identity.domain import meets_acr
-from services.identity.oidc import jwt as jwtutil
-from services.identity.oidc.back_channel import Answer, BackChannel, BackChannelError
-from services.identity.oidc.jwt import JwtRejected
-from services.identity.upstreams import UpstreamProvider
+from services.identity.adapters import jwt as jwtutil
+from services.identity.adapters.back_channel import Answer, BackChannel, BackChannelError
+from services.identity.adapters.jwt import JwtRejected
+from services.identity.domain.citizens import meets_acr
 from shared.key_refetch import RefetchGate
+from shared.upstreams import UpstreamProvider
 
 TOKEN_REQUEST_HEADERS = {
     "Accept": "application/json",

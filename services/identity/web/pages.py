@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
 
-from services.identity.upstreams import UpstreamProvider
+from shared.upstreams import UpstreamProvider
 
 LEVELS = {"eidas1": "low", "eidas2": "substantial", "eidas3": "high"}
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.identity.clients import Client
-from services.identity.domain import granted_scopes, requested_acr, valid_s256_challenge
-from services.identity.errors import AuthorizationError
+from services.identity.domain.citizens import granted_scopes, requested_acr, valid_s256_challenge
+from services.identity.domain.clients import Client
+from services.identity.domain.errors import AuthorizationError
 from services.identity.schemas import AuthorizationRequest
 from shared.scopes import resources_for
 

@@ -1,6 +1,6 @@
 """The hub's OAuth clients, as a domain: kinds, grants, scopes, redirect URIs, secrets.
 
-Plain Python (part of the domain, kept apart from :mod:`services.identity.domain` for size).
+Plain Python (part of the domain, kept apart from the citizens rules for size).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from services.identity.domain import digest, same_digest
+from services.identity.domain.citizens import digest, same_digest
 from shared.scopes import CLIENT_KINDS, DEFAULT_SCOPES, parse_scope
 
 # Which grant each kind of client may use: citizens act through service providers; agencies

@@ -15,12 +15,13 @@ from nameko.extensions import DependencyProvider
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from services.identity.mock_idp import pages, signing_key
-from services.identity.mock_idp.clients import mock_clients
-from services.identity.mock_idp.identities import load_identities
-from services.identity.mock_idp.provider import PATHS, MockError, MockProvider
-from services.identity.upstreams import load_upstreams
+from services.mock_idp.adapters import signing_key
+from services.mock_idp.adapters.identities import load_identities
+from services.mock_idp.domain.clients import mock_clients
+from services.mock_idp.domain.provider import PATHS, MockError, MockProvider
+from services.mock_idp.web import pages
 from shared.dependencies import hub_settings
+from shared.upstreams import load_upstreams
 from shared.web import HttpError, http, json_response
 
 

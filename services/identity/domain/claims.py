@@ -24,7 +24,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from services.identity.domain import (
+from services.identity.domain.citizens import (
     audience,
     b64url,
     client_sector,

@@ -15,7 +15,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from services.identity.oidc import pages
+from services.identity.web import pages
 from shared.web import json_response
 
 

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.identity import storage
-from services.identity.domain import digest
-from services.identity.errors import OAuthError, invalid_token
-from services.identity.grants import authenticate
-from services.identity.handlers import IdentityContext
-from services.identity.oidc import tokens
-from services.identity.oidc.jwt import JwtRejected
-from services.identity.revocations import announce_tokens
+from services.identity.adapters.jwt import JwtRejected
+from services.identity.domain import claims as tokens
+from services.identity.domain.citizens import digest
+from services.identity.domain.errors import OAuthError, invalid_token
+from services.identity.handlers.login import IdentityContext
+from services.identity.handlers.revocations import announce_tokens
+from services.identity.handlers.tokens import authenticate
 from services.identity.schemas import TokenRequest
 from shared.db import UnitOfWork
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import yaml
 
-from services.identity.domain import ACR_LEVELS, PIVOT_FIELDS
+from services.identity.domain.citizens import ACR_LEVELS, PIVOT_FIELDS
 from shared.scopes import PIVOT_SCOPES
 
-DEFAULT_IDENTITIES_FILE = Path(__file__).resolve().parent / "identities.yaml"
+DEFAULT_IDENTITIES_FILE = Path(__file__).resolve().parents[1] / "identities.yaml"
 # What a fault identity makes the mock do, for tests of the hub's refusals:
 FAULTS = (
     "access_denied",  # answer the hub with error=access_denied (the citizen said no)

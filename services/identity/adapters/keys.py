@@ -30,8 +30,8 @@ from joserfc.jwk import ECKey
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from services.identity.oidc import jwt as jwtutil
-from services.identity.oidc.jwt import JwtRejected
+from services.identity.adapters import jwt as jwtutil
+from services.identity.adapters.jwt import JwtRejected
 from services.identity.storage import signing_keys
 from shared.envelope import utcnow
 
@@ -207,7 +207,7 @@ def _public_jwk(kid: str, key: ECKey) -> dict[str, Any]:
 def rotate_keys(settings: Any, activate_in: int | None = None) -> dict[str, Any]:
     """``hub keys rotate``: the old keys stay published for the longest lifetime of what they
     sign (access tokens, ID tokens and signed userinfo), plus the verifiers' leeway."""
-    from services.identity.oidc.tokens import ID_TOKEN_TTL_SECONDS
+    from services.identity.domain.claims import ID_TOKEN_TTL_SECONDS
     from shared.db import make_engine
 
     ahead = DEFAULT_PUBLISH_AHEAD_SECONDS if activate_in is None else activate_in

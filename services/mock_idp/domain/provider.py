@@ -17,16 +17,16 @@ from urllib.parse import unquote_plus, urlencode
 
 from joserfc.jwk import ECKey
 
-from services.identity.domain import (
+from services.identity.adapters import jwt as jwtutil
+from services.identity.domain.citizens import (
     ACR_LEVELS,
     pkce_matches,
     random_token,
     released_claims,
     valid_s256_challenge,
 )
-from services.identity.mock_idp.clients import MockClient
-from services.identity.mock_idp.identities import TestIdentity
-from services.identity.oidc import jwt as jwtutil
+from services.mock_idp.adapters.identities import TestIdentity
+from services.mock_idp.domain.clients import MockClient
 from shared.scopes import PIVOT_SCOPES, SCOPE_ALIASES
 
 CODE_TTL_SECONDS = 30

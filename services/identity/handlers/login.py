@@ -1,5 +1,5 @@
 """Use cases of the login flow: a client's authorization request (the upstream provider's answer
-is in :mod:`services.identity.upstream_login`).
+is in :mod:`services.identity.handlers.upstream_login`).
 
 The hub is FranceConnect's pattern: an OpenID Provider to its clients, a relying party to the
 upstream providers; it runs its own code flow upstream (own state, nonce, PKCE), checks the
@@ -17,13 +17,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from services.identity import storage
-from services.identity.clients import Client
-from services.identity.domain import digest, random_token
-from services.identity.errors import AuthorizationError, UnsafeRequest
-from services.identity.metrics import IdentityMetrics
-from services.identity.oidc.keys import KeyStore
-from services.identity.oidc.relying_party import UpstreamClient, UpstreamError
-from services.identity.oidc.validation import validated_login
+from services.identity.adapters.keys import KeyStore
+from services.identity.adapters.metrics import IdentityMetrics
+from services.identity.adapters.relying_party import UpstreamClient, UpstreamError
+from services.identity.domain.authorization import validated_login
+from services.identity.domain.citizens import digest, random_token
+from services.identity.domain.clients import Client
+from services.identity.domain.errors import AuthorizationError, UnsafeRequest
 from services.identity.schemas import AuthorizationRequest
 from shared.config import Settings
 from shared.db import UnitOfWork

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.identity import storage
-from services.identity.domain import (
+from services.identity.adapters.relying_party import (
+    UpstreamClient,
+    UpstreamError,
+    UpstreamUnavailable,
+)
+from services.identity.domain.citizens import (
     IncompleteIdentity,
     PivotIdentity,
     citizen_fingerprint,
@@ -22,17 +27,12 @@ from services.identity.domain import (
     released_claims,
     same_digest,
 )
-from services.identity.errors import AuthorizationError, UnsafeRequest
-from services.identity.handlers import (
+from services.identity.domain.errors import AuthorizationError, UnsafeRequest
+from services.identity.handlers.login import (
     CODE_TTL_SECONDS,
     IdentityContext,
     error_redirect,
     with_query,
-)
-from services.identity.oidc.relying_party import (
-    UpstreamClient,
-    UpstreamError,
-    UpstreamUnavailable,
 )
 from shared.db import UnitOfWork
 

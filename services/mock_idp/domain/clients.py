@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from services.identity.upstreams import UpstreamProvider
+from shared.upstreams import UpstreamProvider
 
 
 @dataclass

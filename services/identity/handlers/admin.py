@@ -9,14 +9,14 @@ import time
 from typing import Any
 
 from services.identity import storage
-from services.identity.clients import Client, new_client
-from services.identity.domain import (
+from services.identity.domain.citizens import (
     client_sector,
     digest,
     pairwise_subject,
     resource_sector,
 )
-from services.identity.revocations import announce_client, announce_subjects
+from services.identity.domain.clients import Client, new_client
+from services.identity.handlers.revocations import announce_client, announce_subjects
 from shared.config import Settings
 from shared.db import UnitOfWork
 from shared.scopes import RESOURCE_OF_SCOPE
