@@ -1,4 +1,5 @@
-"""The upstream identity providers the hub federates (``HUB_UPSTREAM_IDPS``), as configuration.
+"""The upstream identity providers the hub federates (``HUB_UPSTREAM_IDPS``), as configuration:
+identity's providers, and the mock provider's clients (the entries naming the mock's issuer).
 
 Format (CONTRACT.md; more keys allowed)::
 
@@ -29,8 +30,8 @@ from typing import Any
 
 import yaml
 
-from services.identity.domain.citizens import ACR_LEVELS, PIVOT_FIELDS, acr_rank
 from shared.config import Settings
+from shared.oidc import ACR_LEVELS, PIVOT_FIELDS, acr_rank
 
 _PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 AUTH_METHODS = ("client_secret_post", "client_secret_basic")

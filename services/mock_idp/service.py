@@ -8,40 +8,17 @@ otherwise a form with one ``identity`` field), ``/api/v2/token``, ``/api/v2/user
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
-from nameko.extensions import DependencyProvider
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from services.mock_idp.adapters import signing_key
-from services.mock_idp.adapters.identities import load_identities
-from services.mock_idp.domain.clients import mock_clients
-from services.mock_idp.domain.provider import PATHS, MockError, MockProvider
+from services.mock_idp import schemas
+from services.mock_idp.dependencies import MockState
+from services.mock_idp.domain.provider import PATHS, MockError
 from services.mock_idp.web import pages
-from shared.dependencies import hub_settings
-from shared.upstreams import load_upstreams
+from services.mock_idp.web.errors import NO_STORE, oauth_error
 from shared.web import HttpError, http, json_response
-
-
-class MockState(DependencyProvider):
-    """The provider, its key pair (kept under the data directory) and its codes and tokens."""
-
-    def setup(self) -> None:
-        settings = hub_settings(self.container.config)
-        if settings.production:
-            raise RuntimeError(
-                "the mock identity provider refuses to start when HUB_ENV=production"
-            )
-        issuer = settings.public_url("mock-idp")
-        clients = mock_clients(load_upstreams(settings), issuer, settings.public_url("identity"))
-        identities = load_identities(settings.mock_idp_identities_file)
-        key = signing_key.load_or_create(settings.data_dir / "mock-idp" / "signing-key.jwk")
-        self.provider = MockProvider(issuer, identities, clients, key=key)
-
-    def get_dependency(self, worker_ctx: Any) -> MockProvider:
-        return self.provider
 
 
 class MockIdentityProvider:
@@ -63,7 +40,7 @@ class MockIdentityProvider:
 
     @http("GET,POST", PATHS["authorization_endpoint"])
     def authorize(self, request: Request) -> Response:
-        params = _single_values(request.values)
+        params = schemas.single_values(request.values)
         try:
             login = self.idp.login_request(params)
         except MockError as exc:
@@ -79,43 +56,25 @@ class MockIdentityProvider:
     @http("POST", PATHS["token_endpoint"])
     def token(self, request: Request) -> Response:
         try:
-            answer = self.idp.token(
-                _single_values(request.form), request.headers.get("Authorization")
-            )
+            client_id, secret = schemas.client_credentials(request)
+            answer = self.idp.token(schemas.single_values(request.form), client_id, secret)
         except MockError as exc:
-            return _oauth_error(exc)
-        return json_response(answer, headers={"Cache-Control": "no-store"})
+            return oauth_error(exc)
+        return json_response(answer, headers=NO_STORE)
 
     @http("GET,POST", PATHS["userinfo_endpoint"])
     def userinfo(self, request: Request) -> Response:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         try:
-            if scheme.lower() != "bearer":
-                raise MockError("invalid_token", "a Bearer token is required", 401)
-            signed = self.idp.userinfo(token.strip())
+            signed = self.idp.userinfo(schemas.bearer_token(request))
         except MockError as exc:
-            return _oauth_error(exc)
-        return Response(signed, mimetype="application/jwt", headers={"Cache-Control": "no-store"})
+            return oauth_error(exc)
+        return Response(signed, mimetype="application/jwt", headers=NO_STORE)
 
     @http("GET", PATHS["end_session_endpoint"])
     def end_session(self, request: Request) -> Response:
         # The mock keeps no session: logging out is only going back where the client asked.
         target = request.args.get("post_logout_redirect_uri", "")
-        known = {uri for c in self.idp.clients.values() for uri in c.redirect_uris}
-        if not any(target.startswith(uri.split("/oidc-callback/")[0] + "/") for uri in known):
+        if not self.idp.knows_post_logout_uri(target):
             raise HttpError(400, "invalid_request", "unknown post_logout_redirect_uri")
         state = request.args.get("state", "")
         return redirect(target + ("?" + urlencode({"state": state}) if state else ""))
-
-
-def _single_values(values: Any) -> dict[str, str]:
-    return {key: values.get(key, "") for key in values}
-
-
-def _oauth_error(exc: MockError) -> Response:
-    headers = {"Cache-Control": "no-store"}
-    if exc.status == 401:
-        headers["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
-    return json_response(
-        {"error": exc.error, "error_description": exc.description}, exc.status, headers
-    )

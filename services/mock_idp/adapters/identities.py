@@ -1,40 +1,15 @@
-"""The mock provider's test identities (``MOCK_IDP_IDENTITIES``; default: identities.yaml here)."""
+"""The mock provider's test identities file (``MOCK_IDP_IDENTITIES``; default: identities.yaml in
+the service's folder)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from services.identity.domain.citizens import ACR_LEVELS, PIVOT_FIELDS
-from shared.scopes import PIVOT_SCOPES
+from services.mock_idp.domain.identities import IdentitiesError, TestIdentity, identities_from
 
 DEFAULT_IDENTITIES_FILE = Path(__file__).resolve().parents[1] / "identities.yaml"
-# What a fault identity makes the mock do, for tests of the hub's refusals:
-FAULTS = (
-    "access_denied",  # answer the hub with error=access_denied (the citizen said no)
-    "timeout",  # the token endpoint answers only after the hub's timeout for this provider
-    "bad_signature",  # the ID token is signed by another key under the published kid
-    "wrong_nonce",  # the ID token carries another nonce than the one sent
-    "sub_mismatch",  # userinfo names another sub than the ID token
-)
-
-
-class IdentitiesError(ValueError):
-    """The identities file cannot be used; the message says why."""
-
-
-@dataclass(frozen=True)
-class TestIdentity:
-    __test__ = False  # not a pytest test class
-
-    key: str
-    label: str
-    acr: str
-    claims: dict[str, str]  # the pivot identity, email and preferred_username
-    fault: str | None = None  # makes the mock misbehave for this identity (FAULTS)
 
 
 def load_identities(path: Path | None) -> dict[str, TestIdentity]:
@@ -43,24 +18,4 @@ def load_identities(path: Path | None) -> dict[str, TestIdentity]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise IdentitiesError(f"MOCK_IDP_IDENTITIES: cannot load {path}: {exc}") from None
-    entries = data.get("identities") if isinstance(data, dict) else None
-    if not isinstance(entries, dict) or not entries:
-        raise IdentitiesError(f"MOCK_IDP_IDENTITIES: {path} has no `identities:` mapping")
-    return {str(key): _identity(str(key), value) for key, value in entries.items()}
-
-
-def _identity(key: str, value: Any) -> TestIdentity:
-    if not isinstance(value, dict):
-        raise IdentitiesError(f"MOCK_IDP_IDENTITIES: identity {key!r} must be a mapping")
-    missing = [f for f in PIVOT_FIELDS if f not in value]
-    if missing:
-        raise IdentitiesError(f"MOCK_IDP_IDENTITIES: identity {key!r} lacks {', '.join(missing)}")
-    acr = value.get("acr", "eidas1")
-    if acr not in ACR_LEVELS:
-        raise IdentitiesError(f"MOCK_IDP_IDENTITIES: identity {key!r} has an unknown acr {acr!r}")
-    fault = value.get("fault")
-    if fault is not None and fault not in FAULTS:
-        raise IdentitiesError(f"MOCK_IDP_IDENTITIES: identity {key!r} has an unknown fault")
-    claims = {c: str(value[c]) for c in PIVOT_SCOPES if value.get(c) is not None}
-    label = str(value.get("label") or key)
-    return TestIdentity(key=key, label=label, acr=acr, claims=claims, fault=fault)
+    return identities_from(data.get("identities") if isinstance(data, dict) else None, str(path))

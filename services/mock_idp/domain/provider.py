@@ -1,32 +1,29 @@
 """The mock identity provider's logic: a small FranceConnect v2-like OpenID Provider, in memory.
 
 Its clients are the hub's upstream entries whose issuer is the mock's own URL. Codes live 30 s and
-are single use; access tokens live 60 s (FranceConnect's lifetimes).
+are single use; access tokens live 60 s (FranceConnect's lifetimes). What it signs is signed by a
+:class:`Signer` (``adapters/jwt.py``).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import unquote_plus, urlencode
+from typing import Any, Protocol
+from urllib.parse import urlencode
 
-from joserfc.jwk import ECKey
-
-from services.identity.adapters import jwt as jwtutil
-from services.identity.domain.citizens import (
+from services.mock_idp.domain.clients import MockClient
+from services.mock_idp.domain.identities import TestIdentity
+from shared.oidc import (
     ACR_LEVELS,
     pkce_matches,
     random_token,
     released_claims,
     valid_s256_challenge,
 )
-from services.mock_idp.adapters.identities import TestIdentity
-from services.mock_idp.domain.clients import MockClient
 from shared.scopes import PIVOT_SCOPES, SCOPE_ALIASES
 
 CODE_TTL_SECONDS = 30
@@ -44,16 +41,21 @@ PATHS = {
 class MockError(Exception):
     """An OAuth error; ``redirect``: may it go back to the client (OIDC Core 3.1.2.6)."""
 
-    def __init__(
-        self, error: str, description: str, status: int = 400, redirect: bool = False
-    ) -> None:
+    def __init__(self, error: str, description: str, redirect: bool = False) -> None:
         super().__init__(description)
-        self.error, self.description, self.status, self.redirect = (
-            error,
-            description,
-            status,
-            redirect,
-        )
+        self.error, self.description, self.redirect = error, description, redirect
+
+
+class Signer(Protocol):
+    def sign(self, claims: dict[str, Any]) -> str: ...
+
+    def jwks(self) -> dict[str, Any]:
+        """The public key that verifies what :meth:`sign` signs."""
+        ...
+
+    def sign_with_another_key(self, claims: dict[str, Any]) -> str:
+        """Signed by a key nobody published, under the published kid (the bad_signature fault)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -74,12 +76,11 @@ class MockProvider:
         issuer: str,
         identities: Mapping[str, TestIdentity],
         clients: Mapping[str, MockClient],
+        signer: Signer,
         clock: Callable[[], float] = time.time,
-        key: ECKey | None = None,
     ) -> None:
         self.issuer, self.identities, self.clients, self.clock = issuer, identities, clients, clock
-        self.key = key or ECKey.generate_key("P-256", private=True)
-        self.kid = self.key.thumbprint()
+        self.signer = signer
         self._codes: dict[str, dict[str, Any]] = {}
         self._tokens: dict[str, dict[str, Any]] = {}
 
@@ -100,8 +101,7 @@ class MockProvider:
         }
 
     def jwks(self) -> dict[str, Any]:
-        public = self.key.as_dict(private=False)
-        return {"keys": [{**public, "kid": self.kid, "alg": "ES256", "use": "sig"}]}
+        return self.signer.jwks()
 
     # --- authorization endpoint --------------------------------------------------------------
 
@@ -185,10 +185,19 @@ class MockProvider:
         }
         return _with_query(params["redirect_uri"], answer)
 
+    # --- logout ------------------------------------------------------------------------------
+
+    def knows_post_logout_uri(self, target: str) -> bool:
+        """The mock keeps no session: it only checks the address is under a client's (the hub's)."""
+        known = {uri for c in self.clients.values() for uri in c.redirect_uris}
+        return any(target.startswith(uri.split("/oidc-callback/")[0] + "/") for uri in known)
+
     # --- token endpoint ----------------------------------------------------------------------
 
-    def token(self, form: Mapping[str, str], authorization: str | None) -> dict[str, Any]:
-        client = self._authenticated_client(form, authorization)
+    def token(
+        self, form: Mapping[str, str], client_id: str | None, secret: str | None
+    ) -> dict[str, Any]:
+        client = self._authenticated_client(client_id, secret)
         if form.get("grant_type") != "authorization_code":
             raise MockError("unsupported_grant_type", "only authorization_code")
         grant = self._codes.pop(form.get("code", ""), None)  # single use, even when refused
@@ -217,21 +226,12 @@ class MockProvider:
             "scope": " ".join(request.scopes),
         }
 
-    def _authenticated_client(
-        self, form: Mapping[str, str], authorization: str | None
-    ) -> MockClient:
-        client_id, secret = form.get("client_id"), form.get("client_secret")
-        if authorization and authorization.lower().startswith("basic "):
-            try:
-                raw = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
-            except ValueError:
-                raise MockError("invalid_client", "malformed Basic credentials", 401) from None
-            client_id, _, secret = (unquote_plus(part) for part in raw.partition(":"))
+    def _authenticated_client(self, client_id: str | None, secret: str | None) -> MockClient:
         client = self.clients.get(client_id or "")
         if client is None or not hmac.compare_digest(
             (secret or "").encode(), client.secret.encode()
         ):
-            raise MockError("invalid_client", "client authentication failed", 401)
+            raise MockError("invalid_client", "client authentication failed")
         return client
 
     def _id_token(self, request: LoginRequest, identity: TestIdentity) -> str:
@@ -247,10 +247,9 @@ class MockProvider:
             "acr": identity.acr,
             "amr": ["pwd"],
         }
-        key = self.key
         if identity.fault == "bad_signature":
-            key = ECKey.generate_key("P-256", private=True)  # under our kid all the same
-        return jwtutil.sign(claims, key, self.kid)
+            return self.signer.sign_with_another_key(claims)
+        return self.signer.sign(claims)
 
     def subject(self, client_id: str, identity_key: str) -> str:
         """Pairwise, 66 characters like FranceConnect's (here simply derived, not secret)."""
@@ -262,7 +261,7 @@ class MockProvider:
         """FranceConnect v2: the claims the scopes allow, as a signed JWT."""
         grant = self._tokens.get(access_token)
         if grant is None or grant["expires"] < self.clock():
-            raise MockError("invalid_token", "unknown or expired access token", 401)
+            raise MockError("invalid_token", "unknown or expired access token")
         request: LoginRequest = grant["request"]
         identity: TestIdentity = grant["identity"]
         now = int(self.clock())
@@ -278,7 +277,7 @@ class MockProvider:
         for name in released_claims(request.scopes):
             if name in identity.claims:
                 claims[name] = identity.claims[name]
-        return jwtutil.sign(claims, self.key, self.kid)
+        return self.signer.sign(claims)
 
 
 def _with_query(url: str, params: Mapping[str, str]) -> str:
