@@ -202,20 +202,3 @@ def unwrap(wrap_key: bytes, kid: str, stored: str) -> str:
 def _public_jwk(kid: str, key: ECKey) -> dict[str, Any]:
     public = key.as_dict(private=False)
     return {**public, "kid": kid, "alg": ALGORITHM, "use": "sig"}
-
-
-def rotate_keys(settings: Any, activate_in: int | None = None) -> dict[str, Any]:
-    """``hub keys rotate``: the old keys stay published for the longest lifetime of what they
-    sign (access tokens, ID tokens and signed userinfo), plus the verifiers' leeway."""
-    from services.identity.domain.claims import ID_TOKEN_TTL_SECONDS
-    from shared.db import make_engine
-
-    ahead = DEFAULT_PUBLISH_AHEAD_SECONDS if activate_in is None else activate_in
-    if ahead < 0:
-        raise ValueError("--activate-in must be zero or more seconds")
-    keep = max(settings.access_token_ttl, ID_TOKEN_TTL_SECONDS) + jwtutil.LEEWAY_SECONDS
-    engine = make_engine(settings.database_url("identity"))
-    try:
-        return rotate(engine, settings.subject_secret, int(time.time()), ahead, keep)
-    finally:
-        engine.dispose()

@@ -29,8 +29,8 @@ from joserfc.jwk import import_key
 from services.identity.adapters import jwt as jwtutil
 from services.identity.adapters.back_channel import Answer, BackChannel, BackChannelError
 from services.identity.adapters.jwt import JwtRejected
-from services.identity.domain.citizens import meets_acr
 from shared.key_refetch import RefetchGate
+from shared.oidc import meets_acr
 from shared.upstreams import UpstreamProvider
 
 TOKEN_REQUEST_HEADERS = {

@@ -5,13 +5,29 @@ Every refusal here goes back to the client as an OIDC error (OIDC Core 3.1.2.6).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from services.identity.domain.citizens import granted_scopes, requested_acr, valid_s256_challenge
 from services.identity.domain.clients import Client
 from services.identity.domain.errors import AuthorizationError
-from services.identity.schemas import AuthorizationRequest
+from shared.oidc import ACR_LEVELS, acr_rank, valid_s256_challenge
 from shared.scopes import resources_for
+
+
+class AuthorizationParams(Protocol):
+    """What the rules read of an authorization request (commands.AuthorizationRequest)."""
+
+    @property
+    def duplicated(self) -> tuple[str, ...]: ...
+
+    @property
+    def too_long(self) -> tuple[str, ...]: ...
+
+    @property
+    def scopes(self) -> list[str]: ...
+
+    def get(self, name: str) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -20,7 +36,7 @@ class LoginDetails:
     acr: str  # the minimum level of assurance
 
 
-def validated_login(client: Client, request: AuthorizationRequest) -> LoginDetails:
+def validated_login(client: Client, request: AuthorizationParams) -> LoginDetails:
     _check_form(request)
     if not client.allows_grant("authorization_code"):
         raise AuthorizationError("unauthorized_client", "this client may not use the code flow")
@@ -34,7 +50,29 @@ def validated_login(client: Client, request: AuthorizationRequest) -> LoginDetai
     return LoginDetails(_scopes(client, request), acr)
 
 
-def _check_form(request: AuthorizationRequest) -> None:
+def requested_acr(raw: str | None) -> str | None:
+    """The level a request asks for: with several ``acr_values`` the lowest applies (FC rule).
+
+    None when the request names levels but none that we know.
+    """
+    values = [v for v in (raw or "").split() if v]
+    if not values:
+        return ACR_LEVELS[0]
+    known = [v for v in values if acr_rank(v) >= 0]
+    return min(known, key=acr_rank) if known else None
+
+
+def granted_scopes(requested: Iterable[str], registered: Iterable[str]) -> list[str]:
+    """The requested scopes the client is registered for, in request order, once each."""
+    allowed = set(registered)
+    granted: list[str] = []
+    for scope in requested:
+        if scope in allowed and scope not in granted:
+            granted.append(scope)
+    return granted
+
+
+def _check_form(request: AuthorizationParams) -> None:
     if request.duplicated:
         raise AuthorizationError(
             "invalid_request", f"repeated parameter: {', '.join(request.duplicated)}"
@@ -53,7 +91,7 @@ def _check_form(request: AuthorizationRequest) -> None:
         raise AuthorizationError("invalid_request", "only response_mode=query")
 
 
-def _check_pkce(request: AuthorizationRequest) -> None:
+def _check_pkce(request: AuthorizationParams) -> None:
     """RFC 7636 4.3, S256 only, from every client: the contract promises codes bound to a
     PKCE verifier (RFC 9700 2.1.1 lets confidential clients rely on ``nonce``; the hub not)."""
     challenge = request.get("code_challenge")
@@ -65,7 +103,7 @@ def _check_pkce(request: AuthorizationRequest) -> None:
         raise AuthorizationError("invalid_request", "code_challenge is not a S256 challenge")
 
 
-def _scopes(client: Client, request: AuthorizationRequest) -> list[str]:
+def _scopes(client: Client, request: AuthorizationParams) -> list[str]:
     if "openid" not in request.scopes:
         raise AuthorizationError("invalid_scope", "scope must include openid")
     scopes = granted_scopes(request.scopes, client.scopes)

@@ -21,22 +21,28 @@ ID token, iat, exp (60 s), and the released claims.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from services.identity.domain.citizens import (
-    audience,
-    b64url,
-    client_sector,
-    pairwise_subject,
-    random_token,
-    resource_sector,
-)
-from shared.config import Settings
+from services.identity.domain.citizens import client_sector, pairwise_subject, resource_sector
+from shared.oidc import b64url, random_token
 from shared.scopes import CITIZEN_PETITIONS, resources_for
 
 ID_TOKEN_TTL_SECONDS = 60
 ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 - RFC 9068 media type
+
+
+class Settings(Protocol):
+    """The settings the claims depend on (shared.config.Settings has them)."""
+
+    @property
+    def subject_secret(self) -> str: ...
+
+    @property
+    def access_token_ttl(self) -> int: ...
+
+    def public_url(self, process: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,16 @@ def userinfo_claims(
         "exp": now + ID_TOKEN_TTL_SECONDS,
         **claims,
     }
+
+
+def audience(
+    resources: list[str], public_url: Callable[[str], str], issuer: str
+) -> str | list[str]:
+    """RFC 9068 ``aud``: the resource services' URLs; the issuer itself when there is none."""
+    urls = [public_url(r) for r in resources]
+    if not urls:
+        return issuer
+    return urls[0] if len(urls) == 1 else urls
 
 
 def citizen_subject_for_client(settings: Settings, client_id: str, citizen_id: str) -> str:

@@ -1,7 +1,4 @@
-"""The hub's OAuth clients, as a domain: kinds, grants, scopes, redirect URIs, secrets.
-
-Plain Python (part of the domain, kept apart from the citizens rules for size).
-"""
+"""The hub's OAuth clients: kinds, grants, scopes, redirect URIs, secrets."""
 
 from __future__ import annotations
 
@@ -9,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from services.identity.domain.citizens import digest, same_digest
+from services.identity.domain.digests import digest, same_digest
 from shared.scopes import CLIENT_KINDS, DEFAULT_SCOPES, parse_scope
 
 # Which grant each kind of client may use: citizens act through service providers; agencies
@@ -26,6 +23,10 @@ MAX_REDIRECT_URIS = 10
 
 class ClientRegistrationError(ValueError):
     """The client cannot be registered as asked; the message says why."""
+
+
+class UnknownClient(LookupError):
+    """No client has this id."""
 
 
 @dataclass(frozen=True)

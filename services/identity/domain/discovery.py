@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.identity.domain.citizens import ACR_LEVELS
+from shared.oidc import ACR_LEVELS
 from shared.scopes import KNOWN_SCOPES, PIVOT_SCOPES
 
 ENDPOINTS = {

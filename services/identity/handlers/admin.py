@@ -9,36 +9,36 @@ import time
 from typing import Any
 
 from services.identity import storage
-from services.identity.domain.citizens import (
-    client_sector,
-    digest,
-    pairwise_subject,
-    resource_sector,
+from services.identity.adapters import keys
+from services.identity.adapters.jwt import LEEWAY_SECONDS
+from services.identity.commands import (
+    DisableClient,
+    EraseCitizen,
+    RegisterClient,
+    RotateClientSecret,
+    RotateKeys,
 )
-from services.identity.domain.clients import Client, new_client
+from services.identity.domain.citizens import client_sector, pairwise_subject, resource_sector
+from services.identity.domain.claims import ID_TOKEN_TTL_SECONDS
+from services.identity.domain.clients import Client, UnknownClient, new_client
+from services.identity.domain.digests import digest
+from services.identity.events import CitizenErased
 from services.identity.handlers.revocations import announce_client, announce_subjects
 from shared.config import Settings
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, make_engine
 from shared.scopes import RESOURCE_OF_SCOPE
 
-CITIZEN_ERASED = "identity.citizen_erased"  # published on the identity.events exchange
 
-
-class UnknownClient(LookupError):
-    """No client has this id."""
-
-
-def register_client(
-    uow: UnitOfWork,
-    name: str,
-    kind: str,
-    scope: str | None = None,
-    redirect_uris: list[str] | None = None,
-    public: bool = False,
-    production: bool = False,
-) -> dict[str, Any]:
+def register_client(uow: UnitOfWork, command: RegisterClient) -> dict[str, Any]:
     """Registers a client; its description with the secret, shown this once and never stored."""
-    client, secret = new_client(name, kind, scope, redirect_uris, public, production)
+    client, secret = new_client(
+        command.name,
+        command.kind,
+        command.scope,
+        list(command.redirect_uris),
+        command.public,
+        command.production,
+    )
     storage.add_client(uow, client)
     uow.commit()
     return {**client.to_public_dict(), "client_secret": secret}
@@ -48,9 +48,10 @@ def list_clients(uow: UnitOfWork) -> list[dict[str, Any]]:
     return [{**c.to_public_dict(), "disabled": c.disabled} for c in storage.all_clients(uow)]
 
 
-def disable_client(uow: UnitOfWork, settings: Settings, client_id: str) -> dict[str, Any]:
+def disable_client(uow: UnitOfWork, settings: Settings, command: DisableClient) -> dict[str, Any]:
     """The client can no longer sign anyone in nor get tokens; what it holds stops at userinfo
     and, within about a second, at the resource services."""
+    client_id = command.client_id
     if not storage.update_client(uow, client_id, disabled=True):
         raise UnknownClient(client_id)
     storage.revoke_client_tokens(uow, client_id)
@@ -59,21 +60,21 @@ def disable_client(uow: UnitOfWork, settings: Settings, client_id: str) -> dict[
     return {"client_id": client_id, "disabled": True}
 
 
-def rotate_client_secret(uow: UnitOfWork, client_id: str) -> dict[str, Any]:
+def rotate_client_secret(uow: UnitOfWork, command: RotateClientSecret) -> dict[str, Any]:
     """A new secret, shown this once; the old one stops working at once."""
-    client = storage.find_client(uow, client_id)
+    client = storage.find_client(uow, command.client_id)
     if client is None:
-        raise UnknownClient(client_id)
+        raise UnknownClient(command.client_id)
     if client.public:
         raise ValueError("a public client has no secret")
     secret = secrets.token_urlsafe(32)
-    storage.update_client(uow, client_id, secret_hash=digest(secret))
+    storage.update_client(uow, command.client_id, secret_hash=digest(secret))
     uow.commit()
-    return {"client_id": client_id, "client_secret": secret}
+    return {"client_id": command.client_id, "client_secret": secret}
 
 
 def erase_citizen(
-    uow: UnitOfWork, settings: Settings, subject: str, client_id: str | None = None
+    uow: UnitOfWork, settings: Settings, command: EraseCitizen
 ) -> dict[str, Any] | None:
     """Forgets the citizen whose pairwise ``subject`` is given (the petitions service's, or a
     client's ID-token ``sub`` with ``client_id``), and tells resource services through the outbox
@@ -83,16 +84,17 @@ def erase_citizen(
     NOTE: pairwise subjects are keyed hashes, so the citizen is found by recomputing each one's
     subject: linear in the number of citizens, fine for a rare operator command.
     """
-    sector = client_sector(client_id) if client_id else _resource_sectors(settings)["petitions"]
-    citizen_id = _citizen_with_subject(uow, settings.subject_secret, sector, subject)
+    sectors = _resource_sectors(settings)
+    sector = client_sector(command.client_id) if command.client_id else sectors["petitions"]
+    citizen_id = _citizen_with_subject(uow, settings.subject_secret, sector, command.subject)
     if citizen_id is None:
         return None
     subjects = {
         process: pairwise_subject(settings.subject_secret, s, citizen_id)
-        for process, s in _resource_sectors(settings).items()
+        for process, s in sectors.items()
     }
     storage.erase_citizen(uow, citizen_id)
-    event = uow.emit(CITIZEN_ERASED, {"subjects": subjects})
+    event = uow.emit(CitizenErased(subjects=subjects))
     announce_subjects(uow, subjects, int(time.time()), settings.access_token_ttl)
     uow.commit()
     return {"erased": True, "event_id": event.id, "subjects": subjects}
@@ -108,6 +110,22 @@ def _citizen_with_subject(uow: UnitOfWork, secret: str, sector: str, subject: st
         if hmac.compare_digest(pairwise_subject(secret, sector, citizen_id), subject):
             return citizen_id
     return None
+
+
+def rotate_keys(settings: Settings, command: RotateKeys) -> dict[str, Any]:
+    """``hub keys rotate``: the old keys stay published for the longest lifetime of what they
+    sign (access tokens, ID tokens and signed userinfo), plus the verifiers' leeway."""
+    ahead = (
+        keys.DEFAULT_PUBLISH_AHEAD_SECONDS if command.activate_in is None else command.activate_in
+    )
+    if ahead < 0:
+        raise ValueError("--activate-in must be zero or more seconds")
+    keep = max(settings.access_token_ttl, ID_TOKEN_TTL_SECONDS) + LEEWAY_SECONDS
+    engine = make_engine(settings.database_url("identity"))
+    try:
+        return keys.rotate(engine, settings.subject_secret, int(time.time()), ahead, keep)
+    finally:
+        engine.dispose()
 
 
 def ensure_web_client(uow: UnitOfWork, settings: Settings) -> Client:

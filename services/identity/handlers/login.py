@@ -9,49 +9,23 @@ identity, finds the citizen, and issues its own code to the client.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Any
-from urllib.parse import urlencode
+from dataclasses import dataclass
 
 from services.identity import storage
-from services.identity.adapters.keys import KeyStore
-from services.identity.adapters.metrics import IdentityMetrics
 from services.identity.adapters.relying_party import UpstreamClient, UpstreamError
+from services.identity.commands import AuthorizationRequest
 from services.identity.domain.authorization import validated_login
-from services.identity.domain.citizens import digest, random_token
 from services.identity.domain.clients import Client
+from services.identity.domain.digests import digest
 from services.identity.domain.errors import AuthorizationError, UnsafeRequest
-from services.identity.schemas import AuthorizationRequest
-from shared.config import Settings
+from services.identity.handlers.context import IdentityContext, error_redirect
 from shared.db import UnitOfWork
+from shared.oidc import random_token
+from shared.upstreams import UpstreamProvider
 
 log = logging.getLogger(__name__)
 
-# NOTE: FranceConnect gives codes 30 s; 60 s leaves room for a slow client, still single use.
-CODE_TTL_SECONDS = 60
 PENDING_LOGIN_TTL_SECONDS = 600  # time the person has at the upstream provider
-
-
-@dataclass
-class IdentityContext:
-    """The collaborators the use cases need besides the unit of work."""
-
-    settings: Settings
-    keys: KeyStore
-    upstreams: Mapping[str, UpstreamClient]
-    clock: Callable[[], float] = time.time
-    today: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
-    metrics: IdentityMetrics = field(default_factory=IdentityMetrics)
-
-    @property
-    def issuer(self) -> str:
-        return self.settings.public_url("identity")
-
-    def now(self) -> int:
-        return int(self.clock())
 
 
 @dataclass(frozen=True)
@@ -62,11 +36,8 @@ class Redirect:
 @dataclass(frozen=True)
 class ChooseProvider:
     query: dict[str, str]
-    providers: list[Any]
+    providers: list[UpstreamProvider]
     acr: str
-
-
-# --- the client's authorization request ------------------------------------------------------
 
 
 def start_login(
@@ -150,23 +121,3 @@ def _chosen_provider(
     if not able:
         raise AuthorizationError("access_denied", f"no identity provider can meet {acr}")
     return able[0] if len(able) == 1 else None
-
-
-# --- answers to the client -------------------------------------------------------------------
-
-
-def error_redirect(
-    ctx: IdentityContext, redirect_uri: str, state: str | None, exc: AuthorizationError
-) -> str:
-    """OIDC Core 3.1.2.6, with RFC 9207's ``iss``."""
-    answer = {"error": exc.error, "error_description": exc.description, "iss": ctx.issuer}
-    if state:
-        answer["state"] = state
-    return with_query(redirect_uri, answer)
-
-
-def with_query(url: str, params: Mapping[str, Any]) -> str:
-    present = {k: v for k, v in params.items() if v is not None}
-    if not present:
-        return url
-    return url + ("&" if "?" in url else "?") + urlencode(present)

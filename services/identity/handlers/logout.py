@@ -1,8 +1,8 @@
 """Use cases of RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0), FranceConnect's way:
 the hub ends its own session (and the refresh tokens and access tokens issued in it, at userinfo
-and at the resource services: services/identity/revocations.py), sends the browser to the
-upstream provider's logout with the upstream ID token, and, when the provider sends it back,
-returns it to the client's registered address with the client's ``state``.
+and at the resource services: :mod:`services.identity.handlers.revocations`), sends the browser
+to the upstream provider's logout with the upstream ID token, and, when the provider sends it
+back, returns it to the client's registered address with the client's ``state``.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from typing import Any
 from services.identity import storage
 from services.identity.adapters.jwt import JwtRejected
 from services.identity.adapters.relying_party import UpstreamError
-from services.identity.domain.citizens import b64url, random_token
+from services.identity.commands import EndSession, UpstreamLogoutAnswer
 from services.identity.domain.errors import UnsafeRequest
-from services.identity.handlers.login import IdentityContext, with_query
+from services.identity.handlers.context import IdentityContext, with_query
 from services.identity.handlers.revocations import announce_tokens
 from shared.db import UnitOfWork
+from shared.oidc import b64url, random_token
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +42,7 @@ class ConfirmLogout:
 
 
 def end_session(
-    uow: UnitOfWork,
-    ctx: IdentityContext,
-    params: dict[str, str],
-    cookie_sid: str | None,
-    confirmation: str | None = None,
+    uow: UnitOfWork, ctx: IdentityContext, request: EndSession
 ) -> LoggedOut | ConfirmLogout:
     """Section 2: ``id_token_hint``, ``post_logout_redirect_uri`` (registered), ``state``.
 
@@ -53,6 +50,7 @@ def end_session(
     redirect from any site must not sign them out): the session of the hub's cookie ends only
     on ``confirmation``, the POSTed token bound to that cookie.
     """
+    params, cookie_sid = request.params, request.cookie_sid
     claims = _hint_claims(ctx, params.get("id_token_hint"))
     target = params.get("post_logout_redirect_uri") or None
     if target is not None:
@@ -61,7 +59,7 @@ def end_session(
         raise UnsafeRequest("The sign-out request names two different services.")
     sid = str((claims or {}).get("sid") or "")
     if not sid:
-        return _without_hint(uow, ctx, cookie_sid, confirmation)
+        return _without_hint(uow, ctx, cookie_sid, request.confirmation)
     state = params.get("state") or None
     return _end(uow, ctx, sid, target, state, clear_cookie=cookie_sid in (None, sid))
 
@@ -156,13 +154,13 @@ def _upstream_logout(
 
 
 def logout_callback(
-    uow: UnitOfWork, ctx: IdentityContext, provider_id: str, params: dict[str, str]
+    uow: UnitOfWork, ctx: IdentityContext, answer: UpstreamLogoutAnswer
 ) -> LoggedOut:
     """Back from the upstream provider's logout: on to the client, with its state."""
-    state = params.get("state") or ""
+    state = answer.params.get("state") or ""
     pending = storage.take_pending_logout(uow, state, ctx.now()) if state else None
     uow.commit()
-    if pending is None or pending["provider_id"] != provider_id:
+    if pending is None or pending["provider_id"] != answer.provider_id:
         raise UnsafeRequest("This sign-out is unknown or already completed.")
     if not pending["target"]:
         return LoggedOut(None)

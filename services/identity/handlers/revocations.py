@@ -3,9 +3,8 @@ stopped being valid before their ``exp`` (receiving end: shared/revocation.py, s
 
 Access tokens are JWTs the resource services verify locally; without this they would keep working
 until they expire. Each event goes through the outbox in the transaction that revokes, so it is
-published if and only if the revocation is committed. ``identity.tokens_revoked`` is internal
-(``identity.events``, never forwarded to agencies); it names tokens by ``jti``, clients by id and
-erased citizens by the pairwise subjects the resource services already know them by, nothing else.
+published if and only if the revocation is committed (the event:
+:class:`services.identity.events.TokensRevoked`).
 """
 
 from __future__ import annotations
@@ -13,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from services.identity.events import TokensRevoked
 from shared.db import UnitOfWork
 
-TOKENS_REVOKED = "identity.tokens_revoked"  # published on the identity.events exchange
+TOKENS_REVOKED = TokensRevoked.TYPE
 MAX_TOKENS_PER_EVENT = 500  # a long refresh chain's family stays a few small messages
 
 
@@ -24,7 +24,7 @@ def announce_tokens(uow: UnitOfWork, reason: str, revoked: Iterable[tuple[str, i
     tokens = [{"jti": jti, "exp": int(exp)} for jti, exp in revoked]
     for start in range(0, len(tokens), MAX_TOKENS_PER_EVENT):
         chunk = tokens[start : start + MAX_TOKENS_PER_EVENT]
-        uow.emit(TOKENS_REVOKED, {"reason": reason, "tokens": chunk})
+        uow.emit(TokensRevoked(reason, tokens=chunk))
     return len(tokens)
 
 
@@ -32,10 +32,7 @@ def announce_client(uow: UnitOfWork, client_id: str, now: int, token_ttl: int) -
     """Every token the (disabled) client holds, its citizens' and its own machine tokens, none of
     which identity lists: those issued up to now."""
     window = _issued_up_to(now, token_ttl)
-    uow.emit(
-        TOKENS_REVOKED,
-        {"reason": "client_disabled", "clients": [{"client_id": client_id, **window}]},
-    )
+    uow.emit(TokensRevoked("client_disabled", clients=[{"client_id": client_id, **window}]))
 
 
 def announce_subjects(
@@ -44,7 +41,7 @@ def announce_subjects(
     """Every token of an erased citizen issued up to now, by each resource service's subject."""
     window = _issued_up_to(now, token_ttl)
     entries = [{"resource": r, "sub": sub, **window} for r, sub in sorted(subjects.items())]
-    uow.emit(TOKENS_REVOKED, {"reason": "citizen_erased", "subjects": entries})
+    uow.emit(TokensRevoked("citizen_erased", subjects=entries))
 
 
 def _issued_up_to(now: int, token_ttl: int) -> dict[str, Any]:

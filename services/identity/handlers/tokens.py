@@ -4,7 +4,8 @@ credentials; and client authentication.
 A family is everything one authorization code issued: its access tokens (grants) and its chain of
 refresh tokens, all keyed by the code's digest. Replaying the code (RFC 6749 4.1.2) or a spent
 refresh token (RFC 9700 4.14.2) revokes the whole family, and tells the resource services which
-access tokens to refuse (services/identity/revocations.py).
+access tokens to refuse (:mod:`services.identity.handlers.revocations`). The rules are in
+:mod:`services.identity.domain.grants`.
 """
 
 from __future__ import annotations
@@ -13,46 +14,32 @@ import logging
 from typing import Any
 
 from services.identity import storage
-from services.identity.domain import claims as tokens
-from services.identity.domain.citizens import (
-    digest,
-    pkce_matches,
-    pkce_verifier_well_formed,
-    random_token,
-    released_claims,
-    s256_challenge,
+from services.identity.commands import ClientCredentials, TokenRequest
+from services.identity.domain import claims
+from services.identity.domain.clients import Client
+from services.identity.domain.digests import digest
+from services.identity.domain.errors import OAuthError
+from services.identity.domain.grants import (
+    REDEEMING_KINDS,
+    REFRESH_TOKEN_TTL_SECONDS,
+    allowed,
+    authenticated,
+    check_code_binding,
+    machine_scopes,
+    narrowed_scopes,
 )
-from services.identity.domain.clients import GRANTS_BY_KIND, Client
-from services.identity.domain.errors import OAuthError, invalid_client
-from services.identity.handlers.login import IdentityContext
+from services.identity.handlers.context import IdentityContext
 from services.identity.handlers.revocations import announce_tokens
-from services.identity.schemas import ClientCredentials, TokenRequest
 from shared.db import UnitOfWork
-from shared.scopes import parse_scope
+from shared.oidc import pkce_verifier_well_formed, random_token, released_claims, s256_challenge
 
 log = logging.getLogger(__name__)
-
-GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
-# NOTE: a refresh token never outlives the hub's session it was issued in (FranceConnect: 1800 s);
-# logging out ends it sooner.
-REFRESH_TOKEN_TTL_SECONDS = 1800
 
 
 def authenticate(uow: UnitOfWork, credentials: ClientCredentials) -> Client:
     """RFC 6749 2.3 / 3.2.1: confidential clients with their secret, public ones with none."""
-    return authenticated(storage.find_client(uow, credentials.client_id), credentials)
-
-
-def authenticated(client: Client | None, credentials: ClientCredentials) -> Client:
-    if client is None or client.disabled:
-        raise invalid_client()
-    if client.public:
-        if credentials.method != "none":
-            raise invalid_client("a public client has no secret", registered=True)
-        return client
-    if not client.secret_matches(credentials.secret):
-        raise invalid_client(registered=True)
-    return client
+    client = storage.find_client(uow, credentials.client_id)
+    return authenticated(client, credentials.method, credentials.secret)
 
 
 def token(uow: UnitOfWork, ctx: IdentityContext, request: TokenRequest) -> dict[str, Any]:
@@ -69,7 +56,7 @@ def token(uow: UnitOfWork, ctx: IdentityContext, request: TokenRequest) -> dict[
         # one round trip for the client and the code
         client, claimed = _client_and_claimed_code(uow, ctx, request, digest(code))
     else:
-        client = _allowed(authenticate(uow, request.credentials), grant_type)
+        client = allowed(authenticate(uow, request.credentials), grant_type)
     if grant_type == "authorization_code":
         answer = redeem_code(uow, ctx, client, request, claimed)
     elif grant_type == "refresh_token":
@@ -80,32 +67,23 @@ def token(uow: UnitOfWork, ctx: IdentityContext, request: TokenRequest) -> dict[
     return answer
 
 
-def _allowed(client: Client, grant_type: str) -> Client:
-    if grant_type not in GRANT_TYPES:
-        raise OAuthError("unsupported_grant_type", f"{grant_type} is not supported")
-    if not client.allows_grant(grant_type):
-        raise OAuthError("unauthorized_client", f"a {client.kind} may not use {grant_type}")
-    return client
-
-
 def _client_and_claimed_code(
     uow: UnitOfWork, ctx: IdentityContext, request: TokenRequest, code_hash: str
 ) -> tuple[Client, dict[str, Any] | None]:
     """The client and the code it redeems, claimed in one round trip; unless the client
     authenticates and may redeem codes, the claim is rolled back (the code stays unspent)."""
+    credentials = request.credentials
     found, claimed = storage.find_client_and_claim_code(
-        uow, request.credentials.client_id, code_hash, ctx.now()
+        uow, credentials.client_id, code_hash, ctx.now()
     )
     try:
-        client = _allowed(authenticated(found, request.credentials), "authorization_code")
+        client = allowed(
+            authenticated(found, credentials.method, credentials.secret), "authorization_code"
+        )
     except OAuthError:
         uow.rollback()
         raise
     return client, claimed
-
-
-# Client kinds that may redeem authorization codes.
-_REDEEMING_KINDS = [kind for kind, types in GRANTS_BY_KIND.items() if "authorization_code" in types]
 
 
 def _redeemed_at_once(
@@ -138,7 +116,7 @@ def _redeemed_at_once(
             "client_id": credentials.client_id,
             "redirect_uri": request.get("redirect_uri"),
             "challenge": s256_challenge(verifier) if verifier else None,
-            "kinds": _REDEEMING_KINDS,
+            "kinds": REDEEMING_KINDS,
             "public": public,
             "secret_hash": digest(credentials.secret) if credentials.secret else None,
             "jti": jti,
@@ -179,7 +157,7 @@ def redeem_code(
             log.warning("authorization code replayed; %d grant(s) revoked", revoked)
         raise OAuthError("invalid_grant", "the code is unknown, expired or already used")
     try:
-        _check_code_binding(client, row, request)
+        check_code_binding(client, row, request.get("redirect_uri"), request.get("code_verifier"))
     except OAuthError:
         uow.commit()  # the code is spent, whatever comes next
         raise
@@ -188,19 +166,6 @@ def redeem_code(
     # NOTE: the code is spent in the same transaction as what it issues: a replay, which waits
     # on the code's row until then, finds the tokens to revoke (no window between the two).
     return _citizen_tokens(uow, ctx, grant, row, code_hash, refresh_until)
-
-
-def _check_code_binding(client: Client, row: dict[str, Any], request: TokenRequest) -> None:
-    if row["client_id"] != client.client_id:
-        raise OAuthError("invalid_grant", "the code was issued to another client")
-    if row["redirect_uri"] != request.get("redirect_uri"):
-        raise OAuthError("invalid_grant", "redirect_uri differs from the authorization request's")
-    verifier = request.get("code_verifier")
-    if row["code_challenge"]:
-        if not pkce_matches(row["code_challenge"], verifier):
-            raise OAuthError("invalid_grant", "the PKCE code_verifier does not match")
-    elif verifier:  # RFC 9700 2.1.1: a verifier without a challenge is a downgrade attempt
-        raise OAuthError("invalid_grant", "no code_challenge was sent for this code")
 
 
 def refresh(
@@ -225,7 +190,7 @@ def refresh(
         uow.rollback()  # NOTE: another client's token stays usable by its owner
         raise OAuthError("invalid_grant", "the refresh token was issued to another client")
     try:
-        scopes = _narrowed_scopes(request.get("scope"), list(row["scopes"]))
+        scopes = narrowed_scopes(request.get("scope"), list(row["scopes"]))
     except OAuthError:
         uow.commit()  # spent all the same
         raise
@@ -233,18 +198,10 @@ def refresh(
     return _citizen_tokens(uow, ctx, grant, row, row["family"], row["expires_at"])
 
 
-def _narrowed_scopes(asked: str | None, granted: list[str]) -> list[str]:
-    """RFC 6749 6: the scope may shrink, never grow."""
-    if asked is None:
-        return granted
-    scopes = list(dict.fromkeys(parse_scope(asked)))
-    if not scopes or any(s not in granted for s in scopes):
-        raise OAuthError("invalid_scope", "the scope may only shrink on refresh")
-    return scopes
-
-
-def _grant(client_id: str, row: dict[str, Any], scopes: list[str], nonce: Any) -> Any:
-    return tokens.CitizenGrant(
+def _grant(
+    client_id: str, row: dict[str, Any], scopes: list[str], nonce: Any
+) -> claims.CitizenGrant:
+    return claims.CitizenGrant(
         client_id=client_id,
         citizen_id=row["citizen_id"],
         scopes=scopes,
@@ -259,7 +216,7 @@ def _grant(client_id: str, row: dict[str, Any], scopes: list[str], nonce: Any) -
 def _citizen_tokens(
     uow: UnitOfWork,
     ctx: IdentityContext,
-    grant: tokens.CitizenGrant,
+    grant: claims.CitizenGrant,
     row: dict[str, Any],
     family: str,
     refresh_until: int,
@@ -267,7 +224,7 @@ def _citizen_tokens(
     now = ctx.now()
     jti, refresh_token = random_token(16), random_token()
     kept = {"client_id": grant.client_id, "citizen_id": grant.citizen_id, "sid": grant.sid}
-    claims = {c: v for c, v in row["claims"].items() if c in released_claims(grant.scopes)}
+    released = {c: v for c, v in row["claims"].items() if c in released_claims(grant.scopes)}
     storage.add_grant_and_refresh_token(
         uow,
         {
@@ -275,7 +232,7 @@ def _citizen_tokens(
             "jti": jti,
             "code_hash": family,
             "scopes": grant.scopes,
-            "claims": claims,
+            "claims": released,
             "expires_at": now + ctx.settings.access_token_ttl,
         },
         {
@@ -283,7 +240,7 @@ def _citizen_tokens(
             "token_hash": digest(refresh_token),
             "family": family,
             "scopes": grant.scopes,
-            "claims": claims,
+            "claims": released,
             "acr": grant.acr,
             "adult": grant.adult,
             "auth_time": grant.auth_time,
@@ -295,12 +252,12 @@ def _citizen_tokens(
 
 
 def _signed_answer(
-    ctx: IdentityContext, grant: tokens.CitizenGrant, now: int, jti: str, refresh_token: str
+    ctx: IdentityContext, grant: claims.CitizenGrant, now: int, jti: str, refresh_token: str
 ) -> dict[str, Any]:
     """The token response for a grant already stored under ``jti``."""
-    access_claims = tokens.citizen_access_claims(ctx.settings, grant, now, jti)
-    access_token = ctx.keys.sign(access_claims, typ=tokens.ACCESS_TOKEN_TYPE)
-    id_token = ctx.keys.sign(tokens.id_token_claims(ctx.settings, grant, access_token, now))
+    access_claims = claims.citizen_access_claims(ctx.settings, grant, now, jti)
+    access_token = ctx.keys.sign(access_claims, typ=claims.ACCESS_TOKEN_TYPE)
+    id_token = ctx.keys.sign(claims.id_token_claims(ctx.settings, grant, access_token, now))
     return {
         "access_token": access_token,
         "token_type": "Bearer",
@@ -315,15 +272,11 @@ def client_credentials(
     ctx: IdentityContext, client: Client, request: TokenRequest
 ) -> dict[str, Any]:
     """RFC 6749 4.4: the registered scopes, or those asked for among them."""
-    asked = parse_scope(request.get("scope"))
-    refused = [s for s in asked if s not in client.scopes]
-    if refused:
-        raise OAuthError("invalid_scope", f"not registered for this client: {' '.join(refused)}")
-    scopes = list(dict.fromkeys(asked)) or list(client.scopes)
-    claims = tokens.machine_access_claims(ctx.settings, client.client_id, scopes, ctx.now())
+    scopes = machine_scopes(client, request.get("scope"))
+    access = claims.machine_access_claims(ctx.settings, client.client_id, scopes, ctx.now())
     return {
-        "access_token": ctx.keys.sign(claims, typ=tokens.ACCESS_TOKEN_TYPE),
+        "access_token": ctx.keys.sign(access, typ=claims.ACCESS_TOKEN_TYPE),
         "token_type": "Bearer",
         "expires_in": ctx.settings.access_token_ttl,
-        "scope": claims["scope"],
+        "scope": access["scope"],
     }

@@ -17,27 +17,23 @@ from services.identity.adapters.relying_party import (
     UpstreamError,
     UpstreamUnavailable,
 )
+from services.identity.commands import UpstreamAnswer
 from services.identity.domain.citizens import (
     IncompleteIdentity,
     PivotIdentity,
     citizen_fingerprint,
-    digest,
     is_adult,
-    random_token,
-    released_claims,
-    same_digest,
 )
+from services.identity.domain.digests import digest, same_digest
 from services.identity.domain.errors import AuthorizationError, UnsafeRequest
-from services.identity.handlers.login import (
-    CODE_TTL_SECONDS,
-    IdentityContext,
-    error_redirect,
-    with_query,
-)
+from services.identity.handlers.context import IdentityContext, error_redirect, with_query
 from shared.db import UnitOfWork
+from shared.oidc import random_token, released_claims
 
 log = logging.getLogger(__name__)
 
+# NOTE: FranceConnect gives codes 30 s; 60 s leaves room for a slow client, still single use.
+CODE_TTL_SECONDS = 60
 MIN_STATE_LENGTH = 32  # FranceConnect: state and nonce of at least 32 characters
 SESSION_TTL_SECONDS = 1800  # FranceConnect's session
 PASSED_ON_UPSTREAM_ERRORS = ("access_denied", "login_required", "temporarily_unavailable")
@@ -65,12 +61,9 @@ class FailedLogin(Exception):
 
 
 def finish_login(
-    uow: UnitOfWork,
-    ctx: IdentityContext,
-    provider_id: str,
-    params: Mapping[str, str],
-    browser_key: str | None,
+    uow: UnitOfWork, ctx: IdentityContext, answer: UpstreamAnswer
 ) -> SignedIn | LoginFailed:
+    provider_id, params, browser_key = answer.provider_id, answer.params, answer.browser_key
     with storage.each_statement_commits(uow):  # one DELETE ... RETURNING (or lookups)
         pending = _take_browser_bound_login(uow, ctx, provider_id, params.get("state"), browser_key)
     upstream = ctx.upstreams[provider_id]

@@ -2,7 +2,7 @@
 
 NOTE: access tokens are self-contained JWTs: revoking one (or its refresh token's family) deletes
 its grant, which stops it at userinfo, and announces its ``jti`` to the resource services, which
-refuse it within about a second (services/identity/revocations.py).
+refuse it within about a second (:mod:`services.identity.handlers.revocations`).
 """
 
 from __future__ import annotations
@@ -12,13 +12,17 @@ from typing import Any
 
 from services.identity import storage
 from services.identity.adapters.jwt import JwtRejected
-from services.identity.domain import claims as tokens
-from services.identity.domain.citizens import digest
-from services.identity.domain.errors import OAuthError, invalid_token
-from services.identity.handlers.login import IdentityContext
+from services.identity.commands import TokenRequest
+from services.identity.domain.claims import (
+    ACCESS_TOKEN_TYPE,
+    citizen_subject_for_client,
+    userinfo_claims,
+)
+from services.identity.domain.digests import digest
+from services.identity.domain.errors import OAuthError, insufficient_scope, invalid_token
+from services.identity.handlers.context import IdentityContext
 from services.identity.handlers.revocations import announce_tokens
 from services.identity.handlers.tokens import authenticate
-from services.identity.schemas import TokenRequest
 from shared.db import UnitOfWork
 
 
@@ -29,7 +33,7 @@ class UserInfo:
 
     def signed(self, ctx: IdentityContext) -> str:
         """FranceConnect v2 / OIDC Core 5.3.2: a JWT signed with the hub's key."""
-        body = tokens.userinfo_claims(ctx.settings, self.client_id, self.claims, ctx.now())
+        body = userinfo_claims(ctx.settings, self.client_id, self.claims, ctx.now())
         return ctx.keys.sign(body)
 
 
@@ -38,20 +42,15 @@ def userinfo(uow: UnitOfWork, ctx: IdentityContext, access_token: str | None) ->
     if not access_token:
         raise invalid_token("an access token is required")
     try:
-        claims = ctx.keys.verify(access_token, ctx.issuer, typ=tokens.ACCESS_TOKEN_TYPE)
+        claims = ctx.keys.verify(access_token, ctx.issuer, typ=ACCESS_TOKEN_TYPE)
     except JwtRejected as exc:
         raise invalid_token(f"the access token is not valid ({exc})") from None
     grant = storage.find_grant(uow, str(claims.get("jti")), ctx.now())
     if grant is None:
         raise invalid_token("the access token was revoked or is not a citizen's")
     if "openid" not in grant["scopes"]:
-        raise OAuthError(
-            "insufficient_scope",
-            "the openid scope is required",
-            403,
-            {"WWW-Authenticate": 'Bearer error="insufficient_scope", scope="openid"'},
-        )
-    sub = tokens.citizen_subject_for_client(ctx.settings, grant["client_id"], grant["citizen_id"])
+        raise insufficient_scope("openid", "the openid scope is required")
+    sub = citizen_subject_for_client(ctx.settings, grant["client_id"], grant["citizen_id"])
     return UserInfo(grant["client_id"], {"sub": sub, **grant["claims"]})
 
 
@@ -70,7 +69,7 @@ def revoke(uow: UnitOfWork, ctx: IdentityContext, request: TokenRequest) -> None
             uow.commit()
         return
     try:
-        claims = ctx.keys.verify(value, ctx.issuer, typ=tokens.ACCESS_TOKEN_TYPE)
+        claims = ctx.keys.verify(value, ctx.issuer, typ=ACCESS_TOKEN_TYPE)
     except JwtRejected:
         return
     if claims.get("client_id") != client.client_id:
