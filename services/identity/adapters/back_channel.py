@@ -1,8 +1,8 @@
 """The back channel to an upstream provider (token endpoint, userinfo): urllib3, kept alive.
 
 NOTE: urllib3 itself rather than ``requests`` on top of it: requests' per-call machinery (prepared
-request, hooks, cookie jar, adapter, response wrapper) cost about as much CPU as urllib3's own
-work, on two calls of every login. What requests would add is unwanted here anyway: the pool
+request, hooks, cookie jar, adapter, response wrapper) is a large part of each call's CPU, on two
+calls of every login (docs/capacity.md). What requests would add is unwanted here anyway: the pool
 serves every citizen's login, so no cookie is ever kept or sent, ``~/.netrc`` never replaces the
 userinfo Bearer header, and no redirect is followed (a token endpoint or userinfo that redirects
 is refused, not chased). The environment's proxies and CA bundle are read once per provider host.

@@ -4,7 +4,7 @@ Asymmetric algorithms only: ``alg: none`` and HS* are never produced nor accepte
 which also defeats an HS256 token "signed" with a public key.
 
 Tokens are signed here with the key's ``cryptography`` object (what joserfc signs with), without
-joserfc's generic JWS machinery, which cost twice the signature itself; every login signs four.
+joserfc's generic JWS machinery, which costs more than the signature itself (docs/capacity.md).
 """
 
 from __future__ import annotations
