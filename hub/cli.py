@@ -92,8 +92,8 @@ def _db_upgrade(args: argparse.Namespace, settings: object) -> int:
         upgrade(service, settings.database_url(service))  # type: ignore[attr-defined]
         print(f"{service}: database at the latest revision")
     if not settings.production:  # type: ignore[attr-defined]
-        from services.identity.admin import ensure_web_client
         from services.identity.cli import with_unit_of_work
+        from services.identity.handlers.admin import ensure_web_client
 
         client = with_unit_of_work(settings, ensure_web_client, settings)
         print(f"identity: development client {client.client_id!r} for the petitions pages")

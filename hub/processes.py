@@ -8,7 +8,7 @@ SERVICE_CLASSES = {
     "identity": "services.identity.service:IdentityService",
     "petitions": "services.petitions.service:PetitionsService",
     "notifications": "services.notifications.service:NotificationsService",
-    "mock-idp": "services.identity.mock_idp.service:MockIdentityProvider",
+    "mock-idp": "services.mock_idp.service:MockIdentityProvider",
 }
 
 

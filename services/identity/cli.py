@@ -98,11 +98,13 @@ def create_client(
     public: bool = False,
 ) -> dict[str, Any]:
     """Registers a client in the identity database (what the command runs; tests use it too)."""
-    from services.identity.admin import register_client
+    from services.identity.commands import RegisterClient
+    from services.identity.handlers.admin import register_client
 
-    return with_unit_of_work(  # type: ignore[no-any-return]
-        settings, register_client, name, kind, scope, redirect_uris, public, settings.production
+    command = RegisterClient(
+        name, kind, scope, tuple(redirect_uris or ()), public, settings.production
     )
+    return with_unit_of_work(settings, register_client, command)  # type: ignore[no-any-return]
 
 
 def _create(args: argparse.Namespace, settings: Any) -> int:
@@ -111,40 +113,48 @@ def _create(args: argparse.Namespace, settings: Any) -> int:
 
 
 def _list(args: argparse.Namespace, settings: Any) -> int:
-    from services.identity.admin import list_clients
+    from services.identity.handlers.admin import list_clients
 
     return _answer("clients list", lambda: with_unit_of_work(settings, list_clients))
 
 
 def _disable(args: argparse.Namespace, settings: Any) -> int:
-    from services.identity.admin import disable_client
+    from services.identity.commands import DisableClient
+    from services.identity.handlers.admin import disable_client
 
+    command = DisableClient(args.client_id)
     return _answer(
         "clients disable",
-        lambda: with_unit_of_work(settings, disable_client, settings, args.client_id),
+        lambda: with_unit_of_work(settings, disable_client, settings, command),
     )
 
 
 def _rotate_secret(args: argparse.Namespace, settings: Any) -> int:
-    from services.identity.admin import rotate_client_secret
+    from services.identity.commands import RotateClientSecret
+    from services.identity.handlers.admin import rotate_client_secret
 
+    command = RotateClientSecret(args.client_id)
     return _answer(
         "clients rotate-secret",
-        lambda: with_unit_of_work(settings, rotate_client_secret, args.client_id),
+        lambda: with_unit_of_work(settings, rotate_client_secret, command),
     )
 
 
 def _keys_rotate(args: argparse.Namespace, settings: Any) -> int:
-    from services.identity.oidc.keys import rotate_keys
+    from services.identity.commands import RotateKeys
+    from services.identity.handlers.admin import rotate_keys
 
-    return _answer("keys rotate", lambda: rotate_keys(settings, args.activate_in))
+    return _answer("keys rotate", lambda: rotate_keys(settings, RotateKeys(args.activate_in)))
 
 
 def _citizens_erase(args: argparse.Namespace, settings: Any) -> int:
-    from services.identity.admin import erase_citizen
+    from services.identity.commands import EraseCitizen
+    from services.identity.handlers.admin import erase_citizen
+
+    command = EraseCitizen(args.subject, args.client)
 
     def erase() -> Any:
-        found = with_unit_of_work(settings, erase_citizen, settings, args.subject, args.client)
+        found = with_unit_of_work(settings, erase_citizen, settings, command)
         if found is None:
             raise LookupError("no citizen has this subject")
         return found
@@ -156,8 +166,7 @@ def _answer(command: str, run: Callable[[], Any]) -> int:
     """Prints the result as JSON, or one readable line on standard error (exit status 1)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from services.identity.admin import UnknownClient
-    from services.identity.clients import ClientRegistrationError
+    from services.identity.domain.clients import ClientRegistrationError, UnknownClient
 
     try:
         result = run()

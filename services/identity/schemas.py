@@ -1,16 +1,24 @@
-"""Input of the identity service's endpoints, parsed and bounded before any use case sees it."""
+"""Input of the identity service's endpoints, parsed and bounded into commands before any use case
+sees it: query strings, forms, the client's credentials, the bearer token, the browser's cookies."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
-from typing import Any
+import re
 from urllib.parse import unquote_plus
 
 from werkzeug.wrappers import Request
 
-from services.identity.errors import OAuthError, invalid_client
+from services.identity.commands import (
+    AuthorizationRequest,
+    ClientCredentials,
+    EndSession,
+    TokenRequest,
+    UpstreamAnswer,
+    UpstreamLogoutAnswer,
+)
+from services.identity.domain.errors import OAuthError, invalid_client
 
 MAX_PARAM_LENGTH = 2048
 AUTHORIZE_PARAMS = (
@@ -31,25 +39,15 @@ AUTHORIZE_PARAMS = (
     "request_uri",
     "ui_locales",
 )
+# The browser's key: binds a login at an upstream provider to the browser that started it.
+BROWSER_COOKIE = "hub_login"
+SESSION_COOKIE = "hub_session"  # the hub's session id: logout without an id_token_hint asks first
+CONFIRMATION_FIELD = "confirmation"  # the logout confirmation form's anti-CSRF token
+_BROWSER_KEY = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
-@dataclass(frozen=True)
-class AuthorizationRequest:
-    """OIDC Core 3.1.2.1; unknown parameters are ignored (the conformance suite sends some)."""
-
-    params: dict[str, str]
-    duplicated: tuple[str, ...] = ()
-    too_long: tuple[str, ...] = ()
-
-    def get(self, name: str) -> str | None:
-        return self.params.get(name) or None
-
-    @property
-    def scopes(self) -> list[str]:
-        return (self.params.get("scope") or "").split()
-
-
-def authorization_request(values: Any) -> AuthorizationRequest:
+def authorization_request(request: Request) -> AuthorizationRequest:
+    values = request.form if request.method == "POST" else request.args
     params, duplicated, too_long = {}, [], []
     for name in AUTHORIZE_PARAMS:
         found = values.getlist(name)
@@ -62,20 +60,8 @@ def authorization_request(values: Any) -> AuthorizationRequest:
     return AuthorizationRequest(params, tuple(duplicated), tuple(too_long))
 
 
-@dataclass(frozen=True)
-class ClientCredentials:
-    client_id: str | None
-    secret: str | None
-    method: str  # client_secret_basic | client_secret_post | none
-
-
-@dataclass(frozen=True)
-class TokenRequest:
-    form: dict[str, str]
-    credentials: ClientCredentials = field(default=ClientCredentials(None, None, "none"))
-
-    def get(self, name: str) -> str | None:
-        return self.form.get(name) or None
+def upstream_answer(request: Request, provider_id: str) -> UpstreamAnswer:
+    return UpstreamAnswer(provider_id, _query(request), browser_key(request))
 
 
 def token_request(request: Request) -> TokenRequest:
@@ -131,3 +117,25 @@ def bearer(request: Request) -> str | None:
     if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
         return request.form.get("access_token") or None
     return None
+
+
+def end_session(request: Request) -> EndSession:
+    values = request.form if request.method == "POST" else request.args
+    params = {name: values.get(name, "") for name in values}
+    # only a POST confirms: a GET (a link, a redirect, an image) never ends a session unasked
+    confirmation = params.pop(CONFIRMATION_FIELD, None) if request.method == "POST" else None
+    return EndSession(params, request.cookies.get(SESSION_COOKIE), confirmation)
+
+
+def upstream_logout_answer(request: Request, provider_id: str) -> UpstreamLogoutAnswer:
+    return UpstreamLogoutAnswer(provider_id, _query(request))
+
+
+def browser_key(request: Request) -> str | None:
+    """The key in the browser's cookie, if it has a well-formed one."""
+    value = request.cookies.get(BROWSER_COOKIE)
+    return value if value and _BROWSER_KEY.match(value) else None
+
+
+def _query(request: Request) -> dict[str, str]:
+    return {name: request.args.get(name, "") for name in request.args}

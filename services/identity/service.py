@@ -8,38 +8,35 @@ Endpoints (under the issuer = ``IDENTITY_PUBLIC_URL``): ``/.well-known/openid-co
 from __future__ import annotations
 
 import logging
-import re
-import time
 
 from nameko.timer import timer
-from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from services.identity import grants, handlers, logout, storage, upstream_login, userinfo
-from services.identity.client_failures import ClientAuthFailures
-from services.identity.dependencies import OpenIdProvider
-from services.identity.domain import random_token
-from services.identity.errors import OAuthError, translated
-from services.identity.oidc import pages
-from services.identity.oidc.discovery import provider_metadata
-from services.identity.oidc.keys import purge_retired
-from services.identity.schemas import authorization_request, bearer, token_request
+from services.identity import schemas
+from services.identity.dependencies import ClientAuthFailures, OpenIdProvider
+from services.identity.domain.discovery import provider_metadata
+from services.identity.domain.errors import OAuthError
+from services.identity.handlers import (
+    login,
+    logout,
+    maintenance,
+    tokens,
+    upstream_login,
+    userinfo,
+)
+from services.identity.schemas import BROWSER_COOKIE, CONFIRMATION_FIELD, SESSION_COOKIE
+from services.identity.web import answers, pages
+from services.identity.web.errors import NO_STORE, translated
 from shared.dependencies import Config, Correlation, Database
 from shared.health import HealthEndpoints
 from shared.metrics import EntrypointMetrics
+from shared.oidc import random_token
 from shared.ratelimit import RateLimits
 from shared.web import http, json_response
 
 log = logging.getLogger(__name__)
 
-# The browser's key: binds a login at an upstream provider to the browser that started it.
-BROWSER_COOKIE = "hub_login"
-SESSION_COOKIE = "hub_session"  # the hub's session id: logout without an id_token_hint asks first
-CONFIRMATION_FIELD = "confirmation"  # the logout confirmation form's anti-CSRF token
-_BROWSER_KEY = re.compile(r"^[A-Za-z0-9_-]{43}$")
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 PURGE_INTERVAL_SECONDS = 60
-KEEP_USED_CODES_SECONDS = 3600  # a replayed code is still recognised (and revokes) for an hour
 
 
 class IdentityService(HealthEndpoints):
@@ -65,39 +62,35 @@ class IdentityService(HealthEndpoints):
     @translated
     def authorize(self, request: Request) -> Response:
         self.limits.check("login_per_address", self.limits.address(request))
-        values = request.form if request.method == "POST" else request.args
-        browser_key = _browser_key(request) or random_token()
-        outcome = handlers.start_login(
-            self.db, self.oidc, authorization_request(values), browser_key
-        )
-        if isinstance(outcome, handlers.ChooseProvider):
+        browser_key = schemas.browser_key(request) or random_token()
+        command = schemas.authorization_request(request)
+        outcome = login.start_login(self.db, self.oidc, command, browser_key)
+        if isinstance(outcome, login.ChooseProvider):
             return pages.chooser_page(outcome.query, outcome.providers, outcome.acr)
-        response = _no_store(redirect(outcome.location))
-        self._set_cookie(response, BROWSER_COOKIE, browser_key, handlers.PENDING_LOGIN_TTL_SECONDS)
-        return response
+        response = answers.redirect_no_store(outcome.location)
+        ttl = login.PENDING_LOGIN_TTL_SECONDS
+        return answers.set_cookie(response, BROWSER_COOKIE, browser_key, ttl, self.oidc.issuer)
 
     @http("GET", "/oidc-callback/<provider_id>")
     @translated
     def oidc_callback(self, request: Request, provider_id: str) -> Response:
-        params = {name: request.args.get(name, "") for name in request.args}
-        outcome = upstream_login.finish_login(
-            self.db, self.oidc, provider_id, params, _browser_key(request)
-        )
+        command = schemas.upstream_answer(request, provider_id)
+        outcome = upstream_login.finish_login(self.db, self.oidc, command)
         if isinstance(outcome, upstream_login.LoginFailed):
             return pages.login_failed_page(outcome.title, outcome.message, outcome.location)
-        response = _no_store(redirect(outcome.location))
-        self._set_cookie(response, SESSION_COOKIE, outcome.sid, upstream_login.SESSION_TTL_SECONDS)
-        return response
+        response = answers.redirect_no_store(outcome.location)
+        ttl = upstream_login.SESSION_TTL_SECONDS
+        return answers.set_cookie(response, SESSION_COOKIE, outcome.sid, ttl, self.oidc.issuer)
 
     @http("POST", "/token")
     @translated
     def token(self, request: Request) -> Response:
-        parsed = token_request(request)
+        command = schemas.token_request(request)
         try:
-            answer = grants.token(self.db, self.oidc, parsed)
+            answer = tokens.token(self.db, self.oidc, command)
         except OAuthError as error:
             if error.error == "invalid_client":  # right credentials are never refused here
-                client_id = parsed.credentials.client_id
+                client_id = command.credentials.client_id
                 self.client_failures.failed(error, client_id, self.limits.address(request))
             raise
         return json_response(answer, headers=NO_STORE)
@@ -105,8 +98,8 @@ class IdentityService(HealthEndpoints):
     @http("GET,POST", "/userinfo")
     @translated
     def userinfo(self, request: Request) -> Response:
-        info = userinfo.userinfo(self.db, self.oidc, bearer(request))
-        if _prefers_json(request):
+        info = userinfo.userinfo(self.db, self.oidc, schemas.bearer(request))
+        if answers.prefers_json(request):
             return json_response(info.claims, headers=NO_STORE)
         signed = info.signed(self.oidc)
         return Response(signed, mimetype="application/jwt", headers=NO_STORE)
@@ -114,69 +107,25 @@ class IdentityService(HealthEndpoints):
     @http("POST", "/revoke")
     @translated
     def revoke(self, request: Request) -> Response:
-        userinfo.revoke(self.db, self.oidc, token_request(request))
+        userinfo.revoke(self.db, self.oidc, schemas.token_request(request))
         return json_response({}, headers=NO_STORE)
 
     @http("GET,POST", "/session/end")
     @translated
     def end_session(self, request: Request) -> Response:
-        values = request.form if request.method == "POST" else request.args
-        params = {name: values.get(name, "") for name in values}
-        cookie_sid = request.cookies.get(SESSION_COOKIE)
-        # only a POST confirms: a GET (a link, a redirect, an image) never ends a session unasked
-        confirmation = params.pop(CONFIRMATION_FIELD, None) if request.method == "POST" else None
-        outcome = logout.end_session(self.db, self.oidc, params, cookie_sid, confirmation)
+        outcome = logout.end_session(self.db, self.oidc, schemas.end_session(request))
         if isinstance(outcome, logout.ConfirmLogout):
             return pages.confirm_sign_out_page(CONFIRMATION_FIELD, outcome.token)
-        return _logged_out(outcome)
+        return answers.logged_out(outcome)
 
     @http("GET", "/logout-callback/<provider_id>")
     @translated
     def logout_callback(self, request: Request, provider_id: str) -> Response:
-        params = {name: request.args.get(name, "") for name in request.args}
-        return _logged_out(logout.logout_callback(self.db, self.oidc, provider_id, params))
+        command = schemas.upstream_logout_answer(request, provider_id)
+        return answers.logged_out(logout.logout_callback(self.db, self.oidc, command))
 
     @timer(interval=PURGE_INTERVAL_SECONDS)
     def purge_expired(self) -> None:
-        now = int(time.time())
-        removed = storage.purge_expired(self.db, now, KEEP_USED_CODES_SECONDS)
-        self.db.commit()
-        removed += purge_retired(self.oidc.keys.engine, now)
-        self.oidc.metrics.signing_key_age.set(self.oidc.keys.signing_key_age())
+        removed = maintenance.purge_expired(self.db, self.oidc)
         if removed:
             log.info("purged %d expired logins, codes, sessions, tokens and keys", removed)
-
-    def _set_cookie(self, response: Response, name: str, value: str, max_age: int) -> None:
-        response.set_cookie(
-            name,
-            value,
-            max_age=max_age,
-            httponly=True,
-            secure=self.oidc.issuer.startswith("https://"),
-            samesite="Lax",  # sent on the top-level GET coming back from the provider
-        )
-
-
-def _no_store(response: Response) -> Response:
-    response.headers.update(NO_STORE)
-    return response
-
-
-def _logged_out(outcome: logout.LoggedOut) -> Response:
-    response = (
-        _no_store(redirect(outcome.location)) if outcome.location else pages.signed_out_page()
-    )
-    if outcome.clear_cookie:
-        response.delete_cookie(SESSION_COOKIE)
-    return response
-
-
-def _prefers_json(request: Request) -> bool:
-    """FranceConnect v2 answers userinfo as a signed JWT; JSON only for who asks for it alone."""
-    accept = request.accept_mimetypes
-    return accept["application/json"] > accept["application/jwt"]
-
-
-def _browser_key(request: Request) -> str | None:
-    value = request.cookies.get(BROWSER_COOKIE)
-    return value if value and _BROWSER_KEY.match(value) else None

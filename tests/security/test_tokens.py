@@ -29,7 +29,7 @@ def _b64(data: bytes) -> str:
 
 @pytest.fixture(scope="module")
 def hub_key(security_hub):
-    from services.identity.oidc.keys import KeyStore
+    from services.identity.adapters.keys import KeyStore
     from shared.config import DEV_SUBJECT_SECRET
     from shared.db import make_engine
 

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
-from services.identity.clients import Client
+from services.identity.domain.clients import Client
 from services.identity.storage.tables import (
     authorization_codes,
     citizens,

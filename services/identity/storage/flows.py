@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from services.identity.clients import Client
+from services.identity.domain.clients import Client
 from services.identity.storage.accounts import citizen_id_for, client_from_row, find_client
 from services.identity.storage.tables import (
     authorization_codes,

@@ -25,7 +25,7 @@ signing_keys = sa.Table(
     # One row per generation: two workers creating the first key race on this unique column.
     sa.Column("generation", sa.Integer, nullable=False, unique=True),
     sa.Column("alg", sa.String(10), nullable=False),
-    sa.Column("private_pem", sa.Text, nullable=False),  # wrapped: "aesgcm-v1:..." (oidc/keys.py)
+    sa.Column("private_pem", sa.Text, nullable=False),  # wrapped, "aesgcm-v1:..." (adapters/keys)
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, default=utcnow),
     sa.Column("activates_at", sa.BigInteger, nullable=True),  # published before it signs
     sa.Column("retires_at", sa.BigInteger, nullable=True),  # unpublished once its tokens expired

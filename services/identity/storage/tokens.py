@@ -28,7 +28,7 @@ def revoke_grants(
 ) -> list[tuple[str, int]]:
     """Revokes one access token (jti), or a whole family: every token one code issued, and its
     refresh tokens. The ``(jti, expires_at)`` of each access token revoked, for the resource
-    services (services/identity/revocations.py)."""
+    services (services/identity/handlers/revocations.py)."""
     if code_hash:
         uow.execute(refresh_tokens.delete().where(refresh_tokens.c.family == code_hash))
         found = grants.c.code_hash == code_hash

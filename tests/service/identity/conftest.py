@@ -8,8 +8,8 @@ import pytest
 from identity_browser import RegisteredClient
 
 from services.identity.cli import create_client
-from services.identity.mock_idp.service import MockIdentityProvider
 from services.identity.service import IdentityService
+from services.mock_idp.service import MockIdentityProvider
 from shared.testing import free_port, wait_for_http
 
 

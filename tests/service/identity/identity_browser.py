@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import requests
 
-from services.identity.domain import s256_challenge
+from shared.oidc import s256_challenge
 
 
 @dataclass

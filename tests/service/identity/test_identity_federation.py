@@ -16,7 +16,7 @@ from identity_browser import authorize_url, exchange, follow, login
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from services.identity.mock_idp.service import MockIdentityProvider
+from services.mock_idp.service import MockIdentityProvider
 from shared.config import load_settings
 
 

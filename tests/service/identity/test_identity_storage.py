@@ -217,7 +217,7 @@ def redeemable(engine: Any, client: Any, challenge: str | None = None) -> dict[s
 
 
 def redemption(client: Any, code: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    from services.identity.domain import digest
+    from services.identity.domain.digests import digest
 
     now = int(time.time())
     return {

@@ -8,7 +8,7 @@ import stat
 
 import requests
 
-from services.identity.mock_idp.service import MockIdentityProvider
+from services.mock_idp.service import MockIdentityProvider
 from shared.testing import free_port, wait_for_http
 
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from services.identity.clients import ClientRegistrationError, new_client
-from services.identity.upstreams import UpstreamConfigError, parse_upstreams
+from services.identity.domain.clients import ClientRegistrationError, new_client
 from shared.scopes import DEFAULT_SCOPES
+from shared.upstreams import UpstreamConfigError, parse_upstreams
 
 
 def test_service_provider_gets_default_scopes_a_secret_and_the_code_grant():

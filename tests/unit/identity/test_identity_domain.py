@@ -4,20 +4,17 @@ from datetime import date
 
 import pytest
 
-from services.identity.domain import (
+from services.identity.domain.authorization import requested_acr
+from services.identity.domain.citizens import (
     IncompleteIdentity,
     PivotIdentity,
-    audience,
     citizen_fingerprint,
     is_adult,
-    meets_acr,
     normalize_birthdate,
     pairwise_subject,
-    pkce_matches,
-    released_claims,
-    requested_acr,
-    s256_challenge,
 )
+from services.identity.domain.claims import audience
+from shared.oidc import meets_acr, pkce_matches, released_claims, s256_challenge
 
 MARIE = {
     "given_name": "Marie Louise",

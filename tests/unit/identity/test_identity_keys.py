@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from services.identity.oidc.jwt import JwtRejected
-from services.identity.oidc.keys import RELOAD_SECONDS, KeyStore, purge_retired, rotate
+from services.identity.adapters.jwt import JwtRejected
+from services.identity.adapters.keys import RELOAD_SECONDS, KeyStore, purge_retired, rotate
 from services.identity.storage import metadata, signing_keys
 
 

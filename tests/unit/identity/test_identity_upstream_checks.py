@@ -12,10 +12,10 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
-from services.identity.oidc import relying_party as rp
-from services.identity.oidc.back_channel import Answer, BackChannel
-from services.identity.oidc.relying_party import UpstreamClient, UpstreamRejected
-from services.identity.upstreams import UpstreamProvider
+from services.identity.adapters import relying_party as rp
+from services.identity.adapters.back_channel import Answer, BackChannel
+from services.identity.adapters.relying_party import UpstreamClient, UpstreamRejected
+from shared.upstreams import UpstreamProvider
 
 ISSUER = "https://idp.example"
 NONCE = "n" * 43
@@ -198,7 +198,7 @@ def test_the_back_channel_reads_proxies_once_per_host(monkeypatch):
 
 
 def test_an_unreachable_provider_is_unavailable(upstream):
-    from services.identity.oidc.back_channel import BackChannelError
+    from services.identity.adapters.back_channel import BackChannelError
 
     with pytest.raises(BackChannelError):
         BackChannel(timeout=1).get("http://127.0.0.1:9/userinfo", {})

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.identity.revocations import (
+from services.identity.handlers.revocations import (
     MAX_TOKENS_PER_EVENT,
     TOKENS_REVOKED,
     announce_client,
@@ -17,6 +17,7 @@ from services.identity.revocations import (
 from shared.auth import LEEWAY_SECONDS
 from shared.denylist import Revoked
 from shared.envelope import InvalidEnvelope
+from shared.events import Event
 from shared.revocation import revocation_rows
 
 NOW = 1_800_000_000
@@ -29,8 +30,8 @@ class Emitted:
     def __init__(self) -> None:
         self.events: list[tuple[str, dict[str, Any]]] = []
 
-    def emit(self, event_type: str, payload: dict[str, Any]) -> None:
-        self.events.append((event_type, payload))
+    def emit(self, event: Event) -> None:
+        self.events.append((event.TYPE, event.payload()))
 
 
 def kept_by(service: str, emitted: Emitted, now: int = NOW) -> Revoked:
