@@ -20,8 +20,10 @@ secret. Instead:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from nameko.extensions import DependencyProvider
@@ -81,6 +83,18 @@ class ClientAuthFailures(DependencyProvider):
 
     def get_dependency(self, worker_ctx: Any) -> ClientAuthFailures:
         return self
+
+    @contextlib.contextmanager
+    def counted(self, credentials: Any, address: str) -> Iterator[None]:
+        """Around a call that authenticates a client (the token and revocation endpoints): an
+        ``invalid_client`` it raises is counted, and becomes a 429 when the caller is over; right
+        credentials are never refused here."""
+        try:
+            yield
+        except OAuthError as error:
+            if error.error == "invalid_client":
+                self.failed(error, credentials.client_id, address)
+            raise
 
     def failed(self, error: OAuthError, client_id: str | None, address: str) -> None:
         """Count an ``invalid_client`` answer; raise 429 instead when the caller is over."""

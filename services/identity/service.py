@@ -15,7 +15,6 @@ from werkzeug.wrappers import Request, Response
 from services.identity import schemas
 from services.identity.dependencies import ClientAuthFailures, OpenIdProvider
 from services.identity.domain.discovery import provider_metadata
-from services.identity.domain.errors import OAuthError
 from services.identity.handlers import (
     login,
     logout,
@@ -86,13 +85,8 @@ class IdentityService(HealthEndpoints):
     @translated
     def token(self, request: Request) -> Response:
         command = schemas.token_request(request)
-        try:
+        with self.client_failures.counted(command.credentials, self.limits.address(request)):
             answer = tokens.token(self.db, self.oidc, command)
-        except OAuthError as error:
-            if error.error == "invalid_client":  # right credentials are never refused here
-                client_id = command.credentials.client_id
-                self.client_failures.failed(error, client_id, self.limits.address(request))
-            raise
         return json_response(answer, headers=NO_STORE)
 
     @http("GET,POST", "/userinfo")
@@ -107,7 +101,9 @@ class IdentityService(HealthEndpoints):
     @http("POST", "/revoke")
     @translated
     def revoke(self, request: Request) -> Response:
-        userinfo.revoke(self.db, self.oidc, schemas.token_request(request))
+        command = schemas.token_request(request)
+        with self.client_failures.counted(command.credentials, self.limits.address(request)):
+            userinfo.revoke(self.db, self.oidc, command)
         return json_response({}, headers=NO_STORE)
 
     @http("GET,POST", "/session/end")

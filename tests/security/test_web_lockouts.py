@@ -189,3 +189,22 @@ def test_failed_operator_sign_ins_do_not_lock_the_petitions_service_out_of_ident
         security_hub, agency["client_id"], agency["client_secret"], scope="events:subscribe"
     )
     assert right.status_code == 200, right.text
+
+
+def test_guessing_a_client_secret_at_the_revocation_endpoint_is_slowed_too(security_hub):
+    """/revoke authenticates the client as /token does: the same count of wrong secrets."""
+    target = security_hub.hub.cli("clients", "create", "--name", "Revoker", "--kind", "agency")
+    revoke = security_hub.url("identity") + "/revoke"
+
+    def attempt(secret: str, address: str) -> requests.Response:
+        return requests.post(
+            revoke,
+            data={"token": "not-a-token"},
+            auth=(target["client_id"], secret),
+            headers={"X-Forwarded-For": address},
+            timeout=15,
+        )
+
+    statuses = [attempt(f"guess-{i}", "198.51.100.40").status_code for i in range(25)]
+    assert statuses[:PER_CLIENT] == [401] * PER_CLIENT and statuses[-1] == 429, statuses
+    assert attempt(target["client_secret"], "198.51.100.40").status_code == 200
