@@ -2,8 +2,8 @@
 ``revocations`` table until the tokens it names have expired.
 
 Identity publishes ``identity.tokens_revoked`` through its outbox whenever access tokens stop
-being valid before their ``exp`` (services/identity/events.py, TokensRevoked). Its payload has up to three
-lists; a row is kept for each entry this service needs:
+being valid before their ``exp`` (``TokensRevoked``, services/identity/events.py). Its payload
+has up to three lists; a row is kept for each entry this service needs:
 
 - ``tokens``: ``{"jti", "exp"}``, one access token each (a replayed code, a reused refresh
   token, ``/revoke``, logout);
@@ -30,7 +30,7 @@ from shared.envelope import Envelope, InvalidEnvelope
 from shared.inbox import first_delivery
 from shared.outbox import BIGINT
 
-TOKENS_REVOKED = "identity.tokens_revoked"  # from identity (services/identity/events.py, TokensRevoked)
+TOKENS_REVOKED = "identity.tokens_revoked"  # identity's TokensRevoked (services/identity/events.py)
 JTI, CLIENT, SUBJECT = "jti", "client", "sub"  # the kinds of rows
 MAX_VALUE_LENGTH = 128
 _metadata_for_statements = sa.MetaData()
