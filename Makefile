@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help setup test-setup run test lint migrate clean bench faults
+.PHONY: help setup test-setup run test security lint migrate clean bench faults
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,11 @@ test: test-setup ## run the whole test suite against real RabbitMQ and PostgreSQ
 	$(BIN)/pytest $(PYTEST_ARGS)
 	@echo "The service tests once more on nameko's own container and web server (HUB_RUNTIME=stock):"
 	HUB_RUNTIME=stock $(BIN)/pytest -q tests/service
+
+security: test-setup ## the hub's own attack tests alone (docs/security.md); make test runs them too
+	bash scripts/ensure_system_packages.sh
+	$(BIN)/python scripts/check_services.py
+	$(BIN)/pytest -m security $(PYTEST_ARGS)
 
 BENCH_ARGS ?=
 bench: setup ## measure the hub (BENCH_ARGS=--quick for a smoke run); report in var/bench/report.json

@@ -84,3 +84,40 @@ def start_service(container_factory: Callable[..., Any], settings: Any) -> Calla
         return container
 
     return start
+
+
+# The hub's own attack tests (docs/security.md): `make security` runs them alone (`-m security`);
+# `make test` runs them with the rest. Whole files, then single tests living among others.
+SECURITY_FILES = (
+    "tests/security/",
+    "tests/integration/test_http_refusals.py",
+    "tests/integration/test_http_server.py",
+    "tests/integration/test_http_connections.py",
+    "tests/integration/test_revocation_feed.py",
+    "tests/service/identity/test_identity_logout.py",
+    "tests/service/notifications/test_notifications_access_log.py",
+    "tests/service/notifications/test_notifications_revocations.py",
+    "tests/service/petitions/test_access_log.py",
+    "tests/service/petitions/test_revocations.py",
+    "tests/unit/shared/test_auth.py",
+    "tests/unit/shared/test_revocation.py",
+    "tests/unit/shared/test_key_refetch.py",
+)
+SECURITY_TESTS = (
+    "test_a_line_break_in_a_page_path_is_escaped_not_a_500",
+    "test_private_targets_are_refused_unless_allowed",
+    "test_non_public_addresses_are_forbidden",
+    "test_the_internet_egress_refuses_what_the_webhook_guard_refuses",
+    "test_confidential_client_without_pkce_is_refused",
+    "test_a_logout_link_without_id_token_asks_first_in_a_browser",
+    "test_secret_path_segments_are_cut_from_any_servers_access_lines",
+    "test_access_lines_lose_their_query_strings",
+    "test_bodies_the_database_could_not_store_are_refused",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        name = getattr(item, "originalname", item.name)
+        if item.nodeid.startswith(SECURITY_FILES) or name in SECURITY_TESTS:
+            item.add_marker(pytest.mark.security)
