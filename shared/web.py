@@ -285,6 +285,11 @@ class HubHttpHandler(HttpRequestHandler):
 
     def handle_request(self, request: Request) -> Response:
         request.max_content_length = MAX_BODY_BYTES
+        values = getattr(request, "path_values", None)
+        if values and not all(_storable(v) for v in values.values()):
+            # No resource is named with a NUL or a lone surrogate (the database could not even
+            # look one up): the path names nothing here.
+            return error_response(404, "not_found", "nothing here has that name")
         if not _storable_params(request):
             return error_response(
                 400, "invalid_text", "parameters must be valid Unicode without NUL characters"

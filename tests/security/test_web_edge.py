@@ -295,3 +295,20 @@ def test_an_oversized_body_without_content_length_is_refused(security_hub):
         timeout=30,
     )
     assert response.status_code in (400, 411, 413), response.status_code
+
+
+@pytest.mark.parametrize(
+    "service,path",
+    [
+        ("petitions", "/api/petitions/a%00b"),
+        ("petitions", "/petitions/a%00b"),  # a page
+        ("notifications", "/api/subscriptions/a%00b"),
+    ],
+)
+def test_a_path_naming_something_with_a_nul_is_a_404_not_a_500(security_hub, service, path):
+    """PostgreSQL cannot even look up a text with a NUL: the lookup failed with a 500."""
+    response = requests.get(
+        security_hub.url(service) + path, headers=bearer(security_hub.agency_token), timeout=15
+    )
+    assert response.status_code == 404, (response.status_code, response.text[:200])
+    assert response.json()["error"] == "not_found"
