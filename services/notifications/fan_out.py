@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.notifications import consumers
-from services.notifications.consumers import Accepted
+from services.notifications.webhooks.handlers import fan_out as consumers
+from services.notifications.webhooks.handlers.fan_out import Accepted
 from shared.batching import each_alone_if_together_fails
 from shared.desks import GroupCommitDesk
 

@@ -16,18 +16,22 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from services.notifications import author_mail, handlers, mail, openapi, schemas
-from services.notifications.author_mail import AUTHOR_MAIL
-from services.notifications.consumers import FAN_OUT, consume
-from services.notifications.delivery import DeliveryLoop
-from services.notifications.domain import operator_of
-from services.notifications.errors import InvalidEvent, translated
-from services.notifications.events import SOURCE_SERVICE, public_data
+from services.notifications.dependencies import DeliveryLoop
 from services.notifications.fan_out import FanOutDesk
-from services.notifications.mail import CITIZEN_MAIL
-from services.notifications.mailer import MailLoop
-from services.notifications.web_agencies import SubscriptionEndpoints
-from services.notifications.web_citizens import CitizenMailEndpoints
+from services.notifications.mail.adapters.smtp import MailLoop
+from services.notifications.mail.handlers import authors as author_mail
+from services.notifications.mail.handlers import citizens as mail
+from services.notifications.mail.handlers.authors import AUTHOR_MAIL
+from services.notifications.mail.handlers.citizens import CITIZEN_MAIL
+from services.notifications.web import openapi
+from services.notifications.web.agencies import SubscriptionEndpoints
+from services.notifications.web.citizens import CitizenMailEndpoints
+from services.notifications.web.errors import InvalidEvent, translated
+from services.notifications.webhooks import schemas
+from services.notifications.webhooks.domain.catalogue import SOURCE_SERVICE, public_data
+from services.notifications.webhooks.domain.delivery import operator_of
+from services.notifications.webhooks.handlers import subscriptions as handlers
+from services.notifications.webhooks.handlers.fan_out import FAN_OUT, consume
 from shared.bus import event_handler
 from shared.dependencies import AccessTokens, Config, Correlation, Database
 from shared.envelope import Envelope

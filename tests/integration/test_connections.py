@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import sqlalchemy as sa
 
 import shared.db
-from services.notifications import webhooks
+from services.notifications.webhooks.adapters import sender as webhooks
 from shared.db import make_engine
 
 

@@ -1,6 +1,6 @@
 """Alembic environment of the notifications service's database."""
 
-from services.notifications.storage import metadata
+from services.notifications.storage.tables import metadata
 from shared.migrations import run_migrations
 
 run_migrations(metadata)

@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.notifications.consumers import accept_events
-from services.notifications.events import public_data
+from services.notifications.webhooks.domain.catalogue import public_data
+from services.notifications.webhooks.handlers.fan_out import accept_events
 from shared.db import UnitOfWork
 from shared.metrics import registry_for
 from shared.testing import BaseUrlSession

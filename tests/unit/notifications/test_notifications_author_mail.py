@@ -12,15 +12,22 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.notifications import author_mail, author_render, mail_render
-from services.notifications.authors import (
+from services.notifications.mail.domain.authors import (
     author_email_request,
     author_key_hash,
     holds_author_key,
     submitted_author,
 )
-from services.notifications.errors import AuthorKeyNotFound, Conflict, InvalidEvent, InvalidRequest
-from services.notifications.storage import author_subscribers, mail_outbox, metadata
+from services.notifications.mail.handlers import authors as author_mail
+from services.notifications.mail.schemas import author_letters as author_render
+from services.notifications.mail.schemas import message as mail_render
+from services.notifications.storage.tables import author_subscribers, mail_outbox, metadata
+from services.notifications.web.errors import (
+    AuthorKeyNotFound,
+    Conflict,
+    InvalidEvent,
+    InvalidRequest,
+)
 from services.petitions.domain import REJECTION_REASONS
 from shared.db import UnitOfWork
 from shared.envelope import Envelope

@@ -12,18 +12,19 @@ import pytest
 import sqlalchemy as sa
 from standardwebhooks import Webhook
 
-from services.notifications import domain, mail_render
-from services.notifications.domain import AttemptResult
-from services.notifications.errors import InvalidEvent, InvalidRequest
-from services.notifications.limits import SubscriptionLimits, TokenBucket
-from services.notifications.mailer import SmtpServer, SmtpUrlError, permanent
-from services.notifications.receipts import (
+from services.notifications.mail.adapters.smtp import SmtpServer, SmtpUrlError, permanent
+from services.notifications.mail.domain.receipts import (
     Receipt,
     receipt_hash,
     recorded_receipt,
     signature_email_request,
 )
-from services.notifications.webhooks import printable_excerpt, retry_after_seconds
+from services.notifications.mail.schemas import message as mail_render
+from services.notifications.web.errors import InvalidEvent, InvalidRequest
+from services.notifications.webhooks.adapters.limits import SubscriptionLimits, TokenBucket
+from services.notifications.webhooks.adapters.sender import printable_excerpt, retry_after_seconds
+from services.notifications.webhooks.domain import delivery as domain
+from services.notifications.webhooks.domain.delivery import AttemptResult
 from shared.consumers import is_transient
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -200,7 +201,7 @@ def test_5xx_smtp_answers_are_permanent() -> None:
 
 def test_the_retry_schedule_can_be_scaled_for_fault_runs():
     """HUB_WEBHOOK_RETRY_SCALE multiplies the delay of the next attempt."""
-    from services.notifications.attempts import retry_time
+    from services.notifications.webhooks.handlers.attempts import retry_time
 
     assert retry_time(NOW, 300.0, 1.0) == NOW + timedelta(seconds=300)
     assert retry_time(NOW, 300.0, 0.01) == NOW + timedelta(seconds=3)

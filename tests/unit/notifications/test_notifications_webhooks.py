@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from standardwebhooks import Webhook
 
-from services.notifications import domain, webhooks
-from services.notifications.errors import ForbiddenTarget
+from services.notifications.web.errors import ForbiddenTarget
+from services.notifications.webhooks.adapters import sender as webhooks
+from services.notifications.webhooks.domain import delivery as domain
 
 
 class Endpoint:

@@ -1,0 +1,217 @@
+"""The delivery loop: a managed background thread that sends due webhooks.
+
+Every ~0.2 s (or at once when a handler committed new deliveries) it claims due deliveries from
+the database (``FOR UPDATE SKIP LOCKED`` plus a lease, so replicas share the work) and sends each
+in its own green thread of a bounded pool. A subscription takes more than a few of the pool's
+slots only while a reserve stays free for the others, and never exceeds its rate limit
+(:mod:`limits`), so a slow, dead or backlogged endpoint never holds up anyone else's deliveries.
+Results are written back by a group commit (:class:`shared.batching.GroupCommit`): the sends
+that end while a write-back is under way share the next one, a transaction for many deliveries
+instead of one each. All state lives in the database: a restart resumes where the last process
+stopped (a send whose result was not yet written back is retried when its lease runs out).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import eventlet
+from eventlet.greenpool import GreenPool
+from nameko.extensions import DependencyProvider
+from prometheus_client import Counter, Histogram
+
+from services.notifications.storage.tables import as_utc
+from services.notifications.webhooks.adapters import sender as webhooks
+from services.notifications.webhooks.adapters.limits import POOL_SIZE, SubscriptionLimits
+from services.notifications.webhooks.domain.delivery import (
+    Decision,
+    cloud_event,
+    serialize,
+    signing_secrets,
+)
+from services.notifications.webhooks.handlers import attempts
+from shared.batching import GroupCommit, each_alone_if_together_fails
+from shared.db import UnitOfWork, make_engine
+from shared.dependencies import hub_settings
+from shared.envelope import utcnow
+from shared.loops import Waker, run_loop
+from shared.metrics import _get_or_create, registry_for
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.2
+CONCURRENCY = POOL_SIZE
+# NOTE: the lease (HUB_WEBHOOK_LEASE_SECONDS, default 60, at least 20) outlasts the 15 s send
+# deadline plus the write-back, so a lease never expires mid-send.
+STOP_GRACE_SECONDS = 5.0
+# NOTE: a claim waits this long after its wake: every fanned-out event and every write-back
+# wakes the loop, and under load a claim per wake was a fifth of the process's CPU. The wakes
+# of a burst share one claim, for at most this much latency.
+WAKE_COALESCE_SECONDS = 0.01
+# NOTE: one flusher: a write-back gathers every send that ended while the previous one was being
+# written, and two batches of one process never wait for each other's locks.
+WRITE_BACK_FLUSHERS = 1
+# The claim and the write-back each hold one connection at a time (a failed batch is written
+# again one delivery at a time, by the same flusher). No overflow: an overflow connection is
+# closed at checkin, so bursts opened and closed one PostgreSQL backend per transaction.
+POOL_CONNECTIONS, POOL_OVERFLOW = 4, 0
+
+
+class DeliveryMetrics:
+    def __init__(self, service: str) -> None:
+        registry = registry_for(service)
+        self.attempts = _get_or_create(
+            registry,
+            Counter,
+            f"hub_{service}_webhook_attempts_total",
+            # NOTE: a subscription id is an agency endpoint's opaque id (a few hundred at most),
+            # never a citizen: safe as a label, and what the per-subscription health panels need.
+            "Webhook delivery attempts by subscription and outcome.",
+            ["subscription", "outcome"],
+        )
+        self.duration = _get_or_create(
+            registry,
+            Histogram,
+            f"hub_{service}_webhook_attempt_duration_seconds",
+            "Duration of webhook delivery attempts.",
+        )
+        self.write_back_size = _get_or_create(
+            registry,
+            Histogram,
+            f"hub_{service}_webhook_write_back_batch_size",
+            "Delivery attempts written back per transaction (group commit).",
+            buckets=(1, 2, 5, 10, 20, 50),
+        )
+
+
+class DeliveryLoop(DependencyProvider):
+    """Sends due webhooks; the service gets it as a handle whose ``wake()`` says "look now"."""
+
+    def setup(self) -> None:
+        self.settings = hub_settings(self.container.config)
+        self.engine = make_engine(
+            self.settings.database_url(self.container.service_name),
+            pool_size=POOL_CONNECTIONS,
+            max_overflow=POOL_OVERFLOW,
+        )
+        self.metrics = DeliveryMetrics(self.container.service_name)
+        self.pool = GreenPool(CONCURRENCY)
+        self.limits = SubscriptionLimits(CONCURRENCY)
+        self.write_back: GroupCommit[attempts.Outcome, Decision] = GroupCommit(
+            self._record,
+            max_batch=CONCURRENCY,
+            flushers=WRITE_BACK_FLUSHERS,
+            on_batch=self.metrics.write_back_size.observe,
+        )
+        self._waker = Waker()
+        self._stopping = False
+
+    def start(self) -> None:
+        self.write_back.start(self.container.spawn_managed_thread)
+        self._thread = self.container.spawn_managed_thread(self._run)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.wake()
+        with eventlet.Timeout(STOP_GRACE_SECONDS, False):
+            self._thread.wait()
+            self.pool.waitall()  # what is still in flight after that is retried after its lease
+        with eventlet.Timeout(STOP_GRACE_SECONDS, False):
+            self.write_back.stop()  # writes what has queued
+        self.engine.dispose()
+
+    def kill(self) -> None:
+        self._stopping = True
+        self.wake()
+        for thread in list(self.pool.coroutines_running):
+            thread.kill()
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx: Any) -> DeliveryLoop:
+        return self
+
+    def wake(self) -> None:
+        self._waker.wake()
+
+    def _run(self) -> None:
+        stopping = lambda: self._stopping  # noqa: E731
+        run_loop("delivery loop", self._step, stopping, self._waker, POLL_SECONDS)
+
+    def _step(self) -> bool:
+        eventlet.sleep(WAKE_COALESCE_SECONDS)
+        return self.dispatch_due()
+
+    def dispatch_due(self) -> bool:
+        """Claim what the pool can take now and start sending; True if there may be more."""
+        free = self.pool.free()
+        if free == 0:
+            return False
+        admitted: list[str] = []
+
+        def admit(subscription_id: str, rate: int | None) -> bool:
+            if self.limits.admit(subscription_id, rate):
+                admitted.append(subscription_id)
+                return True
+            return False
+
+        try:
+            with self.engine.begin() as conn:
+                lease = self.settings.webhook_lease_seconds
+                items = attempts.claim_due(conn, free, lease, self.limits.blocked(), admit)
+        except Exception:
+            for subscription_id in admitted:
+                self.limits.release(subscription_id)
+            raise
+        for item in items:
+            # NOTE: spawn, not spawn_n: kill() needs GreenThreads (greenlets have no kill()).
+            self.pool.spawn(self._deliver, item)
+        return len(items) == free
+
+    def _deliver(self, item: Any) -> None:
+        try:
+            result = self._send(item)
+            self.write_back.submit((item, result))
+        except Exception:  # noqa: BLE001 - one delivery's failure must not end the others
+            log.exception("delivery %s could not be recorded; retried after its lease", item.id)
+            return
+        finally:
+            self.limits.release(item.subscription_id)
+            self.wake()  # slots are free again (the wakes of a batch share one claim)
+        self._count(item, result)
+
+    def _record(self, outcomes: Sequence[attempts.Outcome]) -> list[Decision | BaseException]:
+        """Write a batch back in one transaction; if that fails, each delivery alone, so one
+        bad row costs only its own delivery a retry after its lease."""
+        return each_alone_if_together_fails(self._record_together, outcomes, "write-backs")
+
+    def _record_together(self, outcomes: Sequence[attempts.Outcome]) -> list[Decision]:
+        uow = UnitOfWork(self.engine, self.container.service_name)
+        try:
+            scale = self.settings.webhook_retry_scale
+            return attempts.record_attempts(uow, outcomes, retry_scale=scale)
+        finally:
+            uow.close()
+
+    def _send(self, item: Any) -> webhooks.AttemptResult:
+        body = serialize(
+            cloud_event(item.message_id, item.event_type, item.occurred_at, item.subject, item.data)
+        )
+        secrets = signing_secrets(
+            item.secret, item.previous_secret, as_utc(item.previous_secret_expires_at), utcnow()
+        )
+        return webhooks.send(
+            item.url, item.message_id, secrets, body, self.settings.webhook_allow_private
+        )
+
+    def _count(self, item: Any, result: webhooks.AttemptResult) -> None:
+        self.metrics.attempts.labels(str(item.subscription_id), result.outcome).inc()
+        self.metrics.duration.observe(result.duration_ms / 1000)
+        if not result.succeeded:
+            log.info(
+                "delivery %s attempt failed: %s %s",
+                item.id,
+                result.outcome,
+                result.status_code or "",
+            )
