@@ -21,11 +21,12 @@ from services.notifications.mail.domain.receipts import (
 )
 from services.notifications.mail.schemas import message as mail_render
 from services.notifications.web.errors import InvalidEvent, InvalidRequest
-from services.notifications.webhooks.adapters.limits import SubscriptionLimits, TokenBucket
+from services.notifications.webhooks.adapters.limits import SubscriptionLimits
 from services.notifications.webhooks.adapters.sender import printable_excerpt, retry_after_seconds
 from services.notifications.webhooks.domain import delivery as domain
 from services.notifications.webhooks.domain.delivery import AttemptResult
 from shared.consumers import is_transient
+from shared.ratelimit import TokenBucket
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -93,10 +94,10 @@ def test_operators_need_the_moderation_scope() -> None:
 
 def test_a_token_bucket_allows_a_burst_then_the_rate() -> None:
     clock = Clock()
-    bucket = TokenBucket(2, clock)
-    assert bucket.take() and bucket.take() and not bucket.take()
+    bucket = TokenBucket.full(2, 2, clock())  # a subscription's: 2 a second, bursts of 2
+    assert bucket.take(clock()) and bucket.take(clock()) and not bucket.take(clock())
     clock.now = 0.5
-    assert bucket.take() and not bucket.take()
+    assert bucket.take(clock()) and not bucket.take(clock())
 
 
 def test_a_subscription_cannot_hold_more_than_its_share_of_the_pool() -> None:

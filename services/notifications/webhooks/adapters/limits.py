@@ -1,6 +1,6 @@
 """Fair sharing of the delivery pool: a per-subscription cap on sends in flight, and a
-per-subscription rate limit (a token bucket), so one busy or slow endpoint never takes the slots
-every other agency's deliveries need.
+per-subscription rate limit (the hub's token bucket, shared.ratelimit), so one busy or slow
+endpoint never takes the slots every other agency's deliveries need.
 
 A subscription may always have ``max_in_flight`` sends in flight. It may have more only while
 more than ``max_in_flight`` of the pool's slots stay free: an agency that alone has work (a
@@ -15,50 +15,16 @@ counter (the database or the broker) on every send.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+
+from shared.ratelimit import TokenBucket
 
 POOL_SIZE = 50  # sends in flight per process
+# NOTE: a fixed cap alone bounded a busy agency at this many sends per round trip whatever its
+# rate limit said, and left a backlog due while most of the pool stood idle (docs/capacity.md).
 MAX_IN_FLIGHT_PER_SUBSCRIPTION = 10
-# NOTE: with a fixed cap of 10, one agency's deliveries were bounded at 10 per round trip (about
-# 50/s to an endpoint answering in 200 ms) whatever its rate limit said; a busy bench run left
-# 2,334 count deliveries due behind that cap while 40 of the 50 slots stood idle.
 DEFAULT_RATE_PER_SECOND = 20
 MAX_RATE_PER_SECOND = 1000
-
-
-@dataclass
-class TokenBucket:
-    """``rate`` sends per second, in bursts of at most ``rate``."""
-
-    rate: float
-    clock: Callable[[], float] = time.monotonic
-    tokens: float = field(init=False)
-    updated: float = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.tokens = self.rate
-        self.updated = self.clock()
-
-    def _refill(self) -> None:
-        now = self.clock()
-        self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-
-    def available(self) -> bool:
-        self._refill()
-        return self.tokens >= 1
-
-    def take(self) -> bool:
-        if not self.available():
-            return False
-        self.tokens -= 1
-        return True
-
-    @property
-    def full(self) -> bool:
-        self._refill()
-        return self.tokens >= self.rate
 
 
 class SubscriptionLimits:
@@ -75,7 +41,7 @@ class SubscriptionLimits:
         self.clock = clock
         self.in_flight: dict[str, int] = {}
         self.total_in_flight = 0
-        self.buckets: dict[str, TokenBucket] = {}
+        self.buckets: dict[str, TokenBucket] = {}  # rate: the subscription's sends a second
 
     def _at_cap(self, in_flight: int) -> bool:
         if in_flight < self.max_in_flight:
@@ -84,16 +50,18 @@ class SubscriptionLimits:
 
     def blocked(self) -> list[str]:
         """Subscriptions that cannot start a send now (to leave out of the next claim)."""
-        self._forget_idle()
+        now = self.clock()
+        self._forget_idle(now)
         full = [s for s, n in self.in_flight.items() if self._at_cap(n)]
-        empty = [s for s, b in self.buckets.items() if not b.available()]
+        empty = [s for s, b in self.buckets.items() if b.refill(now) < 1]
         return sorted(set(full) | set(empty))
 
     def admit(self, subscription_id: str, rate: int | None) -> bool:
         """Reserve a slot and a token for one send, if the subscription has both."""
         if self._at_cap(self.in_flight.get(subscription_id, 0)):
             return False
-        if not self._bucket(subscription_id, rate).take():
+        now = self.clock()
+        if not self._bucket(subscription_id, rate, now).take(now):
             return False
         self.in_flight[subscription_id] = self.in_flight.get(subscription_id, 0) + 1
         self.total_in_flight += 1
@@ -109,16 +77,20 @@ class SubscriptionLimits:
         else:
             del self.in_flight[subscription_id]
 
-    def _bucket(self, subscription_id: str, rate: int | None) -> TokenBucket:
+    def _bucket(self, subscription_id: str, rate: int | None, now: float) -> TokenBucket:
+        """The subscription's bucket: ``rate`` sends a second, in bursts of at most ``rate``."""
         wanted = float(rate or DEFAULT_RATE_PER_SECOND)
         bucket = self.buckets.get(subscription_id)
         if bucket is None or bucket.rate != wanted:
-            bucket = self.buckets[subscription_id] = TokenBucket(wanted, self.clock)
+            bucket = self.buckets[subscription_id] = TokenBucket.full(wanted, wanted, now)
         return bucket
 
-    def _forget_idle(self) -> None:
-        idle: Iterable[str] = [
-            s for s, b in self.buckets.items() if s not in self.in_flight and b.full
+    def _forget_idle(self, now: float) -> None:
+        """A full bucket with nothing in flight is as good as none: forget it."""
+        idle = [
+            s
+            for s, b in self.buckets.items()
+            if s not in self.in_flight and b.refill(now) >= b.capacity
         ]
-        for subscription_id in list(idle):
+        for subscription_id in idle:
             del self.buckets[subscription_id]
