@@ -1,15 +1,5 @@
-"""The delivery loop: a managed background thread that sends due webhooks.
-
-Every ~0.2 s (or at once when a handler committed new deliveries) it claims due deliveries from
-the database (``FOR UPDATE SKIP LOCKED`` plus a lease, so replicas share the work) and sends each
-in its own green thread of a bounded pool. A subscription takes more than a few of the pool's
-slots only while a reserve stays free for the others, and never exceeds its rate limit
-(:mod:`limits`), so a slow, dead or backlogged endpoint never holds up anyone else's deliveries.
-Results are written back by a group commit (:class:`shared.batching.GroupCommit`): the sends
-that end while a write-back is under way share the next one, a transaction for many deliveries
-instead of one each. All state lives in the database: a restart resumes where the last process
-stopped (a send whose result was not yet written back is retried when its lease runs out).
-"""
+"""The notifications service's own nameko dependencies: the delivery loop (:class:`DeliveryLoop`),
+the mail loop (:class:`MailLoop`) and the fan-out desk (:class:`FanOutDesk`)."""
 
 from __future__ import annotations
 
@@ -22,22 +12,20 @@ from eventlet.greenpool import GreenPool
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Histogram
 
-from services.notifications.storage.tables import as_utc
-from services.notifications.webhooks.adapters import sender as webhooks
+from services.notifications.mail.adapters.smtp import SmtpServer
+from services.notifications.mail.handlers import sending
+from services.notifications.mail.schemas.letters import Letters
+from services.notifications.mail.schemas.message import MailContext
 from services.notifications.webhooks.adapters.limits import POOL_SIZE, SubscriptionLimits
-from services.notifications.webhooks.domain.delivery import (
-    Decision,
-    cloud_event,
-    serialize,
-    signing_secrets,
-)
-from services.notifications.webhooks.handlers import attempts
+from services.notifications.webhooks.commands import PublicEvent
+from services.notifications.webhooks.domain import AttemptResult, Decision
+from services.notifications.webhooks.handlers import attempts, fan_out
 from shared.batching import GroupCommit, each_alone_if_together_fails
 from shared.db import UnitOfWork, make_engine
 from shared.dependencies import hub_settings
-from shared.envelope import utcnow
+from shared.desks import GroupCommitDesk
 from shared.loops import Waker, run_loop
-from shared.metrics import _get_or_create, registry_for
+from shared.metrics import get_or_create, registry_for
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +35,13 @@ CONCURRENCY = POOL_SIZE
 # deadline plus the write-back, so a lease never expires mid-send.
 STOP_GRACE_SECONDS = 5.0
 # NOTE: a claim waits this long after its wake: every fanned-out event and every write-back
-# wakes the loop, and under load a claim per wake was a fifth of the process's CPU. The wakes
-# of a burst share one claim, for at most this much latency.
+# wakes the loop, and under load a claim per wake cost much of the process's CPU
+# (docs/capacity.md). The wakes of a burst share one claim, for at most this much latency.
 WAKE_COALESCE_SECONDS = 0.01
 # NOTE: one flusher: a write-back gathers every send that ended while the previous one was being
 # written, and two batches of one process never wait for each other's locks.
 WRITE_BACK_FLUSHERS = 1
+MAIL_POLL_SECONDS = 1.0
 # The claim and the write-back each hold one connection at a time (a failed batch is written
 # again one delivery at a time, by the same flusher). No overflow: an overflow connection is
 # closed at checkin, so bursts opened and closed one PostgreSQL backend per transaction.
@@ -62,7 +51,7 @@ POOL_CONNECTIONS, POOL_OVERFLOW = 4, 0
 class DeliveryMetrics:
     def __init__(self, service: str) -> None:
         registry = registry_for(service)
-        self.attempts = _get_or_create(
+        self.attempts = get_or_create(
             registry,
             Counter,
             f"hub_{service}_webhook_attempts_total",
@@ -71,13 +60,13 @@ class DeliveryMetrics:
             "Webhook delivery attempts by subscription and outcome.",
             ["subscription", "outcome"],
         )
-        self.duration = _get_or_create(
+        self.duration = get_or_create(
             registry,
             Histogram,
             f"hub_{service}_webhook_attempt_duration_seconds",
             "Duration of webhook delivery attempts.",
         )
-        self.write_back_size = _get_or_create(
+        self.write_back_size = get_or_create(
             registry,
             Histogram,
             f"hub_{service}_webhook_write_back_batch_size",
@@ -87,7 +76,19 @@ class DeliveryMetrics:
 
 
 class DeliveryLoop(DependencyProvider):
-    """Sends due webhooks; the service gets it as a handle whose ``wake()`` says "look now"."""
+    """Sends due webhooks; the service gets it as a handle whose ``wake()`` says "look now".
+
+    Every ~0.2 s (or at once when a handler committed new deliveries) it claims due deliveries
+    (``FOR UPDATE SKIP LOCKED`` plus a lease, so replicas share the work) and sends each in its
+    own green thread of a bounded pool. A subscription takes more than a few of the pool's slots
+    only while a reserve stays free for the others, and never exceeds its rate limit
+    (:mod:`~services.notifications.webhooks.adapters.limits`), so a slow, dead or backlogged
+    endpoint never holds up anyone else's deliveries. Results are written back by a group commit
+    (:class:`shared.batching.GroupCommit`): the sends that end while a write-back is under way
+    share the next one. All state lives in the database: a restart resumes where the last
+    process stopped (a send whose result was not yet written back is retried when its lease
+    runs out).
+    """
 
     def setup(self) -> None:
         self.settings = hub_settings(self.container.config)
@@ -171,7 +172,7 @@ class DeliveryLoop(DependencyProvider):
 
     def _deliver(self, item: Any) -> None:
         try:
-            result = self._send(item)
+            result = attempts.send(item, self.settings.webhook_allow_private)
             self.write_back.submit((item, result))
         except Exception:  # noqa: BLE001 - one delivery's failure must not end the others
             log.exception("delivery %s could not be recorded; retried after its lease", item.id)
@@ -194,18 +195,7 @@ class DeliveryLoop(DependencyProvider):
         finally:
             uow.close()
 
-    def _send(self, item: Any) -> webhooks.AttemptResult:
-        body = serialize(
-            cloud_event(item.message_id, item.event_type, item.occurred_at, item.subject, item.data)
-        )
-        secrets = signing_secrets(
-            item.secret, item.previous_secret, as_utc(item.previous_secret_expires_at), utcnow()
-        )
-        return webhooks.send(
-            item.url, item.message_id, secrets, body, self.settings.webhook_allow_private
-        )
-
-    def _count(self, item: Any, result: webhooks.AttemptResult) -> None:
+    def _count(self, item: Any, result: AttemptResult) -> None:
         self.metrics.attempts.labels(str(item.subscription_id), result.outcome).inc()
         self.metrics.duration.observe(result.duration_ms / 1000)
         if not result.succeeded:
@@ -215,3 +205,93 @@ class DeliveryLoop(DependencyProvider):
                 result.outcome,
                 result.status_code or "",
             )
+
+
+class MailLoop(DependencyProvider):
+    """Sends queued e-mail (:mod:`~services.notifications.mail.handlers.sending`); the service
+    gets it as a handle whose ``wake()`` says "now" and whose ``letters`` writes the mails."""
+
+    def setup(self) -> None:
+        self.settings = hub_settings(self.container.config)
+        self.server = SmtpServer.from_url(self.settings.smtp_url)
+        url = self.settings.database_url(self.container.service_name)
+        self.engine = make_engine(url, pool_size=1, max_overflow=1)  # one sender, one batch
+        context = MailContext(self.settings.public_url(self.container.service_name))
+        self.sender = context.sender
+        self.letters = Letters(context)
+        self.sent = get_or_create(
+            registry_for(self.container.service_name),
+            Counter,
+            f"hub_{self.container.service_name}_mails_total",
+            "Citizen e-mails by outcome (sent, retried, dropped).",
+            ["outcome"],
+        )
+        self._waker = Waker()
+        self._stopping = False
+
+    def start(self) -> None:
+        self._thread = self.container.spawn_managed_thread(self._run)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.wake()
+        with eventlet.Timeout(STOP_GRACE_SECONDS, False):
+            self._thread.wait()
+        self.engine.dispose()
+
+    def kill(self) -> None:
+        self._stopping = True
+        self.wake()
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx: Any) -> MailLoop:
+        return self
+
+    def wake(self) -> None:
+        self._waker.wake()
+
+    def _run(self) -> None:
+        stopping = lambda: self._stopping  # noqa: E731
+        more = lambda: self.send_due() >= sending.BATCH  # noqa: E731
+        run_loop("mail loop", more, stopping, self._waker, MAIL_POLL_SECONDS)
+
+    def send_due(self) -> int:
+        """Send one batch of due mails; how many were handled."""
+        uow = UnitOfWork(self.engine, self.container.service_name)
+        try:
+            return sending.send_due(uow, self.server, self.sender, self._count)
+        finally:
+            uow.close()
+
+    def _count(self, outcome: str) -> None:
+        self.sent.labels(outcome).inc()
+
+
+class FanOutDesk(GroupCommitDesk[PublicEvent, int]):
+    """Fanning out under load: the petition events that reach agencies share one transaction.
+
+    Each event handler hands its event to the desk and waits until its batch is committed (the
+    broker's ack follows, so nothing is acknowledged before it is stored); the desk's flushers
+    write whatever has queued with :func:`~services.notifications.webhooks.handlers.fan_out.
+    accept_events`. A count event is announced for every busy petition at the same tick, so
+    they arrive together: one transaction for all of them. If a batch fails, its events are
+    written again one at a time, so one bad event fails alone and is dead-lettered alone.
+    """
+
+    metric_name = "hub_notifications_fan_out_batch_size"
+    metric_help = "Agency-bound events written per transaction (group commit)."
+    max_batch = 100
+
+    def accept(self, event: PublicEvent) -> int:
+        """Deliveries queued for the event once its batch is committed, or raise its failure."""
+        return self.submit(event)
+
+    def write(self, events: Sequence[PublicEvent]) -> list[int | BaseException]:
+        return each_alone_if_together_fails(self._together, events, "agency-bound events")
+
+    def _together(self, events: Sequence[PublicEvent]) -> list[int]:
+        uow = self.database.unit_of_work()
+        try:
+            return fan_out.accept_events(uow, events)
+        finally:
+            uow.close()

@@ -215,7 +215,7 @@ def test_the_internet_egress_refuses_what_the_webhook_guard_refuses(
 ) -> None:
     import ipaddress
 
-    from services.notifications.webhooks.domain.delivery import is_forbidden_address
+    from services.notifications.webhooks.domain import is_forbidden_address
 
     spec = named(resources, "NetworkPolicy", service)["spec"]
     blocks = [

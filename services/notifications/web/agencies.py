@@ -10,7 +10,7 @@ from werkzeug.wrappers import Request, Response
 from services.notifications.web.errors import translated
 from services.notifications.webhooks import schemas
 from services.notifications.webhooks.adapters.sender import ensure_public_target
-from services.notifications.webhooks.domain.delivery import agency_of
+from services.notifications.webhooks.domain import agency_of
 from services.notifications.webhooks.handlers import subscriptions as handlers
 from shared.envelope import utcnow
 from shared.web import bearer_token, http, json_response, read_json
@@ -42,9 +42,7 @@ class SubscriptionEndpoints:
         limit = schemas.page_limit(request.args.get("limit"))
         after = schemas.subscription_cursor(request.args.get("cursor"))
         page = handlers.list_subscriptions(self.db, agency, limit, after)
-        cursor = schemas.next_subscription_cursor(page.rows[-1]) if page.more else None
-        views = [schemas.subscription_view(r) for r in page.rows]
-        return json_response({"subscriptions": views, "next_cursor": cursor})
+        return json_response(schemas.subscriptions_view(page))
 
     @http("GET", SUBSCRIPTION)
     @translated
@@ -86,9 +84,7 @@ class SubscriptionEndpoints:
         found, more = handlers.subscription_deliveries(
             self.db, agency, subscription_id, limit, before
         )
-        cursor = str(found[-1][0].id) if more else None
-        views = [schemas.delivery_view(d, a) for d, a in found]
-        return json_response({"deliveries": views, "next_cursor": cursor})
+        return json_response(schemas.deliveries_view(found, more))
 
     @http("POST", f"{SUBSCRIPTION}/messages/<string:message_id>/redeliver")
     @translated

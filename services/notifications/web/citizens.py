@@ -9,10 +9,12 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from services.notifications.mail.domain.authors import author_email_request
-from services.notifications.mail.domain.receipts import signature_email_request
-from services.notifications.mail.handlers import authors as author_mail
-from services.notifications.mail.handlers import citizens as mail
+from services.notifications.mail.handlers import authors, citizens
+from services.notifications.mail.handlers import unsubscribe as unsubscribing
+from services.notifications.mail.schemas.requests import (
+    author_email_request,
+    signature_email_request,
+)
 from services.notifications.web.errors import translated
 from shared.web import http, json_response, read_json
 
@@ -36,7 +38,7 @@ class CitizenMailEndpoints:
     @translated
     def request_signature_email(self, request: Request) -> Response:
         command = signature_email_request(read_json(request))
-        kept = mail.request_signature_email(self.db, command, self.mails.context)
+        kept = citizens.request_signature_email(self.db, command, self.mails.letters)
         self.mails.wake()
         return json_response({"status": "queued", "notify_outcome": kept}, status=202)
 
@@ -44,7 +46,7 @@ class CitizenMailEndpoints:
     @translated
     def register_author_email(self, request: Request) -> Response:
         command = author_email_request(read_json(request))
-        replaced = author_mail.register_author_email(self.db, command)
+        replaced = authors.register_author_email(self.db, command)
         return json_response({"status": "registered", "replaced": replaced}, status=202)
 
     @http("GET", UNSUBSCRIBE)
@@ -54,9 +56,7 @@ class CitizenMailEndpoints:
 
     @http("POST", UNSUBSCRIBE)
     def unsubscribe(self, request: Request, token: str) -> Response:
-        # NOTE: one URL for both lists; a token is random, so it names a row in at most one.
-        if not mail.unsubscribe(self.db, token):
-            author_mail.unsubscribe(self.db, token)
+        unsubscribing.unsubscribe(self.db, token)
         return _page(_DONE_PAGE)  # the same answer whether or not the token was known
 
 

@@ -1,4 +1,4 @@
-"""The notifications service's errors, and their translation to HTTP in one table."""
+"""The one table turning the webhooks' and e-mail's refusals into HTTP answers."""
 
 from __future__ import annotations
 
@@ -6,83 +6,35 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from services.notifications.mail.domain import errors as mail
+from services.notifications.webhooks.domain import errors as webhooks
 from shared.web import HttpError
 
+Refusal = webhooks.WebhooksError | mail.MailError
 
-class InvalidEvent(ValueError):
-    """A message on the bus is not a public petition event we can forward (dead-lettered)."""
-
-
-class NotificationsError(Exception):
-    """A refusal the client caused; ``code`` is the JSON error code."""
-
-    code = "invalid_request"
-
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
-
-
-class InvalidRequest(NotificationsError):
-    pass
-
-
-class ForbiddenTarget(NotificationsError):
-    """The webhook URL points at a network the hub must not call (SSRF defence)."""
-
-    code = "forbidden_target"
-
-
-class SubscriptionNotFound(NotificationsError):
-    code = "subscription_not_found"
-
-
-class DeliveryNotFound(NotificationsError):
-    code = "delivery_not_found"
-
-
-class ReceiptNotFound(NotificationsError):
-    """Unknown (perhaps not yet: the petitions service announces receipts within seconds)."""
-
-    code = "receipt_not_found"
-
-
-class AuthorKeyNotFound(NotificationsError):
-    """Unknown petition or wrong key (perhaps not yet: ``petition.submitted`` may lag)."""
-
-    code = "author_key_not_found"
-
-
-class Conflict(NotificationsError):
-    code = "conflict"
-
-
-class InsufficientScope(NotificationsError):
-    code = "insufficient_scope"
-
-
-_STATUS: dict[type[NotificationsError], int] = {
-    InvalidRequest: 400,
-    ForbiddenTarget: 400,
-    InsufficientScope: 403,
-    SubscriptionNotFound: 404,
-    DeliveryNotFound: 404,
-    ReceiptNotFound: 404,
-    AuthorKeyNotFound: 404,
-    Conflict: 409,
+_STATUS: dict[type[Refusal], int] = {
+    webhooks.InvalidRequest: 400,
+    webhooks.ForbiddenTarget: 400,
+    webhooks.InsufficientScope: 403,
+    webhooks.SubscriptionNotFound: 404,
+    webhooks.DeliveryNotFound: 404,
+    webhooks.Conflict: 409,
+    mail.InvalidRequest: 400,
+    mail.ReceiptNotFound: 404,
+    mail.AuthorKeyNotFound: 404,
+    mail.Conflict: 409,
 }
+# Receipts and author keys arrive on the bus within seconds of the petitions service's answer.
 RETRY_RECEIPT_AFTER_SECONDS = 2
 
 
-def to_http(exc: NotificationsError) -> HttpError:
+def to_http(exc: Refusal) -> HttpError:
     status = _STATUS.get(type(exc), 400)
     headers: dict[str, str] = {}
-    if isinstance(exc, InsufficientScope):
+    if isinstance(exc, webhooks.InsufficientScope):
         headers["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{exc.message}"'
         return HttpError(status, exc.code, f"this call needs the scope {exc.message}", headers)
-    if isinstance(exc, (ReceiptNotFound, AuthorKeyNotFound)):
+    if isinstance(exc, (mail.ReceiptNotFound, mail.AuthorKeyNotFound)):
         headers["Retry-After"] = str(RETRY_RECEIPT_AFTER_SECONDS)
     return HttpError(status, exc.code, exc.message, headers)
 
@@ -91,13 +43,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def translated(method: F) -> F:
-    """Entrypoint decorator: domain errors become JSON HTTP errors."""
+    """Entrypoint decorator: domain refusals become JSON HTTP errors."""
 
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return method(*args, **kwargs)
-        except NotificationsError as exc:
+        except (webhooks.WebhooksError, mail.MailError) as exc:
             raise to_http(exc) from None
 
     return wrapper  # type: ignore[return-value]

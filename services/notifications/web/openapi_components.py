@@ -6,8 +6,7 @@ from typing import Any
 
 from services.notifications.mail.domain.authors import MAX_AUTHOR_KEY_LENGTH
 from services.notifications.mail.domain.receipts import LOCALES, RECEIPT_FIELDS
-from services.notifications.webhooks.adapters.limits import MAX_RATE_PER_SECOND
-from services.notifications.webhooks.domain.catalogue import CATALOGUE
+from services.notifications.webhooks.domain import CATALOGUE, MAX_RATE_PER_SECOND
 
 TIME = {"type": "string", "format": "date-time"}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}

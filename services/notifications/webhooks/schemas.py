@@ -1,4 +1,6 @@
-"""What the HTTP API accepts and answers: request parsing and the JSON shape of each resource."""
+"""Wire <-> commands and views for the webhooks: the agencies' API requests parsed into
+commands and its resources shaped as JSON, and the petitions events that reach agencies parsed
+into :class:`PublicEvent` (only the catalogue's public data)."""
 
 from __future__ import annotations
 
@@ -9,19 +11,44 @@ from datetime import datetime
 from typing import Any
 
 from services.notifications.storage.tables import as_utc
-from services.notifications.web.errors import InvalidRequest
-from services.notifications.webhooks.adapters.limits import (
+from services.notifications.webhooks.commands import NewSubscription, PublicEvent
+from services.notifications.webhooks.domain import (
+    CATALOGUE,
     DEFAULT_RATE_PER_SECOND,
     MAX_RATE_PER_SECOND,
+    PENDING,
+    InvalidEvent,
+    InvalidRequest,
+    parse_target,
+    public_data,
+    unknown_event_types,
 )
-from services.notifications.webhooks.domain.catalogue import CATALOGUE, unknown_event_types
-from services.notifications.webhooks.domain.delivery import PENDING, parse_target
-from services.notifications.webhooks.handlers.subscriptions import NewSubscription
+from services.notifications.webhooks.handlers.subscriptions import Page
 from services.notifications.webhooks.storage.queries import Cursor
-from shared.envelope import isoformat
+from shared.envelope import Envelope, isoformat
 
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
+
+
+# Petitions events that reach agencies
+
+
+def received(routing_key: str, body: Any) -> Envelope:
+    """The event's envelope; it must have come by its own type's routing key."""
+    envelope = Envelope.from_dict(body)
+    if envelope.type != routing_key:
+        raise InvalidEvent(f"an event of type {envelope.type!r} arrived as {routing_key!r}")
+    return envelope
+
+
+def public_event(envelope: Envelope) -> PublicEvent:
+    """What agencies may see of the event (checked against the catalogue, unknown keys gone)."""
+    data = public_data(envelope.type, envelope.payload)
+    return PublicEvent(envelope.id, envelope.type, envelope.time, data)
+
+
+# The agencies' API
 
 
 def new_subscription(
@@ -179,6 +206,21 @@ def dead_letter_view(row: Any) -> dict[str, Any]:
         "body": row.body,
         "received_at": _time(row.received_at),
     }
+
+
+def subscriptions_view(page: Page) -> dict[str, Any]:
+    cursor = next_subscription_cursor(page.rows[-1]) if page.more else None
+    return {"subscriptions": [subscription_view(r) for r in page.rows], "next_cursor": cursor}
+
+
+def deliveries_view(found: list[tuple[Any, list[Any]]], more: bool) -> dict[str, Any]:
+    cursor = str(found[-1][0].id) if more else None
+    return {"deliveries": [delivery_view(d, a) for d, a in found], "next_cursor": cursor}
+
+
+def dead_letters_view(page: Page) -> dict[str, Any]:
+    cursor = str(page.rows[-1].id) if page.more else None
+    return {"dead_letters": [dead_letter_view(r) for r in page.rows], "next_cursor": cursor}
 
 
 def event_types_view() -> dict[str, Any]:

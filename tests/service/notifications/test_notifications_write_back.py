@@ -13,19 +13,19 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.notifications.storage.tables import (
-    deliveries,
-    delivery_attempts,
-    messages,
-    subscriptions,
-)
-from services.notifications.webhooks.domain.delivery import (
+from services.notifications.storage.tables import messages
+from services.notifications.webhooks.domain import (
     HTTP_ERROR,
     SUCCESS,
     AttemptResult,
     new_secret,
 )
 from services.notifications.webhooks.handlers import attempts
+from services.notifications.webhooks.storage.tables import (
+    deliveries,
+    delivery_attempts,
+    subscriptions,
+)
 from shared.db import UnitOfWork
 from shared.envelope import utcnow
 

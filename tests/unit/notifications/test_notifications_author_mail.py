@@ -12,27 +12,29 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.notifications.mail.domain.authors import (
-    author_email_request,
-    author_key_hash,
-    holds_author_key,
-    submitted_author,
-)
-from services.notifications.mail.handlers import authors as author_mail
-from services.notifications.mail.schemas import author_letters as author_render
-from services.notifications.mail.schemas import message as mail_render
-from services.notifications.storage.tables import author_subscribers, mail_outbox, metadata
-from services.notifications.web.errors import (
+from services.notifications.mail.domain import letters
+from services.notifications.mail.domain.authors import author_key_hash, holds_author_key
+from services.notifications.mail.domain.errors import (
     AuthorKeyNotFound,
     Conflict,
     InvalidEvent,
     InvalidRequest,
 )
+from services.notifications.mail.handlers import authors as author_mail
+from services.notifications.mail.schemas import author_letters as author_render
+from services.notifications.mail.schemas import bus
+from services.notifications.mail.schemas import message as mail_render
+from services.notifications.mail.schemas.bus import submitted_author
+from services.notifications.mail.schemas.letters import Letters
+from services.notifications.mail.schemas.requests import author_email_request
+from services.notifications.mail.storage.tables import author_subscribers, mail_outbox
+from services.notifications.storage.tables import metadata
 from services.petitions.domain import REJECTION_REASONS
 from shared.db import UnitOfWork
 from shared.envelope import Envelope
 
 CONTEXT = mail_render.MailContext("https://hub.example.fr")
+LETTERS = Letters(CONTEXT)
 KEY = "k" * 43
 
 
@@ -132,9 +134,8 @@ def _event(event_type: str, **payload: Any) -> Envelope:
 def _submitted(uow: UnitOfWork) -> str:
     petition_id = str(uuid.uuid4())
     digest = author_key_hash(petition_id, KEY)
-    author_mail.record_author_key(
-        uow, _event("petition.submitted", petition_id=petition_id, author_key_hash=digest)
-    )
+    submitted = _event("petition.submitted", petition_id=petition_id, author_key_hash=digest)
+    author_mail.record_author_key(uow, bus.petition_submitted(submitted))
     return petition_id
 
 
@@ -151,7 +152,7 @@ def test_a_petition_unknown_here_cannot_be_registered_for(uow: UnitOfWork) -> No
     with pytest.raises(AuthorKeyNotFound):
         _register(uow, "p-unknown")
     digest_free = _event("petition.submitted", petition_id="p-old")
-    assert author_mail.record_author_key(uow, digest_free) is False
+    assert author_mail.record_author_key(uow, bus.petition_submitted(digest_free)) is False
     with pytest.raises(AuthorKeyNotFound):
         _register(uow, "p-old")
 
@@ -168,10 +169,10 @@ def test_a_rejection_queues_one_notice_once_and_forgets_the_address(uow: UnitOfW
     petition_id = _submitted(uow)
     _register(uow, petition_id)
     rejection = _event("petition.rejected", petition_id=petition_id, reason="duplicate")
-    assert author_mail.rejected(uow, rejection, CONTEXT) == 1
-    assert author_mail.rejected(uow, rejection, CONTEXT) == 0  # redelivered
+    assert author_mail.notify(uow, bus.petition_rejected(rejection), LETTERS) == 1
+    assert author_mail.notify(uow, bus.petition_rejected(rejection), LETTERS) == 0  # redelivered
     [mail] = uow.execute(sa.select(mail_outbox)).all()
-    assert mail.kind == author_render.REJECTED and "already asks" in mail.message
+    assert mail.kind == letters.REJECTED and "already asks" in mail.message
     assert _count(uow, author_subscribers) == 0
     with pytest.raises(Conflict):
         _register(uow, petition_id)
@@ -180,11 +181,12 @@ def test_a_rejection_queues_one_notice_once_and_forgets_the_address(uow: UnitOfW
 def test_an_end_seen_before_the_submission_still_wins(uow: UnitOfWork) -> None:
     """Events travel on separate queues: a hidden petition whose submission arrives late."""
     petition_id = str(uuid.uuid4())
-    author_mail.petition_ended(uow, _event("petition.hidden", petition_id=petition_id))
-    digest = author_key_hash(petition_id, KEY)
-    author_mail.record_author_key(
-        uow, _event("petition.submitted", petition_id=petition_id, author_key_hash=digest)
+    author_mail.petition_ended(
+        uow, bus.petition_ended(_event("petition.hidden", petition_id=petition_id))
     )
+    digest = author_key_hash(petition_id, KEY)
+    submitted = _event("petition.submitted", petition_id=petition_id, author_key_hash=digest)
+    author_mail.record_author_key(uow, bus.petition_submitted(submitted))
     with pytest.raises(Conflict):
         _register(uow, petition_id)
 
@@ -194,16 +196,16 @@ def test_notices_without_a_registered_author_queue_nothing(uow: UnitOfWork) -> N
     reached = _event(
         "petition.threshold_reached", petition_id=petition_id, threshold=10, signature_count=11
     )
-    assert author_mail.threshold_reached(uow, reached, CONTEXT) == 0
+    assert author_mail.notify(uow, bus.threshold_reached(reached), LETTERS) == 0
     _register(uow, petition_id)
     again = _event(
         "petition.threshold_reached", petition_id=petition_id, threshold=100, signature_count=100
     )
-    assert author_mail.threshold_reached(uow, again, CONTEXT) == 1
+    assert author_mail.notify(uow, bus.threshold_reached(again), LETTERS) == 1
     assert _count(uow, author_subscribers) == 1  # kept for the next threshold
     with pytest.raises(InvalidEvent):
         bad = _event("petition.threshold_reached", petition_id=petition_id, threshold="x")
-        author_mail.threshold_reached(uow, bad, CONTEXT)
+        bus.threshold_reached(bad)
 
 
 def test_unsubscribing_forgets_the_address(uow: UnitOfWork) -> None:

@@ -13,18 +13,16 @@ import sqlalchemy as sa
 from standardwebhooks import Webhook
 
 from services.notifications.mail.adapters.smtp import SmtpServer, SmtpUrlError, permanent
-from services.notifications.mail.domain.receipts import (
-    Receipt,
-    receipt_hash,
-    recorded_receipt,
-    signature_email_request,
-)
+from services.notifications.mail.domain.errors import InvalidEvent, InvalidRequest
+from services.notifications.mail.domain.receipts import Receipt, receipt_hash
+from services.notifications.mail.schemas import citizen_letters
 from services.notifications.mail.schemas import message as mail_render
-from services.notifications.web.errors import InvalidEvent, InvalidRequest
+from services.notifications.mail.schemas.bus import recorded_receipt
+from services.notifications.mail.schemas.requests import signature_email_request
+from services.notifications.webhooks import domain
 from services.notifications.webhooks.adapters.limits import SubscriptionLimits
 from services.notifications.webhooks.adapters.sender import printable_excerpt, retry_after_seconds
-from services.notifications.webhooks.domain import delivery as domain
-from services.notifications.webhooks.domain.delivery import AttemptResult
+from services.notifications.webhooks.domain import AttemptResult
 from shared.consumers import is_transient
 from shared.ratelimit import TokenBucket
 
@@ -172,7 +170,7 @@ def test_mails_have_text_and_html_and_one_click_unsubscribe(locale: str) -> None
     context = mail_render.MailContext("https://hub.example.fr")
     receipt = Receipt("s-1", "p-1", "2026-03-01T10:00:00Z", "a" * 64)
     title = mail_render.petition_title(locale, "Vélos\r\nBcc: x@evil.example", "p-1")
-    rendered = mail_render.confirmation(locale, title, receipt, context.unsubscribe_url("tok"))
+    rendered = citizen_letters.confirmation(locale, title, receipt, context.unsubscribe_url("tok"))
     raw = mail_render.message(context, "jo@example.fr", locale, rendered)
     parsed = email.message_from_string(raw, policy=email.policy.default)
     assert parsed["List-Unsubscribe"] == "<https://hub.example.fr/unsubscribe/tok>"

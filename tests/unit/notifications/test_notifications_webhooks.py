@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from standardwebhooks import Webhook
 
-from services.notifications.web.errors import ForbiddenTarget
+from services.notifications.webhooks import domain
 from services.notifications.webhooks.adapters import sender as webhooks
-from services.notifications.webhooks.domain import delivery as domain
+from services.notifications.webhooks.domain import ForbiddenTarget
 
 
 class Endpoint:

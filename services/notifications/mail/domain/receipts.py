@@ -1,5 +1,5 @@
 """Citizen e-mail rules, in plain Python: the signature receipt a citizen presents (it proves a
-signature without saying who signed), the request to be e-mailed, and address checks."""
+signature without saying who signed), and which addresses and languages we accept."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from services.notifications.web.errors import InvalidEvent, InvalidRequest
+from services.notifications.mail.domain.errors import InvalidRequest
 
 LOCALES = ("fr", "en")
 MAX_EMAIL_LENGTH = 254
@@ -29,14 +29,6 @@ class Receipt:
     hash: str
 
 
-@dataclass(frozen=True)
-class SignatureEmailRequest:
-    receipt: Receipt
-    email: str
-    locale: str
-    notify_outcome: bool
-
-
 def receipt_hash(petition_id: str, signature_id: str, signed_at: str) -> str:
     """The petitions service's binding of a signature to its petition and time."""
     return hashlib.sha256(f"{petition_id}\n{signature_id}\n{signed_at}".encode()).hexdigest()
@@ -51,6 +43,7 @@ def same_receipt(recorded: Any, presented: Receipt) -> bool:
 
 
 def parse_receipt(raw: Any, error: type[Exception] = InvalidRequest) -> Receipt:
+    """A receipt's form, wherever it comes from (a citizen's request, a petitions event)."""
     if not isinstance(raw, Mapping) or set(raw) != set(RECEIPT_FIELDS):
         raise error(f"a receipt has exactly: {', '.join(RECEIPT_FIELDS)}")
     values = {name: raw[name] for name in RECEIPT_FIELDS}
@@ -59,35 +52,6 @@ def parse_receipt(raw: Any, error: type[Exception] = InvalidRequest) -> Receipt:
     if not _HEX64.match(values["hash"]):
         raise error("the receipt's hash must be 64 hexadecimal digits")
     return Receipt(**values)
-
-
-def recorded_receipt(payload: Mapping[str, Any]) -> Receipt:
-    """The receipt of a ``petition.signature_recorded`` event, checked against its own hash."""
-    receipt = parse_receipt(dict(payload), InvalidEvent)
-    if receipt.hash != receipt_hash(receipt.petition_id, receipt.signature_id, receipt.signed_at):
-        raise InvalidEvent("the receipt's hash does not match its fields")
-    return receipt
-
-
-def signature_email_request(data: Mapping[str, Any]) -> SignatureEmailRequest:
-    unknown = sorted(set(data) - {"receipt", "email", "locale", "notify_outcome"})
-    if unknown:
-        raise InvalidRequest(f"unknown fields: {', '.join(unknown)}", "unknown_field")
-    receipt = _receipt(data.get("receipt"))
-    locale = data.get("locale", "fr")
-    if locale not in LOCALES:
-        raise InvalidRequest(f"locale must be one of {', '.join(LOCALES)}", "invalid_locale")
-    notify = data.get("notify_outcome", False)
-    if not isinstance(notify, bool):
-        raise InvalidRequest("notify_outcome must be true or false", "invalid_notify_outcome")
-    return SignatureEmailRequest(receipt, email_address(data.get("email")), locale, notify)
-
-
-def _receipt(raw: Any) -> Receipt:
-    try:
-        return parse_receipt(raw)
-    except InvalidRequest as exc:
-        raise InvalidRequest(exc.message, "invalid_receipt") from None
 
 
 def email_address(raw: Any) -> str:

@@ -10,33 +10,34 @@ outbox table once sent.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from datetime import datetime
 
-from services.notifications.mail.domain.receipts import (
-    Receipt,
+from services.notifications.mail.commands import (
+    AnnounceOutcome,
+    CancelOutcome,
+    ForgetSignature,
+    RecordReceipts,
     SignatureEmailRequest,
-    recorded_receipt,
-    same_receipt,
 )
-from services.notifications.mail.schemas import message as render
-from services.notifications.mail.schemas.message import MailContext
+from services.notifications.mail.domain.errors import Conflict, ReceiptNotFound
+from services.notifications.mail.domain.letters import Confirmation, Letter, Outcome, WriteLetter
+from services.notifications.mail.domain.receipts import same_receipt
 from services.notifications.mail.storage import citizens as store
-from services.notifications.storage.tables import (
+from services.notifications.mail.storage import outbox
+from services.notifications.mail.storage.tables import (
     outcome_subscribers,
     petition_outcomes,
     signature_receipts,
 )
-from services.notifications.web.errors import Conflict, InvalidEvent, ReceiptNotFound
 from shared.db import UnitOfWork
-from shared.envelope import Envelope, utcnow
+from shared.envelope import utcnow
 from shared.inbox import first_delivery
 
 CITIZEN_MAIL = "notifications.citizen_mail"
-MAX_RECEIPTS_PER_EVENT = 1000  # petitions writes at most 200 signatures per batch
 
 
 def request_signature_email(
-    uow: UnitOfWork, request: SignatureEmailRequest, context: MailContext
+    uow: UnitOfWork, request: SignatureEmailRequest, write: WriteLetter
 ) -> bool:
     """Queue the confirmation; keep the address if the outcome was asked for (and can still
     come). Returns whether the address was kept."""
@@ -49,18 +50,17 @@ def request_signature_email(
     now = utcnow()
     store.mark_email_requested(uow, receipt.signature_id, now)
     keep = request.notify_outcome and store.petition_outcome(uow, receipt.petition_id) is None
-    unsubscribe_url = _subscribe(uow, request, now, context) if keep else None
-    title = render.petition_title(
-        request.locale, store.petition_title(uow, receipt.petition_id), receipt.petition_id
+    token = _subscribe(uow, request, now) if keep else None
+    title = store.petition_title(uow, receipt.petition_id)
+    letter = Letter(
+        request.email, request.locale, receipt.petition_id, title, token, Confirmation(receipt)
     )
-    rendered = render.confirmation(request.locale, title, receipt, unsubscribe_url)
-    message = render.message(context, request.email, request.locale, rendered)
-    store.enqueue(uow, [store.outbox_row(render.CONFIRMATION, request.email, message, now)])
+    outbox.enqueue(uow, [outbox.outbox_row(letter.kind, request.email, write(letter), now)])
     uow.commit()
     return keep
 
 
-def _subscribe(uow: UnitOfWork, request: SignatureEmailRequest, now: Any, ctx: MailContext) -> str:
+def _subscribe(uow: UnitOfWork, request: SignatureEmailRequest, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
     uow.insert_unless_exists(
         outcome_subscribers,
@@ -73,7 +73,7 @@ def _subscribe(uow: UnitOfWork, request: SignatureEmailRequest, now: Any, ctx: M
             "consented_at": now,
         },
     )
-    return ctx.unsubscribe_url(token)
+    return token
 
 
 def unsubscribe(uow: UnitOfWork, token: str) -> bool:
@@ -86,62 +86,48 @@ def unsubscribe(uow: UnitOfWork, token: str) -> bool:
 # Events from the petitions service
 
 
-def record_receipt(uow: UnitOfWork, envelope: Envelope) -> bool:
-    """Remember a signature's receipt (a withdrawal seen first leaves a tombstone that wins)."""
-    receipt = recorded_receipt(envelope.payload)
-    if not first_delivery(uow, CITIZEN_MAIL, envelope.id):
-        uow.rollback()
-        return False
-    inserted = uow.insert_unless_exists(signature_receipts, _receipt_row(receipt))
-    uow.commit()
-    return inserted
-
-
-def record_receipts(uow: UnitOfWork, envelope: Envelope) -> int:
-    """Remember the receipts of a batch of signatures (``petition.signatures_recorded``) in one
-    statement; a receipt already there, or a withdrawal's tombstone, wins."""
-    raw = envelope.payload.get("receipts")
-    if not isinstance(raw, list) or not raw or len(raw) > MAX_RECEIPTS_PER_EVENT:
-        raise InvalidEvent(f"receipts must be a list of 1 to {MAX_RECEIPTS_PER_EVENT} receipts")
-    receipts = [recorded_receipt(r) for r in raw]
-    if not first_delivery(uow, CITIZEN_MAIL, envelope.id):
+def record_receipts(uow: UnitOfWork, command: RecordReceipts) -> int:
+    """Remember signatures' receipts in one statement; a receipt already there, or a
+    withdrawal's tombstone (a withdrawal seen first), wins. How many were new."""
+    if not first_delivery(uow, CITIZEN_MAIL, command.event_id):
         uow.rollback()
         return 0
-    inserted = store.add_receipts(uow, [_receipt_row(r) for r in receipts])
+    now = utcnow()
+    rows = [
+        {
+            "signature_id": receipt.signature_id,
+            "petition_id": receipt.petition_id,
+            "signed_at": receipt.signed_at,
+            "hash": receipt.hash,
+            "recorded_at": now,
+        }
+        for receipt in command.receipts
+    ]
+    inserted = store.add_receipts(uow, rows)
     uow.commit()
     return inserted
 
 
-def _receipt_row(receipt: Receipt) -> dict[str, Any]:
-    return {
-        "signature_id": receipt.signature_id,
-        "petition_id": receipt.petition_id,
-        "signed_at": receipt.signed_at,
-        "hash": receipt.hash,
-        "recorded_at": utcnow(),
-    }
-
-
-def forget_signature(uow: UnitOfWork, envelope: Envelope) -> None:
+def forget_signature(uow: UnitOfWork, command: ForgetSignature) -> None:
     """A withdrawn signature: its receipt no longer proves anything; its address goes."""
-    signature_id, petition_id = _ids(envelope, "signature_id", "petition_id")
-    if not first_delivery(uow, CITIZEN_MAIL, envelope.id):
+    if not first_delivery(uow, CITIZEN_MAIL, command.event_id):
         uow.rollback()
         return
     now = utcnow()
-    tombstone = {"signature_id": signature_id, "petition_id": petition_id, "recorded_at": now}
-    uow.insert_unless_exists(signature_receipts, {**tombstone, "withdrawn_at": now})
+    signature_id = command.signature_id
+    tombstone = {"signature_id": signature_id, "petition_id": command.petition_id}
+    uow.insert_unless_exists(
+        signature_receipts, {**tombstone, "recorded_at": now, "withdrawn_at": now}
+    )
     store.mark_withdrawn(uow, signature_id, now)
     store.forget_subscribers(uow, outcome_subscribers.c.signature_id == signature_id)
     uow.commit()
 
 
-def petition_closed(uow: UnitOfWork, envelope: Envelope, context: MailContext) -> int:
+def petition_closed(uow: UnitOfWork, command: AnnounceOutcome, write: WriteLetter) -> int:
     """Tell every signer who asked, then forget their addresses; how many mails were queued."""
-    (petition_id,) = _ids(envelope, "petition_id")
-    raw_count = envelope.payload.get("signature_count")
-    count = raw_count if isinstance(raw_count, int) and not isinstance(raw_count, bool) else None
-    if not first_delivery(uow, CITIZEN_MAIL, envelope.id):
+    petition_id, count = command.petition_id, command.signature_count
+    if not first_delivery(uow, CITIZEN_MAIL, command.event_id):
         uow.rollback()
         return 0
     _record_outcome(uow, petition_id, "closed", count)
@@ -149,25 +135,23 @@ def petition_closed(uow: UnitOfWork, envelope: Envelope, context: MailContext) -
     now = utcnow()
     rows = []
     for sub in store.subscribers_of(uow, petition_id):
-        shown = render.petition_title(sub.locale, title, petition_id)
-        url = context.unsubscribe_url(sub.unsubscribe_token)
-        rendered = render.outcome(sub.locale, shown, count, url)
-        message = render.message(context, sub.email, sub.locale, rendered)
-        rows.append(store.outbox_row(render.OUTCOME, sub.email, message, now))
-    store.enqueue(uow, rows)
+        token = sub.unsubscribe_token
+        letter = Letter(sub.email, sub.locale, petition_id, title, token, Outcome(count))
+        rows.append(outbox.outbox_row(letter.kind, sub.email, write(letter), now))
+    outbox.enqueue(uow, rows)
     store.forget_subscribers(uow, outcome_subscribers.c.petition_id == petition_id)
     uow.commit()
     return len(rows)
 
 
-def petition_withdrawn(uow: UnitOfWork, envelope: Envelope) -> None:
+def petition_withdrawn(uow: UnitOfWork, command: CancelOutcome) -> None:
     """No outcome will come: the addresses waiting for it go."""
-    (petition_id,) = _ids(envelope, "petition_id")
-    if not first_delivery(uow, CITIZEN_MAIL, envelope.id):
+    if not first_delivery(uow, CITIZEN_MAIL, command.event_id):
         uow.rollback()
         return
-    _record_outcome(uow, petition_id, "withdrawn", None)
-    store.forget_subscribers(uow, outcome_subscribers.c.petition_id == petition_id)
+    _record_outcome(uow, command.petition_id, "withdrawn", None)
+    where = outcome_subscribers.c.petition_id == command.petition_id
+    store.forget_subscribers(uow, where)
     uow.commit()
 
 
@@ -181,10 +165,3 @@ def _record_outcome(uow: UnitOfWork, petition_id: str, outcome: str, count: int 
             "recorded_at": utcnow(),
         },
     )
-
-
-def _ids(envelope: Envelope, *names: str) -> tuple[str, ...]:
-    values = tuple(envelope.payload.get(name) for name in names)
-    if not all(isinstance(v, str) and 0 < len(v) <= 100 for v in values):
-        raise InvalidEvent(f"{envelope.type} payload needs {', '.join(names)}")
-    return values  # type: ignore[return-value]

@@ -1,15 +1,12 @@
 """Notices to petition authors (published, rejected, threshold reached), in French or English.
 
-Pure: each function returns a :class:`~services.notifications.mail_render.Rendered` that
-:func:`~services.notifications.mail_render.message` turns into text and HTML with RFC 8058
-one-click unsubscribe headers.
+Pure: each function returns a :class:`.message.Rendered` that :func:`.message.message` turns
+into text and HTML with RFC 8058 one-click unsubscribe headers.
 """
 
 from __future__ import annotations
 
 from services.notifications.mail.schemas.message import Rendered
-
-PUBLISHED, REJECTED, THRESHOLD = "author_published", "author_rejected", "author_threshold"
 
 TEXTS: dict[str, dict[str, str]] = {
     "fr": {

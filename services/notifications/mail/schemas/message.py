@@ -1,8 +1,6 @@
-"""Citizen e-mails, rendered in French or English, as text and HTML (multipart/alternative).
-
-Mails that belong to a list the citizen can leave carry RFC 8058 one-click unsubscribe headers.
-Pure: no I/O; the result is the RFC 5322 message the mail loop hands to the SMTP server.
-"""
+"""What every mail is made of: the RFC 5322 message (ASCII only: quoted-printable text and HTML,
+multipart/alternative), its sender and links (:class:`MailContext`), and the RFC 8058 one-click
+unsubscribe headers of mails that belong to a list one can leave. Pure: no I/O."""
 
 from __future__ import annotations
 
@@ -12,49 +10,18 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from urllib.parse import urlsplit
 
-from services.notifications.mail.domain.receipts import Receipt
-
-CONFIRMATION, OUTCOME = "signature_confirmation", "petition_outcome"
 SENDER_NAME = "Hub de participation"
 
+# What every mail may say, whatever it is about.
 TEXTS: dict[str, dict[str, str]] = {
     "fr": {
-        "greeting": "Bonjour,",
-        "confirmation.subject": "Votre signature est enregistrée : {title}",
-        "confirmation.intro": "Votre signature de la pétition « {title} » est enregistrée.",
-        "receipt": "Votre reçu (il prouve votre signature sans dire qui vous êtes) :",
-        "receipt.petition": "Pétition",
-        "receipt.signature": "Signature",
-        "receipt.signed_at": "Date (UTC)",
-        "receipt.hash": "Empreinte SHA-256",
-        "kept": "Nous vous écrirons une seule fois, à la clôture de la pétition, puis "
-        "effacerons votre adresse.",
-        "not_kept": "Nous n'avons pas conservé votre adresse.",
         "unsubscribe": "Ne plus recevoir de message à propos de cette pétition : {url}",
         "unsubscribe.link": "Ne plus recevoir de message à propos de cette pétition",
-        "outcome.subject": "La pétition « {title} » est close",
-        "outcome.intro": "La pétition « {title} », que vous avez signée, est close avec "
-        "{count} signatures.",
-        "outcome.erased": "Votre adresse est maintenant effacée de nos fichiers.",
         "untitled": "n° {petition_id}",
     },
     "en": {
-        "greeting": "Hello,",
-        "confirmation.subject": "Your signature is recorded: {title}",
-        "confirmation.intro": "Your signature of the petition “{title}” is recorded.",
-        "receipt": "Your receipt (it proves your signature without saying who you are):",
-        "receipt.petition": "Petition",
-        "receipt.signature": "Signature",
-        "receipt.signed_at": "Date (UTC)",
-        "receipt.hash": "SHA-256 fingerprint",
-        "kept": "We will write once, when the petition closes, and then erase your address.",
-        "not_kept": "We have not kept your address.",
         "unsubscribe": "Stop messages about this petition: {url}",
         "unsubscribe.link": "Stop messages about this petition",
-        "outcome.subject": "The petition “{title}” has closed",
-        "outcome.intro": "The petition “{title}”, which you signed, closed with {count} "
-        "signatures.",
-        "outcome.erased": "Your address is now erased from our records.",
         "untitled": "no. {petition_id}",
     },
 }
@@ -96,34 +63,6 @@ def petition_title(locale: str, title: str | None, petition_id: str) -> str:
     if len(flat) > MAX_TITLE_CHARS:
         flat = flat[: MAX_TITLE_CHARS - 1] + "…"
     return flat or TEXTS[locale]["untitled"].format(petition_id=petition_id)
-
-
-def confirmation(
-    locale: str, title: str, receipt: Receipt, unsubscribe_url: str | None
-) -> Rendered:
-    t = TEXTS[locale]
-    rows = [
-        (t["receipt.petition"], receipt.petition_id),
-        (t["receipt.signature"], receipt.signature_id),
-        (t["receipt.signed_at"], receipt.signed_at),
-        (t["receipt.hash"], receipt.hash),
-    ]
-    closing = t["kept"] if unsubscribe_url else t["not_kept"]
-    paragraphs = [t["greeting"], t["confirmation.intro"].format(title=title), t["receipt"]]
-    return Rendered(
-        t["confirmation.subject"].format(title=title), [*paragraphs, closing], rows, unsubscribe_url
-    )
-
-
-def outcome(locale: str, title: str, count: int | None, unsubscribe_url: str) -> Rendered:
-    t = TEXTS[locale]
-    intro = t["outcome.intro"].format(title=title, count=count if count is not None else "?")
-    return Rendered(
-        t["outcome.subject"].format(title=title),
-        [t["greeting"], intro, t["outcome.erased"]],
-        [],
-        unsubscribe_url,
-    )
 
 
 def message(context: MailContext, recipient: str, locale: str, rendered: Rendered) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from services.notifications.storage.tables import author_subscribers, petition_authors
+from services.notifications.mail.storage.tables import author_subscribers, petition_authors
 
 
 def petition_for_update(conn: Any, petition_id: str) -> Any:

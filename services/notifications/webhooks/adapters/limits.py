@@ -17,14 +17,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from services.notifications.webhooks.domain import DEFAULT_RATE_PER_SECOND
 from shared.ratelimit import TokenBucket
 
 POOL_SIZE = 50  # sends in flight per process
 # NOTE: a fixed cap alone bounded a busy agency at this many sends per round trip whatever its
 # rate limit said, and left a backlog due while most of the pool stood idle (docs/capacity.md).
 MAX_IN_FLIGHT_PER_SUBSCRIPTION = 10
-DEFAULT_RATE_PER_SECOND = 20
-MAX_RATE_PER_SECOND = 1000
 
 
 class SubscriptionLimits:

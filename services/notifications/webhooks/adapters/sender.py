@@ -19,14 +19,14 @@ import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from services.notifications.web.errors import ForbiddenTarget
 from services.notifications.webhooks.adapters.limits import POOL_SIZE
-from services.notifications.webhooks.domain.delivery import (
+from services.notifications.webhooks.domain import (
     BLOCKED_TARGET,
     CLOUDEVENTS_MEDIA_TYPE,
     CONNECTION_ERROR,
     TIMEOUT,
     AttemptResult,
+    ForbiddenTarget,
     Target,
     is_forbidden_address,
     outcome_of,
@@ -96,7 +96,7 @@ class _GuardedHTTPSPool(HTTPSConnectionPool):
 
 
 # NOTE: connections kept per endpoint: as many as one subscription may have sends in flight
-# (most of the delivery pool, see limits.py); fewer, and urllib3 closes the extra connections a
+# (most of the delivery pool, see .limits); fewer, and urllib3 closes the extra connections a
 # busy agency's sends opened, one TCP handshake per send again.
 POOL_HOSTS, POOL_PER_HOST = 200, POOL_SIZE  # endpoints kept, connections kept per endpoint
 _MANAGERS: dict[bool, urllib3.PoolManager] = {}
@@ -109,11 +109,10 @@ def _manager(allow_private: bool) -> urllib3.PoolManager:
     opened, so a reused one was checked.
 
     NOTE: urllib3 itself, not ``requests`` on top of it: requests' per-call machinery (prepared
-    request, hooks, cookie jar, adapter, response wrapper) doubled the CPU of a send (measured
-    against a local endpoint: 2.7 ms a send through requests, 1.0 ms through urllib3, the
-    endpoint's own work included). Nothing requests adds is wanted here: no cookie is ever kept
-    or sent (endpoints must not track), no proxy is read from the environment (it would bypass
-    the address checks), no redirect is followed. Certificates are verified against certifi's
+    request, hooks, cookie jar, adapter, response wrapper) cost more CPU than the send itself
+    (docs/capacity.md). Nothing requests adds is wanted here: no cookie is ever kept or sent
+    (endpoints must not track), no proxy is read from the environment (it would bypass the
+    address checks), no redirect is followed. Certificates are verified against certifi's
     bundle, as requests did.
     """
     manager = _MANAGERS.get(allow_private)

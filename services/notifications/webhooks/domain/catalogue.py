@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.notifications.web.errors import InvalidEvent
+from services.notifications.webhooks.domain.errors import InvalidEvent
 
 SOURCE_SERVICE = "petitions"
 CLOUDEVENT_TYPE_PREFIX = "fr.participation-hub."

@@ -1,7 +1,7 @@
-"""The delivery loop's steps: claim due deliveries fairly, then record each attempt and what it
-means for the delivery and its subscription (throttled, failing, disabled), with the events the
-hub announces about it (``notifications.subscription_disabled``,
-``notifications.delivery_exhausted``) written to the outbox in the same transaction."""
+"""The delivery loop's steps: claim due deliveries fairly, send one, then record each attempt
+and what it means for the delivery and its subscription (throttled, failing, disabled), with the
+events the hub announces about it (:class:`SubscriptionDisabled`, :class:`DeliveryExhausted`)
+written to the outbox in the same transaction."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from services.notifications.storage.tables import as_utc, deliveries, delivery_attempts
-from services.notifications.webhooks.domain.delivery import (
+from services.notifications.storage.tables import as_utc
+from services.notifications.webhooks.adapters import sender
+from services.notifications.webhooks.domain import (
     ACTIVE,
     DISABLED,
     PAUSED,
@@ -22,16 +23,19 @@ from services.notifications.webhooks.domain.delivery import (
     SUCCEEDED,
     AttemptResult,
     Decision,
+    cloud_event,
     decide,
     failing_too_long,
+    serialize,
+    signing_secrets,
 )
+from services.notifications.webhooks.events import DeliveryExhausted, SubscriptionDisabled
 from services.notifications.webhooks.storage import queries as store
+from services.notifications.webhooks.storage.tables import deliveries, delivery_attempts
 from shared.db import UnitOfWork
 from shared.envelope import isoformat, utcnow
 
 CANDIDATES_PER_SLOT = 4
-SUBSCRIPTION_DISABLED = "notifications.subscription_disabled"
-DELIVERY_EXHAUSTED = "notifications.delivery_exhausted"
 GONE_REASON = "the endpoint answered 410 Gone"
 FAILING_REASON = "every delivery failed for 5 days"
 
@@ -53,6 +57,17 @@ def claim_due(
     chosen_ids = [row.id for row in chosen]
     store.lease(conn, chosen_ids, now + timedelta(seconds=lease_seconds))
     return store.claimed(conn, chosen_ids)
+
+
+def send(item: Any, allow_private: bool) -> AttemptResult:
+    """POST one claimed delivery, signed with every secret valid now; never raises."""
+    body = serialize(
+        cloud_event(item.message_id, item.event_type, item.occurred_at, item.subject, item.data)
+    )
+    secrets = signing_secrets(
+        item.secret, item.previous_secret, as_utc(item.previous_secret_expires_at), utcnow()
+    )
+    return sender.send(item.url, item.message_id, secrets, body, allow_private)
 
 
 def retry_time(now: datetime, retry_in: float | None, scale: float) -> datetime | None:
@@ -172,7 +187,7 @@ def _after_failure(uow: UnitOfWork, item: Any, decision: Decision, now: datetime
     if decision.throttle_for is not None:
         store.throttle(uow, item.subscription_id, now + timedelta(seconds=decision.throttle_for))
     if decision.exhausted:
-        uow.emit(DELIVERY_EXHAUSTED, _exhausted_payload(item))
+        uow.emit(_exhausted(item))
     if decision.disable_subscription:
         disable(uow, item.subscription_id, GONE_REASON, now)
         return
@@ -188,22 +203,14 @@ def disable(uow: UnitOfWork, subscription_id: str, reason: str, now: datetime) -
     if health is None or health.status not in (ACTIVE, PAUSED):
         return  # already disabled or deleted: announced then
     store.end_subscription(uow, subscription_id, DISABLED, reason, now)
-    uow.emit(
-        SUBSCRIPTION_DISABLED,
-        {
-            "subscription_id": subscription_id,
-            "agency_id": health.agency_id,
-            "reason": reason,
-            "disabled_at": isoformat(now),
-        },
+    uow.emit(SubscriptionDisabled(subscription_id, health.agency_id, reason, isoformat(now)))
+
+
+def _exhausted(item: Any) -> DeliveryExhausted:
+    return DeliveryExhausted(
+        subscription_id=item.subscription_id,
+        agency_id=item.agency_id,
+        message_id=item.message_id,
+        event_type=item.event_type,
+        attempts=item.attempt_count + 1,
     )
-
-
-def _exhausted_payload(item: Any) -> dict[str, Any]:
-    return {
-        "subscription_id": item.subscription_id,
-        "agency_id": item.agency_id,
-        "message_id": item.message_id,
-        "event_type": item.event_type,
-        "attempts": item.attempt_count + 1,
-    }

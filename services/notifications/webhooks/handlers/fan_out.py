@@ -1,53 +1,39 @@
-"""Bus consumers' use cases: the fan-out of public petition events to subscriptions.
+"""The fan-out of public petition events to the subscriptions that want them.
 
-Failures follow the hub's policy (shared.consumers): transient ones are requeued, the others
-dead-lettered for an operator (``GET /api/dead-letters``).
+Events that arrive together are written together (services.notifications.dependencies'
+FanOutDesk gathers them): one statement each to claim them, store them and queue their
+deliveries, one read of the subscriptions.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from services.notifications.storage.tables import deliveries, messages
-from services.notifications.web.errors import InvalidEvent
-from services.notifications.webhooks.domain.delivery import wants
+from services.notifications.storage.tables import messages
+from services.notifications.webhooks.commands import PublicEvent
+from services.notifications.webhooks.domain import wants
 from services.notifications.webhooks.storage import queries as store
-from shared.consumers import consume as shared_consume
+from services.notifications.webhooks.storage.tables import deliveries
 from shared.db import UnitOfWork
-from shared.envelope import Envelope, utcnow
+from shared.envelope import utcnow
 from shared.inbox import first_deliveries
-
-log = logging.getLogger(__name__)
 
 FAN_OUT = "notifications.fan_out"
 
 
-def consume(
-    uow: UnitOfWork, consumer: str, routing_key: str, body: Any, apply: Callable[[], Any]
-) -> Any:
-    """The hub's consumer failure policy (shared.consumers), with this service's invalid events."""
-    return shared_consume(uow, consumer, routing_key, body, apply, invalid=(InvalidEvent,))
-
-
-Accepted = tuple[Envelope, Mapping[str, Any]]  # an event and its public data
-
-
-def accept_events(uow: UnitOfWork, events: Sequence[Accepted]) -> list[int]:
+def accept_events(uow: UnitOfWork, events: Sequence[PublicEvent]) -> list[int]:
     """Queue one delivery per interested subscription for each event, once per event id, for
-    many events in one transaction: one statement each to claim them, store them and queue their
-    deliveries, one read of the subscriptions. For each event, how many deliveries it queued (0
-    if already applied, or given twice).
+    many events in one transaction. For each event, how many deliveries it queued (0 if already
+    applied, or given twice).
 
     Paused subscriptions get theirs too (held until resumed); disabled ones do not (an agency
     recovers those with ``POST .../recover`` after resuming).
     """
-    unique: dict[str, Accepted] = {}
-    for envelope, data in events:
-        unique.setdefault(envelope.id, (envelope, data))
+    unique: dict[str, PublicEvent] = {}
+    for event in events:
+        unique.setdefault(event.id, event)
     new = first_deliveries(uow, FAN_OUT, list(unique))
     if not new:
         uow.rollback()
@@ -58,24 +44,24 @@ def accept_events(uow: UnitOfWork, events: Sequence[Accepted]) -> list[int]:
         sa.insert(messages),
         [
             {
-                "id": envelope.id,
-                "event_type": envelope.type,
-                "occurred_at": envelope.time,
-                "subject": str(data["petition_id"]),
-                "data": dict(data),
+                "id": event.id,
+                "event_type": event.type,
+                "occurred_at": event.time,
+                "subject": str(event.data["petition_id"]),
+                "data": dict(event.data),
                 "received_at": now,
             }
-            for envelope, data in fresh
+            for event in fresh
         ],
     )
     targets = store.fan_out_targets(uow)
     queued: dict[str, int] = {}
     rows = []
-    for envelope, _ in fresh:
-        wanted = [sub.id for sub in targets if wants(sub.event_types, envelope.type)]
-        queued[envelope.id] = len(wanted)
-        rows += [store.pending_delivery(envelope.id, sub_id, now) for sub_id in wanted]
+    for event in fresh:
+        wanted = [sub.id for sub in targets if wants(sub.event_types, event.type)]
+        queued[event.id] = len(wanted)
+        rows += [store.pending_delivery(event.id, sub_id, now) for sub_id in wanted]
     if rows:
         uow.execute(sa.insert(deliveries), rows)
     uow.commit()
-    return [queued.pop(envelope.id, 0) for envelope, _ in events]
+    return [queued.pop(event.id, 0) for event in events]

@@ -1,7 +1,7 @@
 """Use cases of the agencies' subscriptions API: one function each, through a unit of work.
 
-The bus consumers are in :mod:`consumers`, the delivery loop's steps in :mod:`attempts`, and
-the citizens' e-mail in :mod:`mail`.
+The fan-out of petition events is in :mod:`.fan_out`, the delivery loop's steps in
+:mod:`.attempts`.
 """
 
 from __future__ import annotations
@@ -14,32 +14,26 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from services.notifications.storage.tables import as_utc, deliveries, subscriptions
-from services.notifications.web.errors import Conflict, DeliveryNotFound, SubscriptionNotFound
-from services.notifications.webhooks.domain.delivery import (
+from services.notifications.storage.tables import as_utc
+from services.notifications.webhooks.commands import NewSubscription
+from services.notifications.webhooks.domain import (
     ACTIVE,
     DELETED,
     DISABLED,
+    MAX_RECOVERY_DAYS,
     PAUSED,
     ROTATION_OVERLAP,
+    Conflict,
+    DeliveryNotFound,
+    SubscriptionNotFound,
     Target,
     new_secret,
     wants,
 )
 from services.notifications.webhooks.storage import queries as store
+from services.notifications.webhooks.storage.tables import deliveries, subscriptions
 from shared.db import UnitOfWork
 from shared.envelope import utcnow
-
-MAX_RECOVERY_DAYS = 14  # messages older than this may be gone: recovery says so
-
-
-@dataclass(frozen=True)
-class NewSubscription:
-    agency_id: str
-    url: str
-    target: Target
-    event_types: list[str] | None
-    rate_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -169,8 +163,3 @@ def recover(uow: UnitOfWork, agency_id: str, subscription_id: str, since: dateti
         uow.execute(sa.insert(deliveries), missed)
     uow.commit()
     return count + len(missed)
-
-
-def dead_letters(uow: UnitOfWork, limit: int, before: int | None) -> Page:
-    rows = store.dead_letter_page(uow, limit + 1, before)
-    return Page(rows[:limit], len(rows) > limit)

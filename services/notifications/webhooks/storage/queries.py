@@ -1,4 +1,5 @@
-"""Queries over the webhook tables (subscriptions, messages, deliveries, attempts, dead letters).
+"""Queries over the webhook tables (subscriptions, deliveries, attempts) and the messages they
+deliver.
 
 Every function takes a connection or a unit of work (anything with ``execute``).
 """
@@ -10,21 +11,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from services.notifications.storage.tables import (
-    TZ,
-    dead_letters,
-    deliveries,
-    delivery_attempts,
-    messages,
-    subscriptions,
-)
-from services.notifications.webhooks.domain.delivery import (
+from services.notifications.storage.tables import TZ, messages
+from services.notifications.webhooks.domain import (
     ACTIVE,
     CANCELLED,
     DELETED,
     FAILED,
     PAUSED,
     PENDING,
+)
+from services.notifications.webhooks.storage.tables import (
+    deliveries,
+    delivery_attempts,
+    subscriptions,
 )
 
 Cursor = tuple[datetime, str]
@@ -274,13 +273,3 @@ def lease(conn: Any, delivery_ids: list[int], until: datetime) -> None:
             .where(deliveries.c.id.in_(delivery_ids))
             .values(next_attempt_at=until)
         )
-
-
-# Dead letters
-
-
-def dead_letter_page(conn: Any, limit: int, before: int | None) -> list[Any]:
-    query = sa.select(dead_letters)
-    if before is not None:
-        query = query.where(dead_letters.c.id < before)
-    return list(conn.execute(query.order_by(dead_letters.c.id.desc()).limit(limit)))
