@@ -1,5 +1,9 @@
 """The notifications service's own nameko dependencies: the delivery loop (:class:`DeliveryLoop`),
-the mail loop (:class:`MailLoop`) and the fan-out desk (:class:`FanOutDesk`)."""
+the mail loop (:class:`MailLoop`) and the fan-out desk (:class:`FanOutDesk`).
+
+Each works through the service's one :class:`~shared.dependencies.Database`: one engine, one
+connection pool per process, which the process's workers, the outbox relay and these loops share.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +25,7 @@ from services.notifications.webhooks.commands import PublicEvent
 from services.notifications.webhooks.domain import AttemptResult, Decision
 from services.notifications.webhooks.handlers import attempts, fan_out
 from shared.batching import GroupCommit, each_alone_if_together_fails
-from shared.db import UnitOfWork, make_engine
-from shared.dependencies import hub_settings
+from shared.dependencies import Database, hub_settings
 from shared.desks import GroupCommitDesk
 from shared.loops import Waker, run_loop
 from shared.metrics import get_or_create, registry_for
@@ -42,10 +45,14 @@ WAKE_COALESCE_SECONDS = 0.01
 # written, and two batches of one process never wait for each other's locks.
 WRITE_BACK_FLUSHERS = 1
 MAIL_POLL_SECONDS = 1.0
-# The claim and the write-back each hold one connection at a time (a failed batch is written
-# again one delivery at a time, by the same flusher). No overflow: an overflow connection is
-# closed at checkin, so bursts opened and closed one PostgreSQL backend per transaction.
-POOL_CONNECTIONS, POOL_OVERFLOW = 4, 0
+
+
+def service_database(container: Any) -> Database:
+    """The service's one Database dependency (its engine exists from ``start`` on)."""
+    found = [d for d in container.dependencies if isinstance(d, Database)]
+    if len(found) != 1:
+        raise RuntimeError("notifications' loops need the service's one Database dependency")
+    return found[0]
 
 
 class DeliveryMetrics:
@@ -92,11 +99,7 @@ class DeliveryLoop(DependencyProvider):
 
     def setup(self) -> None:
         self.settings = hub_settings(self.container.config)
-        self.engine = make_engine(
-            self.settings.database_url(self.container.service_name),
-            pool_size=POOL_CONNECTIONS,
-            max_overflow=POOL_OVERFLOW,
-        )
+        self.database = service_database(self.container)
         self.metrics = DeliveryMetrics(self.container.service_name)
         self.pool = GreenPool(CONCURRENCY)
         self.limits = SubscriptionLimits(CONCURRENCY)
@@ -121,14 +124,12 @@ class DeliveryLoop(DependencyProvider):
             self.pool.waitall()  # what is still in flight after that is retried after its lease
         with eventlet.Timeout(STOP_GRACE_SECONDS, False):
             self.write_back.stop()  # writes what has queued
-        self.engine.dispose()
 
     def kill(self) -> None:
         self._stopping = True
         self.wake()
         for thread in list(self.pool.coroutines_running):
             thread.kill()
-        self.engine.dispose()
 
     def get_dependency(self, worker_ctx: Any) -> DeliveryLoop:
         return self
@@ -158,7 +159,7 @@ class DeliveryLoop(DependencyProvider):
             return False
 
         try:
-            with self.engine.begin() as conn:
+            with self.database.engine.begin() as conn:
                 lease = self.settings.webhook_lease_seconds
                 items = attempts.claim_due(conn, free, lease, self.limits.blocked(), admit)
         except Exception:
@@ -188,7 +189,7 @@ class DeliveryLoop(DependencyProvider):
         return each_alone_if_together_fails(self._record_together, outcomes, "write-backs")
 
     def _record_together(self, outcomes: Sequence[attempts.Outcome]) -> list[Decision]:
-        uow = UnitOfWork(self.engine, self.container.service_name)
+        uow = self.database.unit_of_work()
         try:
             scale = self.settings.webhook_retry_scale
             return attempts.record_attempts(uow, outcomes, retry_scale=scale)
@@ -214,8 +215,7 @@ class MailLoop(DependencyProvider):
     def setup(self) -> None:
         self.settings = hub_settings(self.container.config)
         self.server = SmtpServer.from_url(self.settings.smtp_url)
-        url = self.settings.database_url(self.container.service_name)
-        self.engine = make_engine(url, pool_size=1, max_overflow=1)  # one sender, one batch
+        self.database = service_database(self.container)
         context = MailContext(self.settings.public_url(self.container.service_name))
         self.sender = context.sender
         self.letters = Letters(context)
@@ -237,12 +237,10 @@ class MailLoop(DependencyProvider):
         self.wake()
         with eventlet.Timeout(STOP_GRACE_SECONDS, False):
             self._thread.wait()
-        self.engine.dispose()
 
     def kill(self) -> None:
         self._stopping = True
         self.wake()
-        self.engine.dispose()
 
     def get_dependency(self, worker_ctx: Any) -> MailLoop:
         return self
@@ -257,7 +255,7 @@ class MailLoop(DependencyProvider):
 
     def send_due(self) -> int:
         """Send one batch of due mails; how many were handled."""
-        uow = UnitOfWork(self.engine, self.container.service_name)
+        uow = self.database.unit_of_work()
         try:
             return sending.send_due(uow, self.server, self.sender, self._count)
         finally:

@@ -234,7 +234,9 @@ def test_a_batch_the_database_refuses_is_written_again_delivery_by_delivery(
     _, items = _queued(notifications_db, 2)
     ghost = SimpleNamespace(**{**vars(items[0]), "id": 2**62})
     loop = DeliveryLoop.__new__(DeliveryLoop)
-    loop.engine = notifications_db
+    loop.database = SimpleNamespace(
+        unit_of_work=lambda: UnitOfWork(notifications_db, "notifications")
+    )
     loop.settings = SimpleNamespace(webhook_retry_scale=1.0)
     loop.container = SimpleNamespace(service_name="notifications")
     results = loop._record([(items[0], OK), (ghost, OK), (items[1], BROKEN)])
