@@ -16,7 +16,7 @@ from services.notifications.mail.adapters.smtp import SmtpServer, SmtpUrlError, 
 from services.notifications.mail.domain.errors import InvalidEvent, InvalidRequest
 from services.notifications.mail.domain.receipts import Receipt, receipt_hash
 from services.notifications.mail.schemas import citizen_letters
-from services.notifications.mail.schemas import message as mail_render
+from services.notifications.mail.schemas import message as mail_message
 from services.notifications.mail.schemas.bus import recorded_receipt
 from services.notifications.mail.schemas.requests import signature_email_request
 from services.notifications.webhooks import domain
@@ -167,11 +167,11 @@ def test_a_signature_email_request_defaults_to_french_without_outcome() -> None:
 
 @pytest.mark.parametrize("locale", ["fr", "en"])
 def test_mails_have_text_and_html_and_one_click_unsubscribe(locale: str) -> None:
-    context = mail_render.MailContext("https://hub.example.fr")
+    context = mail_message.MailContext("https://hub.example.fr")
     receipt = Receipt("s-1", "p-1", "2026-03-01T10:00:00Z", "a" * 64)
-    title = mail_render.petition_title(locale, "Vélos\r\nBcc: x@evil.example", "p-1")
+    title = mail_message.petition_title(locale, "Vélos\r\nBcc: x@evil.example", "p-1")
     rendered = citizen_letters.confirmation(locale, title, receipt, context.unsubscribe_url("tok"))
-    raw = mail_render.message(context, "jo@example.fr", locale, rendered)
+    raw = mail_message.message(context, "jo@example.fr", locale, rendered)
     parsed = email.message_from_string(raw, policy=email.policy.default)
     assert parsed["List-Unsubscribe"] == "<https://hub.example.fr/unsubscribe/tok>"
     assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
