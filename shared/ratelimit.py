@@ -22,9 +22,36 @@ MAX_KEYS = 100_000  # oldest buckets are forgotten beyond this (bounded memory u
 
 
 @dataclass
-class _Bucket:
+class TokenBucket:
+    """At most ``capacity`` tokens, refilled at ``rate`` tokens a second; each request takes one
+    (or its ``cost``). The one token bucket of the hub: :class:`RateLimiter` keeps one per key,
+    notifications one per webhook subscription. The caller's clock gives ``now``."""
+
+    capacity: float
+    rate: float
     tokens: float
     updated: float
+
+    @classmethod
+    def full(cls, capacity: float, rate: float, now: float) -> TokenBucket:
+        return cls(capacity, rate, capacity, now)
+
+    def refill(self, now: float) -> float:
+        """The tokens there are at ``now``."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        return self.tokens
+
+    def take(self, now: float, cost: float = 1.0) -> bool:
+        """Take ``cost`` tokens if there are that many at ``now``."""
+        if self.refill(now) < cost:
+            return False
+        self.tokens -= cost
+        return True
+
+    def seconds_until(self, cost: float = 1.0) -> int:
+        """Whole seconds (at least 1) until ``cost`` tokens are there, as of the last refill."""
+        return max(1, math.ceil((cost - self.tokens) / self.rate))
 
 
 class RateLimiter:
@@ -34,30 +61,29 @@ class RateLimiter:
         self.capacity = float(per_minute)
         self.rate = per_minute / 60.0
         self._clock = clock
-        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
+        self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
 
     def retry_after(self, key: str, cost: float = 1.0) -> int | None:
         """Take ``cost`` from the key's bucket; None if allowed, else seconds until it would be."""
         if self.capacity <= 0:
             return None
-        bucket = self._refilled(key)
-        if bucket.tokens >= cost:
-            bucket.tokens -= cost
-            return None
-        return max(1, math.ceil((cost - bucket.tokens) / self.rate))
+        now = self._clock()
+        bucket = self._bucket(key, now)
+        return None if bucket.take(now, cost) else bucket.seconds_until(cost)
 
     def exhausted(self, key: str) -> int | None:
         """Like :meth:`retry_after` but takes nothing (for limits on failures only)."""
         if self.capacity <= 0:
             return None
-        bucket = self._refilled(key)
-        return None if bucket.tokens >= 1 else max(1, math.ceil((1 - bucket.tokens) / self.rate))
-
-    def _refilled(self, key: str) -> _Bucket:
         now = self._clock()
-        bucket = self._buckets.pop(key, None) or _Bucket(self.capacity, now)
-        bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
-        bucket.updated = now
+        bucket = self._bucket(key, now)
+        return None if bucket.refill(now) >= 1 else bucket.seconds_until(1)
+
+    def _bucket(self, key: str, now: float) -> TokenBucket:
+        """The key's bucket, now the most recently used (a new key's starts full)."""
+        bucket = self._buckets.pop(key, None)
+        if bucket is None:
+            bucket = TokenBucket.full(self.capacity, self.rate, now)
         self._buckets[key] = bucket
         if len(self._buckets) > MAX_KEYS:
             self._buckets.popitem(last=False)

@@ -1,10 +1,9 @@
-"""The notifications service: agencies' webhook subscriptions and citizens' e-mail, fed by the
-petitions events.
+"""The notifications service: agencies' webhook subscriptions and citizens' and authors' e-mail,
+fed by the petitions events.
 
-Entrypoints only (the HTTP ones in :mod:`web_agencies` and :mod:`web_citizens`); the rules are
-in :mod:`domain`, :mod:`receipts` and :mod:`authors`, the use cases in :mod:`handlers`,
-:mod:`consumers`, :mod:`mail` and :mod:`author_mail`, the sending in :mod:`delivery` and
-:mod:`mailer`.
+Entrypoints only: the HTTP ones here and in :mod:`.web` (agencies, citizens); each parses its
+input with a schema and calls one handler of :mod:`.webhooks` or :mod:`.mail`; the loops and the
+fan-out desk are in :mod:`.dependencies`.
 """
 
 from __future__ import annotations
@@ -16,19 +15,23 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from services.notifications import author_mail, handlers, mail, openapi, schemas
-from services.notifications.author_mail import AUTHOR_MAIL
-from services.notifications.consumers import FAN_OUT, consume
-from services.notifications.delivery import DeliveryLoop
-from services.notifications.domain import operator_of
-from services.notifications.errors import InvalidEvent, translated
-from services.notifications.events import SOURCE_SERVICE, public_data
-from services.notifications.fan_out import FanOutDesk
-from services.notifications.mail import CITIZEN_MAIL
-from services.notifications.mailer import MailLoop
-from services.notifications.web_agencies import SubscriptionEndpoints
-from services.notifications.web_citizens import CitizenMailEndpoints
+from services.notifications.dependencies import DeliveryLoop, FanOutDesk, MailLoop
+from services.notifications.mail.commands import NotifyAuthor
+from services.notifications.mail.domain.errors import InvalidEvent as InvalidMailEvent
+from services.notifications.mail.handlers import authors, citizens
+from services.notifications.mail.handlers.authors import AUTHOR_MAIL
+from services.notifications.mail.handlers.citizens import CITIZEN_MAIL
+from services.notifications.mail.schemas import bus
+from services.notifications.web import openapi
+from services.notifications.web.agencies import SubscriptionEndpoints
+from services.notifications.web.citizens import CitizenMailEndpoints
+from services.notifications.web.errors import translated
+from services.notifications.webhooks import schemas
+from services.notifications.webhooks.domain import SOURCE_SERVICE, InvalidEvent, operator_of
+from services.notifications.webhooks.handlers import dead_letters
+from services.notifications.webhooks.handlers.fan_out import FAN_OUT
 from shared.bus import event_handler
+from shared.consumers import consume
 from shared.dependencies import AccessTokens, Config, Correlation, Database
 from shared.envelope import Envelope
 from shared.health import HealthEndpoints
@@ -39,10 +42,12 @@ from shared.web import bearer_token, http, json_response
 log = logging.getLogger(__name__)
 
 REVOCATION_CONSUMER = "notifications.revocations"
+# Events these fail on are malformed (dead-lettered with a warning, not a stack trace).
+INVALID_EVENTS = (InvalidEvent, InvalidMailEvent)
 
 
 def _on(event_type: str) -> Any:
-    # requeue_on_error: only transient failures reach nameko (see consumers.consume); the inbox
+    # requeue_on_error: only transient failures reach nameko (see shared.consumers); the inbox
     # makes the redelivery harmless.
     return event_handler(SOURCE_SERVICE, event_type, requeue_on_error=True)
 
@@ -68,10 +73,9 @@ class NotificationsService(HealthEndpoints, SubscriptionEndpoints, CitizenMailEn
     def dead_letters(self, request: Request) -> Response:
         operator_of(self.tokens.claims(bearer_token(request)))
         limit = schemas.page_limit(request.args.get("limit"))
-        page = handlers.dead_letters(self.db, limit, schemas.id_cursor(request.args.get("cursor")))
-        cursor = str(page.rows[-1].id) if page.more else None
-        views = [schemas.dead_letter_view(r) for r in page.rows]
-        return json_response({"dead_letters": views, "next_cursor": cursor})
+        before = schemas.id_cursor(request.args.get("cursor"))
+        page = dead_letters.dead_letters(self.db, limit, before)
+        return json_response(schemas.dead_letters_view(page))
 
     @http("GET", "/openapi.json")
     def openapi(self, request: Request) -> Response:
@@ -101,11 +105,10 @@ class NotificationsService(HealthEndpoints, SubscriptionEndpoints, CitizenMailEn
 
     def _fan_out(self, routing_key: str, body: Any) -> None:
         def apply() -> int:
-            envelope = _envelope(routing_key, body)
-            self.metrics.observe_event_lag(envelope.type, envelope.time)
-            return self.fan_out.accept((envelope, public_data(envelope.type, envelope.payload)))
+            envelope = self._observed(schemas.received(routing_key, body))
+            return self.fan_out.accept(schemas.public_event(envelope))
 
-        if consume(self.db, FAN_OUT, routing_key, body, apply):
+        if self._consume(FAN_OUT, routing_key, body, apply):
             self.deliveries.wake()
 
     # Identity's revocations: the deny-list of access tokens (shared/denylist.py)
@@ -117,7 +120,7 @@ class NotificationsService(HealthEndpoints, SubscriptionEndpoints, CitizenMailEn
                 self.db, REVOCATION_CONSUMER, body, self.name, int(time.time())
             )
 
-        if consume(self.db, REVOCATION_CONSUMER, TOKENS_REVOKED, body, apply):
+        if self._consume(REVOCATION_CONSUMER, TOKENS_REVOKED, body, apply):
             self.tokens.refresh_now()
 
     # Petition events that concern citizens' e-mail
@@ -126,96 +129,92 @@ class NotificationsService(HealthEndpoints, SubscriptionEndpoints, CitizenMailEn
     # kept so that events queued across an upgrade are still read.
     @_on("petition.signature_recorded")
     def on_signature_recorded(self, body: Any) -> None:
-        self._citizen_mail("petition.signature_recorded", body, mail.record_receipt)
+        parse, handle = bus.receipt_recorded, citizens.record_receipts
+        self._mail(CITIZEN_MAIL, "petition.signature_recorded", body, parse, handle)
 
     @_on("petition.signatures_recorded")
     def on_signatures_recorded(self, body: Any) -> None:
-        self._citizen_mail("petition.signatures_recorded", body, mail.record_receipts)
+        parse, handle = bus.receipts_recorded, citizens.record_receipts
+        self._mail(CITIZEN_MAIL, "petition.signatures_recorded", body, parse, handle)
 
     @_on("petition.signature_withdrawn")
     def on_signature_withdrawn(self, body: Any) -> None:
-        self._citizen_mail("petition.signature_withdrawn", body, mail.forget_signature)
+        parse, handle = bus.signature_withdrawn, citizens.forget_signature
+        self._mail(CITIZEN_MAIL, "petition.signature_withdrawn", body, parse, handle)
 
     @_on("petition.closed")
     def on_petition_closed_mail(self, body: Any) -> None:
-        def closed(uow: Any, envelope: Envelope) -> int:
-            return mail.petition_closed(uow, envelope, self.mails.context)
-
-        if self._citizen_mail("petition.closed", body, closed):
+        parse, handle = bus.petition_closed, citizens.petition_closed
+        if self._mail(CITIZEN_MAIL, "petition.closed", body, parse, handle, self.mails.letters):
             self.mails.wake()
 
     @_on("petition.withdrawn")
     def on_petition_withdrawn(self, body: Any) -> None:
-        self._citizen_mail("petition.withdrawn", body, mail.petition_withdrawn)
+        parse, handle = bus.petition_withdrawn, citizens.petition_withdrawn
+        self._mail(CITIZEN_MAIL, "petition.withdrawn", body, parse, handle)
 
     # Petition events that concern authors' e-mail
 
     @_on("petition.submitted")
     def on_petition_submitted(self, body: Any) -> None:
-        self._author_mail("petition.submitted", body, author_mail.record_author_key)
+        parse, handle = bus.petition_submitted, authors.record_author_key
+        self._mail(AUTHOR_MAIL, "petition.submitted", body, parse, handle)
 
     @_on("petition.published")
     def on_petition_published_author(self, body: Any) -> None:
-        self._author_notice("petition.published", body, author_mail.published)
+        self._author_notice("petition.published", body, bus.petition_published)
 
     @_on("petition.rejected")
     def on_petition_rejected_author(self, body: Any) -> None:
-        self._author_notice("petition.rejected", body, author_mail.rejected)
+        self._author_notice("petition.rejected", body, bus.petition_rejected)
 
     @_on("petition.threshold_reached")
     def on_threshold_reached_author(self, body: Any) -> None:
-        self._author_notice("petition.threshold_reached", body, author_mail.threshold_reached)
+        self._author_notice("petition.threshold_reached", body, bus.threshold_reached)
 
     @_on("petition.closed")
     def on_petition_closed_author(self, body: Any) -> None:
-        self._author_mail("petition.closed", body, author_mail.petition_ended)
+        parse, handle = bus.petition_ended, authors.petition_ended
+        self._mail(AUTHOR_MAIL, "petition.closed", body, parse, handle)
 
     @_on("petition.withdrawn")
     def on_petition_withdrawn_author(self, body: Any) -> None:
-        self._author_mail("petition.withdrawn", body, author_mail.petition_ended)
+        parse, handle = bus.petition_ended, authors.petition_ended
+        self._mail(AUTHOR_MAIL, "petition.withdrawn", body, parse, handle)
 
     @_on("petition.hidden")
     def on_petition_hidden_author(self, body: Any) -> None:
-        self._author_mail("petition.hidden", body, author_mail.petition_ended)
+        parse, handle = bus.petition_ended, authors.petition_ended
+        self._mail(AUTHOR_MAIL, "petition.hidden", body, parse, handle)
 
     def _author_notice(
-        self, routing_key: str, body: Any, notify: Callable[[Any, Envelope, Any], int]
+        self, routing_key: str, body: Any, parse: Callable[[Envelope], NotifyAuthor]
     ) -> None:
-        def apply(uow: Any, envelope: Envelope) -> int:
-            return notify(uow, envelope, self.mails.context)
-
-        if self._author_mail(routing_key, body, apply):
+        if self._mail(AUTHOR_MAIL, routing_key, body, parse, authors.notify, self.mails.letters):
             self.mails.wake()
 
-    def _citizen_mail(
-        self, routing_key: str, body: Any, apply: Callable[[Any, Envelope], Any]
+    def _mail(
+        self,
+        consumer: str,
+        routing_key: str,
+        body: Any,
+        parse: Callable[[Envelope], Any],
+        handle: Callable[..., Any],
+        *ports: Any,
     ) -> Any:
-        return self._consume(CITIZEN_MAIL, routing_key, body, apply)
+        """The event parsed into its command, handled once (the inbox); what the handler says."""
 
-    def _author_mail(
-        self, routing_key: str, body: Any, apply: Callable[[Any, Envelope], Any]
-    ) -> Any:
-        return self._consume(AUTHOR_MAIL, routing_key, body, apply)
+        def apply() -> Any:
+            command = parse(self._observed(bus.received(routing_key, body)))
+            return handle(self.db, command, *ports)
 
-    def _consume(
-        self, consumer: str, routing_key: str, body: Any, apply: Callable[[Any, Envelope], Any]
-    ) -> Any:
-        return consume(
-            self.db,
-            consumer,
-            routing_key,
-            body,
-            lambda: apply(self.db, self._received(routing_key, body)),
-        )
+        return self._consume(consumer, routing_key, body, apply)
 
-    def _received(self, routing_key: str, body: Any) -> Envelope:
-        envelope = _envelope(routing_key, body)
+    def _consume(self, consumer: str, routing_key: str, body: Any, apply: Callable[[], Any]) -> Any:
+        """The hub's consumer failure policy (shared.consumers), with this service's invalid
+        events."""
+        return consume(self.db, consumer, routing_key, body, apply, invalid=INVALID_EVENTS)
+
+    def _observed(self, envelope: Envelope) -> Envelope:
         self.metrics.observe_event_lag(envelope.type, envelope.time)
         return envelope
-
-
-def _envelope(routing_key: str, body: Any) -> Envelope:
-    envelope = Envelope.from_dict(body)
-    if envelope.type != routing_key:
-        raise InvalidEvent(f"an event of type {envelope.type!r} arrived as {routing_key!r}")
-    return envelope

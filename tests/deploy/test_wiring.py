@@ -189,7 +189,8 @@ def test_network_policies_allow_what_each_service_needs(resources: list[dict[str
 
 
 # What a webhook must not reach (security finding F6): the NetworkPolicy refuses the same ranges as
-# the delivery guard (services/notifications/domain.is_forbidden_address), IPv6 forms included.
+# the delivery guard (is_forbidden_address in services/notifications/webhooks/domain), IPv6 forms
+# included.
 SSRF_TARGETS = (
     "169.254.169.254",
     "10.0.0.1",
@@ -214,7 +215,7 @@ def test_the_internet_egress_refuses_what_the_webhook_guard_refuses(
 ) -> None:
     import ipaddress
 
-    from services.notifications.domain import is_forbidden_address
+    from services.notifications.webhooks.domain import is_forbidden_address
 
     spec = named(resources, "NetworkPolicy", service)["spec"]
     blocks = [

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import sqlalchemy as sa
 
 import shared.db
-from services.notifications import webhooks
+from services.notifications.webhooks.adapters import sender
 from shared.db import make_engine
 
 
@@ -55,7 +55,7 @@ def test_webhook_sends_reuse_their_connection_and_keep_no_cookie():
     url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
     try:
         for n in range(3):
-            result = webhooks.send(url, f"msg_{n}", ["whsec_" + "A" * 32], "{}", True)
+            result = sender.send(url, f"msg_{n}", ["whsec_" + "A" * 32], "{}", True)
             assert result.status_code == 204
     finally:
         server.shutdown()

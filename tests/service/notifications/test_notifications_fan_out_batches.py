@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.notifications.consumers import accept_events
-from services.notifications.events import public_data
+from services.notifications.webhooks.handlers.fan_out import accept_events
+from services.notifications.webhooks.schemas import public_event
 from shared.db import UnitOfWork
 from shared.metrics import registry_for
 from shared.testing import BaseUrlSession
@@ -23,8 +23,7 @@ COUNT = "petition.signature_count_changed"
 
 
 def _count_event(count: int) -> Any:
-    event = petition_event(COUNT, petition_id=str(uuid.uuid4()), signature_count=count)
-    return event, public_data(event.type, event.payload)
+    return petition_event(COUNT, petition_id=str(uuid.uuid4()), signature_count=count)
 
 
 def _deliveries_of(engine: sa.Engine, subscription_id: str) -> list[str]:
@@ -43,7 +42,7 @@ def test_a_batch_applies_each_event_once_even_when_given_twice(
     receiver_factory: Callable[..., Receiver],
 ) -> None:
     sub = subscribe(agency_session(), receiver_factory().url, [COUNT])
-    a, b, c = _count_event(1), _count_event(2), _count_event(3)
+    a, b, c = (public_event(_count_event(n)) for n in (1, 2, 3))
 
     def batch(events: list[Any]) -> list[int]:
         uow = UnitOfWork(Session(notifications_db), "notifications")
@@ -57,7 +56,7 @@ def test_a_batch_applies_each_event_once_even_when_given_twice(
     again = batch([a, c])  # a was applied by the first batch
     assert again[0] == 0 and again[1] == first[0]
     assert batch([b]) == [0]
-    ids = sorted(event.id for event, _ in (a, b, c))
+    ids = sorted(event.id for event in (a, b, c))
     assert _deliveries_of(notifications_db, sub["id"]) == ids
     with notifications_db.connect() as conn:
         stored = conn.execute(
@@ -81,7 +80,7 @@ def test_events_that_arrive_together_share_transactions_and_are_all_delivered(
     name = "hub_notifications_fan_out_batch_size"
     batches_before = registry.get_sample_value(f"{name}_count") or 0.0
     events_before = registry.get_sample_value(f"{name}_sum") or 0.0
-    sent = [_count_event(n)[0] for n in range(40)]
+    sent = [_count_event(n) for n in range(40)]
     for event in sent:
         publish(event)
     arrived = receiver.wait_for(40, timeout=20)

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from faults.actors import unverified_claims
-from services.notifications.storage import inbox, messages, revocations
+from services.notifications.storage.tables import inbox, messages, revocations
 from shared.bus import EnvelopePublisher
 from shared.envelope import Envelope
 

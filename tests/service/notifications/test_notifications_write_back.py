@@ -13,9 +13,19 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.notifications import attempts
-from services.notifications.domain import HTTP_ERROR, SUCCESS, AttemptResult, new_secret
-from services.notifications.storage import deliveries, delivery_attempts, messages, subscriptions
+from services.notifications.storage.tables import messages
+from services.notifications.webhooks.domain import (
+    HTTP_ERROR,
+    SUCCESS,
+    AttemptResult,
+    new_secret,
+)
+from services.notifications.webhooks.handlers import attempts
+from services.notifications.webhooks.storage.tables import (
+    deliveries,
+    delivery_attempts,
+    subscriptions,
+)
 from shared.db import UnitOfWork
 from shared.envelope import utcnow
 
@@ -219,12 +229,14 @@ def test_a_batch_the_database_refuses_is_written_again_delivery_by_delivery(
 ) -> None:
     """One bad row (here a delivery that does not exist: its attempt breaks the foreign key) fails
     the shared transaction; the others are then written alone, and only the bad one fails."""
-    from services.notifications.delivery import DeliveryLoop
+    from services.notifications.dependencies import DeliveryLoop
 
     _, items = _queued(notifications_db, 2)
     ghost = SimpleNamespace(**{**vars(items[0]), "id": 2**62})
     loop = DeliveryLoop.__new__(DeliveryLoop)
-    loop.engine = notifications_db
+    loop.database = SimpleNamespace(
+        unit_of_work=lambda: UnitOfWork(notifications_db, "notifications")
+    )
     loop.settings = SimpleNamespace(webhook_retry_scale=1.0)
     loop.container = SimpleNamespace(service_name="notifications")
     results = loop._record([(items[0], OK), (ghost, OK), (items[1], BROKEN)])

@@ -11,10 +11,15 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from services.notifications import domain
-from services.notifications.domain import AttemptResult
-from services.notifications.errors import InsufficientScope, InvalidEvent, InvalidRequest
-from services.notifications.events import CATALOGUE, public_data
+from services.notifications.webhooks import domain
+from services.notifications.webhooks.domain import (
+    CATALOGUE,
+    AttemptResult,
+    InsufficientScope,
+    InvalidEvent,
+    InvalidRequest,
+    public_data,
+)
 
 
 def _headers(secret: str, message_id: str, body: str) -> dict[str, str]:

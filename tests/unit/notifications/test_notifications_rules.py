@@ -12,19 +12,19 @@ import pytest
 import sqlalchemy as sa
 from standardwebhooks import Webhook
 
-from services.notifications import domain, mail_render
-from services.notifications.domain import AttemptResult
-from services.notifications.errors import InvalidEvent, InvalidRequest
-from services.notifications.limits import SubscriptionLimits, TokenBucket
-from services.notifications.mailer import SmtpServer, SmtpUrlError, permanent
-from services.notifications.receipts import (
-    Receipt,
-    receipt_hash,
-    recorded_receipt,
-    signature_email_request,
-)
-from services.notifications.webhooks import printable_excerpt, retry_after_seconds
+from services.notifications.mail.adapters.smtp import SmtpServer, SmtpUrlError, permanent
+from services.notifications.mail.domain.errors import InvalidEvent, InvalidRequest
+from services.notifications.mail.domain.receipts import Receipt, receipt_hash
+from services.notifications.mail.schemas import citizen_letters
+from services.notifications.mail.schemas import message as mail_message
+from services.notifications.mail.schemas.bus import recorded_receipt
+from services.notifications.mail.schemas.requests import signature_email_request
+from services.notifications.webhooks import domain
+from services.notifications.webhooks.adapters.limits import SubscriptionLimits
+from services.notifications.webhooks.adapters.sender import printable_excerpt, retry_after_seconds
+from services.notifications.webhooks.domain import AttemptResult
 from shared.consumers import is_transient
+from shared.ratelimit import TokenBucket
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -92,10 +92,10 @@ def test_operators_need_the_moderation_scope() -> None:
 
 def test_a_token_bucket_allows_a_burst_then_the_rate() -> None:
     clock = Clock()
-    bucket = TokenBucket(2, clock)
-    assert bucket.take() and bucket.take() and not bucket.take()
+    bucket = TokenBucket.full(2, 2, clock())  # a subscription's: 2 a second, bursts of 2
+    assert bucket.take(clock()) and bucket.take(clock()) and not bucket.take(clock())
     clock.now = 0.5
-    assert bucket.take() and not bucket.take()
+    assert bucket.take(clock()) and not bucket.take(clock())
 
 
 def test_a_subscription_cannot_hold_more_than_its_share_of_the_pool() -> None:
@@ -167,11 +167,11 @@ def test_a_signature_email_request_defaults_to_french_without_outcome() -> None:
 
 @pytest.mark.parametrize("locale", ["fr", "en"])
 def test_mails_have_text_and_html_and_one_click_unsubscribe(locale: str) -> None:
-    context = mail_render.MailContext("https://hub.example.fr")
+    context = mail_message.MailContext("https://hub.example.fr")
     receipt = Receipt("s-1", "p-1", "2026-03-01T10:00:00Z", "a" * 64)
-    title = mail_render.petition_title(locale, "Vélos\r\nBcc: x@evil.example", "p-1")
-    rendered = mail_render.confirmation(locale, title, receipt, context.unsubscribe_url("tok"))
-    raw = mail_render.message(context, "jo@example.fr", locale, rendered)
+    title = mail_message.petition_title(locale, "Vélos\r\nBcc: x@evil.example", "p-1")
+    rendered = citizen_letters.confirmation(locale, title, receipt, context.unsubscribe_url("tok"))
+    raw = mail_message.message(context, "jo@example.fr", locale, rendered)
     parsed = email.message_from_string(raw, policy=email.policy.default)
     assert parsed["List-Unsubscribe"] == "<https://hub.example.fr/unsubscribe/tok>"
     assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -200,7 +200,7 @@ def test_5xx_smtp_answers_are_permanent() -> None:
 
 def test_the_retry_schedule_can_be_scaled_for_fault_runs():
     """HUB_WEBHOOK_RETRY_SCALE multiplies the delay of the next attempt."""
-    from services.notifications.attempts import retry_time
+    from services.notifications.webhooks.handlers.attempts import retry_time
 
     assert retry_time(NOW, 300.0, 1.0) == NOW + timedelta(seconds=300)
     assert retry_time(NOW, 300.0, 0.01) == NOW + timedelta(seconds=3)

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from standardwebhooks import Webhook
 
-from services.notifications import domain, webhooks
-from services.notifications.errors import ForbiddenTarget
+from services.notifications.webhooks import domain
+from services.notifications.webhooks.adapters import sender
+from services.notifications.webhooks.domain import ForbiddenTarget
 
 
 class Endpoint:
@@ -60,7 +61,7 @@ def endpoint() -> Iterator[Endpoint]:
 def test_a_delivery_carries_standard_webhooks_headers(endpoint: Endpoint) -> None:
     secret = domain.new_secret()
     body = '{"id":"evt-1"}'
-    result = webhooks.send(endpoint.url, "evt-1", [secret], body, allow_private=True)
+    result = sender.send(endpoint.url, "evt-1", [secret], body, allow_private=True)
     assert result.outcome == domain.SUCCESS and result.status_code == 200 and result.excerpt == "ok"
     headers, received = endpoint.received[0]
     assert received == body
@@ -71,30 +72,30 @@ def test_a_delivery_carries_standard_webhooks_headers(endpoint: Endpoint) -> Non
 
 
 def test_loopback_targets_are_refused_at_connection_time(endpoint: Endpoint) -> None:
-    result = webhooks.send(endpoint.url, "evt-1", [domain.new_secret()], "{}", allow_private=False)
+    result = sender.send(endpoint.url, "evt-1", [domain.new_secret()], "{}", allow_private=False)
     assert result.outcome == domain.BLOCKED_TARGET
     assert endpoint.received == []
 
 
 def test_a_host_name_resolving_to_loopback_is_refused(endpoint: Endpoint) -> None:
     url = endpoint.url.replace("127.0.0.1", "localhost")
-    result = webhooks.send(url, "evt-1", [domain.new_secret()], "{}", allow_private=False)
+    result = sender.send(url, "evt-1", [domain.new_secret()], "{}", allow_private=False)
     assert result.outcome == domain.BLOCKED_TARGET and endpoint.received == []
 
 
 def test_subscription_time_check_resolves_the_host() -> None:
     with pytest.raises(ForbiddenTarget):
-        webhooks.ensure_public_target(domain.parse_target("http://localhost:8080/", False), False)
+        sender.ensure_public_target(domain.parse_target("http://localhost:8080/", False), False)
     with pytest.raises(ForbiddenTarget):
-        webhooks.ensure_public_target(domain.parse_target("http://169.254.169.254/", False), False)
-    webhooks.ensure_public_target(domain.parse_target("http://localhost:8080/", False), True)
+        sender.ensure_public_target(domain.parse_target("http://169.254.169.254/", False), False)
+    sender.ensure_public_target(domain.parse_target("http://localhost:8080/", False), True)
 
 
 def test_the_response_excerpt_is_bounded(endpoint: Endpoint) -> None:
     endpoint.status, endpoint.body = 500, b"x" * 200_000
-    result = webhooks.send(endpoint.url, "evt-1", [domain.new_secret()], "{}", allow_private=True)
+    result = sender.send(endpoint.url, "evt-1", [domain.new_secret()], "{}", allow_private=True)
     assert result.outcome == domain.HTTP_ERROR and result.status_code == 500
-    assert len(result.excerpt) == webhooks.EXCERPT_BYTES
+    assert len(result.excerpt) == sender.EXCERPT_BYTES
 
 
 def test_after_an_answer_too_long_to_read_the_next_send_is_clean() -> None:
@@ -103,10 +104,10 @@ def test_after_an_answer_too_long_to_read_the_next_send_is_clean() -> None:
     endpoint = Endpoint(keepalive=True)
     try:
         endpoint.status, endpoint.body = 500, b"x" * 200_000
-        long = webhooks.send(endpoint.url, "evt-1", [domain.new_secret()], "{}", True)
+        long = sender.send(endpoint.url, "evt-1", [domain.new_secret()], "{}", True)
         assert long.status_code == 500
         endpoint.status, endpoint.body = 200, b"fine"
-        after = webhooks.send(endpoint.url, "evt-2", [domain.new_secret()], "{}", True)
+        after = sender.send(endpoint.url, "evt-2", [domain.new_secret()], "{}", True)
         assert (after.outcome, after.status_code, after.excerpt) == (domain.SUCCESS, 200, "fine")
         assert [h["webhook-id"] for h, _ in endpoint.received] == ["evt-1", "evt-2"]
     finally:
@@ -116,26 +117,26 @@ def test_after_an_answer_too_long_to_read_the_next_send_is_clean() -> None:
 
 def test_redirects_are_not_followed(endpoint: Endpoint) -> None:
     endpoint.status, endpoint.extra_headers = 307, {"Location": endpoint.url + "/elsewhere"}
-    result = webhooks.send(endpoint.url, "evt-1", [domain.new_secret()], "{}", allow_private=True)
+    result = sender.send(endpoint.url, "evt-1", [domain.new_secret()], "{}", allow_private=True)
     assert result.outcome == domain.HTTP_ERROR and result.status_code == 307
     assert len(endpoint.received) == 1
 
 
 def test_retry_after_is_read(endpoint: Endpoint) -> None:
     endpoint.status, endpoint.extra_headers = 429, {"Retry-After": "120"}
-    result = webhooks.send(endpoint.url, "evt-1", [domain.new_secret()], "{}", allow_private=True)
+    result = sender.send(endpoint.url, "evt-1", [domain.new_secret()], "{}", allow_private=True)
     assert result.retry_after == 120.0
 
 
 def test_a_slow_endpoint_times_out(endpoint: Endpoint, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(webhooks, "TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(sender, "TIMEOUT_SECONDS", 0.3)
     endpoint.delay = 1.5
-    result = webhooks.send(endpoint.url, "evt-1", [domain.new_secret()], "{}", allow_private=True)
+    result = sender.send(endpoint.url, "evt-1", [domain.new_secret()], "{}", allow_private=True)
     assert result.outcome == domain.TIMEOUT and result.duration_ms < 1200
 
 
 def test_a_closed_port_is_a_connection_error(endpoint: Endpoint) -> None:
     endpoint.server.shutdown()
     endpoint.server.server_close()
-    result = webhooks.send(endpoint.url, "evt-1", [domain.new_secret()], "{}", allow_private=True)
+    result = sender.send(endpoint.url, "evt-1", [domain.new_secret()], "{}", allow_private=True)
     assert result.outcome == domain.CONNECTION_ERROR

@@ -1,0 +1,1 @@
+"""What e-mail talks to besides the database and the bus: the SMTP server (:mod:`.smtp`)."""

@@ -1,0 +1,1 @@
+"""The webhooks' tables (:mod:`.tables`) and queries (:mod:`.queries`)."""
