@@ -184,6 +184,14 @@ class Database(DependencyProvider):
             uow.close()  # rolls back whatever the worker did not commit
 
 
+def service_database(container: Any) -> Database:
+    """The service's Database provider: one engine, one pool, for all it does."""
+    for provider in container.dependencies:
+        if isinstance(provider, Database):
+            return provider
+    raise RuntimeError(f"{container.service_name} has no Database dependency")
+
+
 class AccessTokens(DependencyProvider):
     """Verifies hub access tokens meant for this service and refuses those identity revoked;
     refusals become 401 JSON errors."""
@@ -203,15 +211,12 @@ class AccessTokens(DependencyProvider):
             on_failure=lambda reason: metrics.token_failures.labels(reason).inc(),
         )
         self._revoked_count = metrics.token_failures.labels("revoked")
-        # NOTE: its own small pool: the refresh must not wait behind a burst of workers.
-        engine = make_engine(
-            settings.database_url(self.container.service_name), pool_size=1, max_overflow=1
-        )
-        self.revocations = RevocationFeed(engine)
         self._waker = Waker()
         self._stopping = False
 
     def start(self) -> None:
+        # The service's one engine (its Database's): every provider has been set up by now.
+        self.revocations = RevocationFeed(service_database(self.container).engine)
         try:
             self.revocations.refresh()  # before the first request, if the database answers
         except Exception:  # noqa: BLE001 - the thread retries; tokens wait for it (503)
@@ -237,7 +242,6 @@ class AccessTokens(DependencyProvider):
     def stop(self) -> None:
         self._stopping = True
         self._waker.wake()
-        self.revocations.engine.dispose()
 
     def kill(self) -> None:
         self.stop()

@@ -57,7 +57,7 @@ class CorrelationFilter(logging.Filter):
 
 
 # Routes whose path carries a secret after this prefix (one-click unsubscribe tokens,
-# services/notifications/web_citizens.py): access lines show the prefix and "…" instead.
+# services/notifications/web/citizens.py): access lines show the prefix and "…" instead.
 SECRET_PATH_PREFIXES = ("/unsubscribe/",)
 
 

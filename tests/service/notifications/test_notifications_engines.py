@@ -1,5 +1,6 @@
 """One database engine per notifications process: its workers, the outbox relay, the delivery
-loop, the mail loop and the fan-out desk share the service's Database and its one pool."""
+loop, the mail loop, the fan-out desk and the token deny-list share the service's Database and its
+one pool."""
 
 from __future__ import annotations
 
@@ -26,10 +27,8 @@ def test_a_started_notifications_container_makes_one_engine_for_its_work(
     container = start_notifications()
     [database] = [d for d in container.dependencies if isinstance(d, Database)]
     [tokens] = [d for d in container.dependencies if isinstance(d, AccessTokens)]
-    # NOTE: the token deny-list keeps a small pool of its own in every service (shared's
-    # AccessTokens: its refresh must not wait behind a burst of workers); everything
-    # notifications itself does goes through the one Database engine.
-    assert [e for e in made if e is not tokens.revocations.engine] == [database.engine]
+    assert made == [database.engine]
+    assert tokens.revocations.engine is database.engine
     for name in ("deliveries", "mails", "fan_out"):
         [loop] = [d for d in container.dependencies if getattr(d, "attr_name", None) == name]
         assert loop.database is database, name
