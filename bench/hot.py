@@ -31,7 +31,7 @@ def hot_petition(
 ) -> dict[str, Any]:
     from sqlalchemy.orm import Session
 
-    from services.petitions import handlers
+    from services.petitions.handlers import petitions as handlers
     from shared.db import UnitOfWork, make_engine
 
     engine = make_engine(database_url, pool_size=2, max_overflow=0)

@@ -30,9 +30,9 @@ from sqlalchemy.orm import Session  # noqa: E402
 def main(
     url: str, petition_id: str, first: int, last: int, concurrency: int, seconds: float
 ) -> int:
-    from services.petitions import handlers
+    from services.petitions.dependencies import FLUSHERS, MAX_BATCH
     from services.petitions.domain import Citizen, PetitionError
-    from services.petitions.signing import FLUSHERS, MAX_BATCH
+    from services.petitions.handlers import petitions as handlers
     from shared.batching import GroupCommit
     from shared.db import UnitOfWork, make_engine
 

@@ -10,12 +10,14 @@ from nameko.timer import timer
 from prometheus_client import Counter
 from werkzeug.wrappers import Request, Response
 
-from services.petitions import drafts, handlers, schemas, upkeep
+from services.petitions import schemas
+from services.petitions.dependencies import SignatureDesk
 from services.petitions.domain import PetitionError
-from services.petitions.errors import to_http
-from services.petitions.openapi import openapi_document
-from services.petitions.opendata import csv_rows, export_open_data
-from services.petitions.signing import SignatureDesk
+from services.petitions.handlers import drafts, upkeep
+from services.petitions.handlers import petitions as handlers
+from services.petitions.handlers.opendata import csv_rows, export_open_data
+from services.petitions.web.errors import to_http
+from services.petitions.web.openapi import openapi_document
 from services.petitions.web.pages import WebPages
 from shared.bus import event_handler
 from shared.consumers import consume

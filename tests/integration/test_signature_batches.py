@@ -14,9 +14,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.petitions import drafts, handlers, schemas
+from services.petitions import schemas
 from services.petitions.domain import AlreadySigned, Citizen, NotFound
-from services.petitions.storage import count_shards, signatures
+from services.petitions.handlers import drafts
+from services.petitions.handlers import petitions as handlers
+from services.petitions.storage.tables import count_shards, signatures
 from shared.db import UnitOfWork, make_engine
 from shared.migrations import upgrade
 
@@ -129,7 +131,7 @@ def _ids(engine: sa.Engine) -> list[str]:
 
 def _announced(engine: sa.Engine, petition_id: str) -> list[int]:
     """The counts announced for this petition (its events in the outbox), in order."""
-    from services.petitions.storage import outbox
+    from services.petitions.storage.tables import outbox
 
     with engine.connect() as conn:
         envelopes = conn.execute(

@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from werkzeug.wrappers import Request, Response
 
 from services.petitions.domain import Citizen
-from services.petitions.handlers import citizen_from_claims
+from services.petitions.handlers.petitions import citizen_from_claims
 from services.petitions.web import i18n, render
 from services.petitions.web.login import WebClient
 from services.petitions.web.session import (

@@ -23,10 +23,13 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
 
-from services.petitions import domain, drafts, handlers
+from services.petitions import domain
 from services.petitions.domain import Citizen, Petition, PetitionError, Status
+from services.petitions.handlers import drafts
+from services.petitions.handlers import petitions as handlers
 from services.petitions.schemas import MAX_TOKEN_LENGTH, TEXT_LENGTH, TITLE_LENGTH
-from services.petitions.web import forms, queries
+from services.petitions.storage import queries
+from services.petitions.web import forms
 from services.petitions.web.context import Web, login_url
 from services.petitions.web.replies import citizen_form, forbidden, message, not_found, refuse
 from shared.db import UnitOfWork

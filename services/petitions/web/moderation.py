@@ -12,8 +12,8 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from services.petitions import handlers
 from services.petitions.domain import REJECTION_REASONS, PetitionError, Status
+from services.petitions.handlers import petitions as handlers
 from services.petitions.web import forms, login
 from services.petitions.web.context import Web
 from shared.db import UnitOfWork

@@ -9,10 +9,11 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from services.petitions import handlers
 from services.petitions.domain import ACR_LEVELS, PetitionError, Status
+from services.petitions.handlers import petitions as handlers
 from services.petitions.schemas import MAX_SEARCH_LENGTH, TEXT_LENGTH, TITLE_LENGTH
-from services.petitions.web import drafting, forms, login, queries
+from services.petitions.storage import queries
+from services.petitions.web import drafting, forms, login
 from services.petitions.web.context import Web, login_url, safe_next
 from services.petitions.web.replies import citizen_form, not_found, refuse
 from services.petitions.web.session import (

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.petitions.domain import Petition
-from services.petitions.storage import (
+from services.petitions.storage.tables import (
     COUNT_SHARDS,
     count_announcements,
     count_shards,

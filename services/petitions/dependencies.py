@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from services.petitions import handlers
 from services.petitions.domain import PetitionError
-from services.petitions.handlers import Receipt, SignRequest
+from services.petitions.handlers import petitions as handlers
+from services.petitions.handlers.petitions import Receipt, SignRequest
 from shared.desks import GroupCommitDesk
 
 log = logging.getLogger(__name__)

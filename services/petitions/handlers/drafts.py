@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from services.petitions import domain
 from services.petitions.domain import Citizen, Petition, Status
-from services.petitions.repository import PetitionRepository
 from services.petitions.schemas import NewPetition
+from services.petitions.storage.repository import PetitionRepository
 from shared.db import UnitOfWork
 from shared.envelope import utcnow
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from services.petitions.domain import Petition, Status
-from services.petitions.repository import PetitionRepository
+from services.petitions.storage.repository import PetitionRepository
 from shared.db import UnitOfWork
 from shared.envelope import isoformat
 

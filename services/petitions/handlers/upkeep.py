@@ -13,8 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from services.petitions import domain
-from services.petitions.repository import PetitionRepository
-from services.petitions.upkeep_repository import RETIRABLE, UpkeepRepository
+from services.petitions.storage.repository import PetitionRepository
+from services.petitions.storage.upkeep import RETIRABLE, UpkeepRepository
 from shared.db import UnitOfWork
 from shared.envelope import utcnow
 

@@ -14,8 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.petitions.domain import Petition, Status
-from services.petitions.repository import PetitionRepository
-from services.petitions.storage import petitions, signatures, sponsors
+from services.petitions.storage.repository import PetitionRepository
+from services.petitions.storage.tables import petitions, signatures, sponsors
 from shared.db import UnitOfWork
 
 MAX_LISTED_SIGNATURES = 500

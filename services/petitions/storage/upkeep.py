@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.petitions.domain import Status
-from services.petitions.repository import UNDECLARED
-from services.petitions.storage import count_shards, petitions, retired, signatures, sponsors
+from services.petitions.storage.repository import UNDECLARED
+from services.petitions.storage.tables import count_shards, petitions, retired, signatures, sponsors
 from shared.db import UnitOfWork
 
 RETIRED_PREFIX = "retired:"

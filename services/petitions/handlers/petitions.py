@@ -10,9 +10,9 @@ from typing import Any
 
 from services.petitions import domain
 from services.petitions.domain import Citizen, Petition, PetitionError, Status
-from services.petitions.drafts import CreatedPetition, create_petition
-from services.petitions.repository import PetitionRepository
+from services.petitions.handlers.drafts import CreatedPetition, create_petition
 from services.petitions.schemas import Decision
+from services.petitions.storage.repository import PetitionRepository
 from shared.db import UnitOfWork
 from shared.envelope import isoformat, utcnow
 

@@ -1,0 +1,1 @@
+"""Tables, queries and repositories of the petitions database."""
