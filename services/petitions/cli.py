@@ -68,8 +68,8 @@ def _recount(args: argparse.Namespace, settings: Any) -> int:
 
 
 def _retention(args: argparse.Namespace, settings: Any) -> int:
+    from services.petitions.dependencies import rules_from_settings
     from services.petitions.handlers import upkeep
-    from services.petitions.handlers.petitions import rules_from_settings
 
     retention = rules_from_settings(settings).retention
 

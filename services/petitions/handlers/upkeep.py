@@ -15,8 +15,8 @@ from typing import Any
 from services.petitions import domain
 from services.petitions.storage.repository import PetitionRepository
 from services.petitions.storage.upkeep import RETIRABLE, UpkeepRepository
+from shared.clock import utcnow
 from shared.db import UnitOfWork
-from shared.envelope import utcnow
 
 PAGE = 500
 RETIRE_BATCH = 5_000  # rows per transaction: a six-million-signature petition locks nothing long

@@ -1,4 +1,5 @@
-"""The SQL of upkeep (upkeep.py): recounting and repairing counts, retiring signers' subjects."""
+"""The SQL of upkeep (handlers/upkeep.py): recounting and repairing counts, retiring signers'
+subjects."""
 
 from __future__ import annotations
 
