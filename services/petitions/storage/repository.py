@@ -150,7 +150,7 @@ class PetitionRepository:
 
         NOTE: SQLAlchemy does not cache PostgreSQL's ON CONFLICT statements (its ``Insert`` has
         ``inherit_cache = False``): built with ``insert().on_conflict_...()``, the two statements
-        of a batch were compiled anew every time, about a third of a batch's CPU. A text
+        of a batch were compiled anew every time (what that cost: docs/capacity.md). A text
         statement is compiled once, and the rows travel as one array per column.
         """
         result = self.uow.execute(
