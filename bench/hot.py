@@ -1,8 +1,9 @@
 """The hot petition: many signatures on one petition through the petitions service's own write
-path (group commit + ``handlers.sign_batch``, no HTTP; bench/hot_worker.py), in the hub's own
-petitions database while the hub runs (its outbox relay publishes the events). Throughput per
-window; count reads (``handlers.get_petition``: the shard sum and the per-département breakdown)
-timed throughout and at the end, to show they do not grow with the number of signatures."""
+path (group commit + ``handlers.signatures.sign_batch``, no HTTP; bench/hot_worker.py), in the
+hub's own petitions database while the hub runs (its outbox relay publishes the events).
+Throughput per window; count reads (``handlers.petitions.get_petition``: the shard sum and the
+per-département breakdown) timed throughout and at the end, to show they do not grow with the
+number of signatures."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def hot_petition(
 ) -> dict[str, Any]:
     from sqlalchemy.orm import Session
 
-    from services.petitions import handlers
+    from services.petitions.handlers import petitions
     from shared.db import UnitOfWork, make_engine
 
     engine = make_engine(database_url, pool_size=2, max_overflow=0)
@@ -40,7 +41,7 @@ def hot_petition(
         uow = UnitOfWork(Session(engine), "petitions")
         try:
             started = time.perf_counter()
-            view = handlers.get_petition(petition_id, None, False, uow)
+            view = petitions.get_petition(petition_id, None, False, uow)
             return time.perf_counter() - started, view.signature_count
         finally:
             uow.close()
@@ -125,7 +126,8 @@ def hot_petition(
         "count_read_ms_idle_at_end": percentiles([s for s, _ in idle], (50, 99), 1000),
         "count_read_ms_first_window": percentiles(first_w, (50, 99), 1000),
         "count_read_ms_last_window": percentiles(last_w, (50, 99), 1000),
-        "path": "in-process group commit + services.petitions.handlers.sign_batch (no HTTP), "
+        "path": "in-process group commit + "
+        "services.petitions.handlers.signatures.sign_batch (no HTTP), "
         f"{processes} processes x {concurrency} signers, hub running",
         "wall_started": started,
     }

@@ -4,10 +4,10 @@
 Signs citizens FIRST..LAST-1 (synthetic distinct subjects) on PETITION the way the petitions
 service does: N green threads hand signatures to a group commit
 (``shared.batching.GroupCommit``) whose flushers write each batch with
-``services.petitions.handlers.sign_batch`` in a ``shared.db.UnitOfWork`` (the signature rows, the
-count shard upsert and the outbox event in one transaction); no HTTP, for SECONDS at most once
-ready. Prints one JSON line: completions
-per tenth of a second (wall clock).
+``services.petitions.handlers.signatures.sign_batch`` in a ``shared.db.UnitOfWork`` (the
+signature rows, the count shard upsert and the outbox event in one transaction); no HTTP, for
+SECONDS at most once ready. Prints one JSON line: completions per tenth of a second (wall
+clock).
 """
 
 import warnings
@@ -30,22 +30,23 @@ from sqlalchemy.orm import Session  # noqa: E402
 def main(
     url: str, petition_id: str, first: int, last: int, concurrency: int, seconds: float
 ) -> int:
-    from services.petitions import handlers
+    from services.petitions.commands import SignRequest
+    from services.petitions.dependencies import FLUSHERS, MAX_BATCH
     from services.petitions.domain import Citizen, PetitionError
-    from services.petitions.signing import FLUSHERS, MAX_BATCH
+    from services.petitions.handlers.signatures import sign_batch
     from shared.batching import GroupCommit
     from shared.db import UnitOfWork, make_engine
 
     engine = make_engine(url, pool_size=FLUSHERS, max_overflow=0)
 
-    def write(requests: Sequence[handlers.SignRequest]) -> list[object]:
+    def write(requests: Sequence[SignRequest]) -> list[object]:
         uow = UnitOfWork(Session(engine), "petitions")
         try:
-            return list(handlers.sign_batch(requests, uow))
+            return list(sign_batch(requests, uow))
         finally:
             uow.close()
 
-    group: GroupCommit[handlers.SignRequest, object] = GroupCommit(write, MAX_BATCH, FLUSHERS)
+    group: GroupCommit[SignRequest, object] = GroupCommit(write, MAX_BATCH, FLUSHERS)
     group.start(eventlet.spawn)
     until = time.time() + seconds  # counted once imported and ready, whatever the machine's load
     todo = iter(range(first, last))
@@ -58,7 +59,7 @@ def main(
                 return
             citizen = Citizen(sub=f"bench-hot-{i:08d}", acr="eidas1", adult=True)
             try:
-                group.submit(handlers.SignRequest(petition_id, citizen))
+                group.submit(SignRequest(petition_id, citizen))
                 tenths[int(time.time() * 10)] += 1
             except PetitionError as exc:
                 errors[exc.code] += 1

@@ -53,7 +53,7 @@ def with_unit_of_work(settings: Any, use_case: Callable[..., Any], *args: Any) -
 
 
 def _recount(args: argparse.Namespace, settings: Any) -> int:
-    from services.petitions import upkeep
+    from services.petitions.handlers import upkeep
 
     def run(uow: Any) -> int:
         unequal = 0
@@ -68,8 +68,8 @@ def _recount(args: argparse.Namespace, settings: Any) -> int:
 
 
 def _retention(args: argparse.Namespace, settings: Any) -> int:
-    from services.petitions import upkeep
-    from services.petitions.handlers import rules_from_settings
+    from services.petitions.dependencies import rules_from_settings
+    from services.petitions.handlers import upkeep
 
     retention = rules_from_settings(settings).retention
 

@@ -1,19 +1,31 @@
-"""Validation of what clients send, and the shapes of what they get back."""
+"""The wire: what clients and events send, checked and turned into commands; the shapes of what
+they get back."""
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
+from services.petitions.commands import (
+    Decision,
+    ForgetCitizen,
+    NewPetition,
+    PageQuery,
+    PetitionChanges,
+)
 from services.petitions.domain import (
     ACR_LEVELS,
     DEFAULT_MIN_ACR,
     REJECTION_REASONS,
+    Citizen,
     Petition,
     Status,
 )
-from shared.envelope import isoformat
+from services.petitions.handlers.drafts import CreatedPetition
+from services.petitions.handlers.petitions import PetitionView
+from shared.envelope import Envelope, InvalidEnvelope, isoformat
 from shared.web import HttpError
 
 TITLE_LENGTH = (10, 200)
@@ -49,14 +61,6 @@ def _text(data: dict[str, Any], name: str, bounds: tuple[int, int]) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class NewPetition:
-    title: str
-    text: str
-    min_acr: str
-    draft: bool = False
-
-
 def new_petition(data: dict[str, Any]) -> NewPetition:
     _only(data, {"title", "text", "min_acr", "draft"})
     draft = data.get("draft", False)
@@ -70,18 +74,16 @@ def new_petition(data: dict[str, Any]) -> NewPetition:
     )
 
 
-def petition_changes(data: dict[str, Any]) -> dict[str, str]:
+def petition_changes(data: dict[str, Any]) -> PetitionChanges:
     """A draft's edit: any of title, text, min_acr (at least one)."""
     _only(data, {"title", "text", "min_acr"})
     if not data:
         raise invalid("send at least one of title, text, min_acr")
-    changes: dict[str, str] = {}
-    for name, bounds in (("title", TITLE_LENGTH), ("text", TEXT_LENGTH)):
-        if name in data:
-            changes[name] = _text(data, name, bounds)
-    if "min_acr" in data:
-        changes["min_acr"] = _min_acr(data["min_acr"])
-    return changes
+    return PetitionChanges(
+        title=_text(data, "title", TITLE_LENGTH) if "title" in data else None,
+        text=_text(data, "text", TEXT_LENGTH) if "text" in data else None,
+        min_acr=_min_acr(data["min_acr"]) if "min_acr" in data else None,
+    )
 
 
 def sponsor_token(data: dict[str, Any]) -> str:
@@ -96,12 +98,6 @@ def _min_acr(value: Any) -> str:
     if value not in ACR_LEVELS:
         raise invalid(f"min_acr must be one of {', '.join(ACR_LEVELS)}")
     return str(value)
-
-
-@dataclass(frozen=True)
-class Decision:
-    decision: str
-    reason: str | None
 
 
 def moderation_decision(data: dict[str, Any]) -> Decision:
@@ -128,14 +124,6 @@ def signature_request(data: dict[str, Any]) -> str | None:
     return departement
 
 
-@dataclass(frozen=True)
-class PageQuery:
-    status: str | None
-    search: str | None
-    limit: int
-    offset: int
-
-
 def page_query(args: Any) -> PageQuery:
     status = args.get("status")
     if status is not None and status not in Status.ALL:
@@ -151,6 +139,22 @@ def page_query(args: Any) -> PageQuery:
     if not 1 <= limit <= MAX_PAGE_SIZE or not 0 <= offset <= MAX_OFFSET:
         raise invalid(f"limit must be 1 to {MAX_PAGE_SIZE} and offset 0 to {MAX_OFFSET}")
     return PageQuery(status, search, limit, offset)
+
+
+def citizen(claims: Mapping[str, Any]) -> Citizen:
+    """The citizen an access token's (verified) claims name."""
+    return Citizen(
+        sub=str(claims["sub"]), acr=str(claims.get("acr", "")), adult=claims.get("adult") is True
+    )
+
+
+def citizen_erased(body: Any) -> ForgetCitizen:
+    """An ``identity.citizen_erased`` event: the citizen's subject here, or InvalidEnvelope."""
+    envelope = Envelope.from_dict(body)
+    sub = envelope.payload.get("subjects", {}).get("petitions")
+    if not isinstance(sub, str) or not sub:
+        raise InvalidEnvelope("an erasure event must name the petitions subject")
+    return ForgetCitizen(envelope.id, sub)
 
 
 def petition_view(
@@ -184,3 +188,74 @@ def petition_view(
 
 def _iso(moment: Any) -> str | None:
     return isoformat(moment) if moment else None
+
+
+def detail_view(view: PetitionView) -> dict[str, Any]:
+    return petition_view(
+        view.petition,
+        view.signature_count,
+        view.by_departement,
+        view.sponsor_count,
+        author=view.by_author,
+    )
+
+
+def page_view(found: list[PetitionView], query: PageQuery) -> dict[str, Any]:
+    items = [
+        petition_view(v.petition, v.signature_count, sponsor_count=v.sponsor_count) for v in found
+    ]
+    return {"items": items, "limit": query.limit, "offset": query.offset}
+
+
+def created_view(created: CreatedPetition) -> dict[str, Any]:
+    """The new petition for its author, with its author key (shown this once, never stored)."""
+    body = petition_view(created.petition, 0, author=True)
+    body["author_key"] = created.author_key
+    return body
+
+
+CSV_COLUMNS = (
+    "id",
+    "title",
+    "status",
+    "published_at",
+    "deadline",
+    "closed_at",
+    "signature_count",
+    "signatures_by_departement",
+)
+
+
+def open_data(found: list[PetitionView]) -> list[dict[str, Any]]:
+    """Public petitions and their counts, never who created or signed them."""
+    return [
+        {
+            "id": v.petition.id,
+            "title": v.petition.title,
+            "status": v.petition.status,
+            "published_at": _iso(v.petition.published_at),
+            "deadline": _iso(v.petition.deadline),
+            "closed_at": _iso(v.petition.closed_at),
+            "signature_count": v.signature_count,
+            "signatures_by_departement": v.by_departement,
+        }
+        for v in found
+    ]
+
+
+def csv_rows(items: list[dict[str, Any]]) -> list[list[Any]]:
+    rows: list[list[Any]] = [list(CSV_COLUMNS)]
+    for item in items:
+        row = [item[c] for c in CSV_COLUMNS]
+        row[-1] = json.dumps(item["signatures_by_departement"], sort_keys=True)
+        rows.append([_cell(v) for v in row])
+    return rows
+
+
+def _cell(value: Any) -> Any:
+    """Keep spreadsheets from running a title as a formula (CSV injection)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -1,6 +1,6 @@
-"""A batch of signatures written by handlers.sign_batch, on both backends the hub runs on:
-PostgreSQL (one statement for the signatures and their count shards) and SQLite (``make run``'s
-default)."""
+"""A batch of signatures written by handlers.signatures.sign_batch, on both backends the hub
+runs on: PostgreSQL (one statement for the signatures and their count shards) and SQLite
+(``make run``'s default)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.petitions import drafts, handlers, schemas
-from services.petitions.domain import AlreadySigned, Citizen, NotFound
-from services.petitions.storage import count_shards, signatures
+from services.petitions import schemas
+from services.petitions.commands import SignRequest
+from services.petitions.domain import AlreadySigned, Citizen, NotFound, PetitionRules, Receipt
+from services.petitions.handlers import counts, drafts, petitions
+from services.petitions.handlers.signatures import sign_batch
+from services.petitions.storage.tables import count_shards, signatures
 from shared.db import UnitOfWork, make_engine
 from shared.migrations import upgrade
 
@@ -51,18 +54,18 @@ def _published(engine: sa.Engine) -> str:
         uow.close()
     uow = _uow(engine)
     try:
-        rules = handlers.PetitionRules(duration=timedelta(days=30))
+        rules = PetitionRules(duration=timedelta(days=30))
         decision = schemas.moderation_decision({"decision": "publish"})
-        handlers.moderate(petition_id, decision, rules, uow)
+        petitions.moderate(petition_id, decision, rules, uow)
     finally:
         uow.close()
     return petition_id
 
 
-def _sign(engine: sa.Engine, requests: list[handlers.SignRequest]) -> list[object]:
+def _sign(engine: sa.Engine, requests: list[SignRequest]) -> list[object]:
     uow = _uow(engine)
     try:
-        return list(handlers.sign_batch(requests, uow))
+        return list(sign_batch(requests, uow))
     finally:
         uow.close()
 
@@ -77,19 +80,19 @@ def test_a_batch_counts_each_citizen_once_per_petition_by_departement(engine: sa
     outcomes = _sign(
         engine,
         [
-            handlers.SignRequest(first, ann, "75"),
-            handlers.SignRequest(first, ann, "13"),  # the same citizen twice in one batch
-            handlers.SignRequest(first, bob),
-            handlers.SignRequest(second, ann, "75"),
-            handlers.SignRequest("no-such-petition", eve),
-            handlers.SignRequest(second, eve, "75"),
+            SignRequest(first, ann, "75"),
+            SignRequest(first, ann, "13"),  # the same citizen twice in one batch
+            SignRequest(first, bob),
+            SignRequest(second, ann, "75"),
+            SignRequest("no-such-petition", eve),
+            SignRequest(second, eve, "75"),
         ],
     )
     kinds = [type(o).__name__ for o in outcomes]
     assert kinds == ["Receipt", "AlreadySigned", "Receipt", "Receipt", "NotFound", "Receipt"]
     assert isinstance(outcomes[1], AlreadySigned) and isinstance(outcomes[4], NotFound)
     # A later batch: bob again is refused, eve is new on the first petition.
-    later = _sign(engine, [handlers.SignRequest(first, bob), handlers.SignRequest(first, eve)])
+    later = _sign(engine, [SignRequest(first, bob), SignRequest(first, eve)])
     assert [type(o).__name__ for o in later] == ["AlreadySigned", "Receipt"]
 
     with engine.connect() as conn:
@@ -118,7 +121,7 @@ def test_a_batch_counts_each_citizen_once_per_petition_by_departement(engine: sa
         (first, ""): 2,
         (second, "75"): 2,
     }
-    receipts = [o for o in outcomes + later if isinstance(o, handlers.Receipt)]
+    receipts = [o for o in outcomes + later if isinstance(o, Receipt)]
     assert {r.signature_id for r in receipts} <= set(_ids(engine))  # each names a stored row
 
 
@@ -129,7 +132,7 @@ def _ids(engine: sa.Engine) -> list[str]:
 
 def _announced(engine: sa.Engine, petition_id: str) -> list[int]:
     """The counts announced for this petition (its events in the outbox), in order."""
-    from services.petitions.storage import outbox
+    from services.petitions.storage.tables import outbox
 
     with engine.connect() as conn:
         envelopes = conn.execute(
@@ -147,21 +150,21 @@ def _announced(engine: sa.Engine, petition_id: str) -> list[int]:
 def test_replicas_ticking_at_once_announce_a_petition_at_most_once_a_gap(
     engine: sa.Engine,
 ) -> None:
-    rules = handlers.PetitionRules(duration=timedelta(days=30))
+    rules = PetitionRules(duration=timedelta(days=30))
     petition = _published(engine)
-    _sign(engine, [handlers.SignRequest(petition, _citizen(f"a-{uuid.uuid4().hex}"), None)])
+    _sign(engine, [SignRequest(petition, _citizen(f"a-{uuid.uuid4().hex}"), None)])
 
     def tick() -> None:  # one replica's timer
         uow = _uow(engine)
         try:
-            handlers.announce_counts(rules, uow)
+            counts.announce_counts(rules, uow)
         finally:
             uow.close()
 
     tick()
-    _sign(engine, [handlers.SignRequest(petition, _citizen(f"b-{uuid.uuid4().hex}"), None)])
+    _sign(engine, [SignRequest(petition, _citizen(f"b-{uuid.uuid4().hex}"), None)])
     tick()  # another replica, a moment later: the count moved, but it was just announced
     assert _announced(engine, petition) == [1]
-    time.sleep(handlers.ANNOUNCE_MIN_GAP_SECONDS)
+    time.sleep(counts.ANNOUNCE_MIN_GAP_SECONDS)
     tick()
     assert _announced(engine, petition) == [1, 2]

@@ -9,8 +9,8 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
+from services.petitions import schemas
 from services.petitions.domain import Citizen
-from services.petitions.handlers import citizen_from_claims
 from services.petitions.web import i18n, render
 from services.petitions.web.login import WebClient
 from services.petitions.web.session import (
@@ -82,7 +82,7 @@ class Web:
             return None
         if not has_scope(claims, CITIZEN_PETITIONS) or "acr" not in claims:
             return None
-        return citizen_from_claims(claims)
+        return schemas.citizen(claims)
 
     @property
     def operator(self) -> bool:

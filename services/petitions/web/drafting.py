@@ -11,8 +11,8 @@
   it through ``/petitions/<id>/sponsors`` (POST; ``POST .../sponsors``);
 - ``/me/petitions``: the petitions and drafts a citizen wrote.
 
-The use cases are the API's (``services.petitions.drafts``); their refusals are shown on the
-page, as when signing.
+The use cases are the API's (``services.petitions.handlers.drafts``); their refusals are shown on
+the page, as when signing.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
 
-from services.petitions import domain, drafts, handlers
+from services.petitions import domain
 from services.petitions.domain import Citizen, Petition, PetitionError, Status
+from services.petitions.handlers import drafts, petitions
+from services.petitions.handlers.petitions import PetitionView
 from services.petitions.schemas import MAX_TOKEN_LENGTH, TEXT_LENGTH, TITLE_LENGTH
-from services.petitions.web import forms, queries
+from services.petitions.web import forms
 from services.petitions.web.context import Web, login_url
 from services.petitions.web.replies import citizen_form, forbidden, message, not_found, refuse
 from shared.db import UnitOfWork
@@ -72,7 +74,7 @@ def link_token(web: Web) -> str | None:
 def part_of_page(
     web: Web,
     uow: UnitOfWork,
-    view: handlers.PetitionView,
+    view: PetitionView,
     min_sponsors: int,
     token: str | None,
 ) -> Drafting | None:
@@ -86,7 +88,7 @@ def part_of_page(
     if not token or not petition.sponsor_link_is(token):
         return None
     citizen = web.citizen
-    sponsored = queries.sponsored_at(uow, petition.id, citizen.sub) if citizen else None
+    sponsored = drafts.sponsored_at(uow, petition.id, citizen.sub) if citizen else None
     return Drafting(False, is_draft, view.sponsor_count, min_sponsors, "", token, sponsored)
 
 
@@ -153,16 +155,16 @@ def submit(web: Web, uow: UnitOfWork, petition_id: str, min_sponsors: int) -> Re
     return web.redirect(back)
 
 
-def _own(uow: UnitOfWork, petition_id: str, citizen: Citizen) -> handlers.PetitionView | None:
+def _own(uow: UnitOfWork, petition_id: str, citizen: Citizen) -> PetitionView | None:
     """The petition if ``citizen`` wrote it; others learn nothing (as the API's 404)."""
     try:
-        view = handlers.get_petition(petition_id, citizen.sub, False, uow)
+        view = petitions.get_petition(petition_id, citizen.sub, False, uow)
     except PetitionError:
         return None
     return view if view.by_author else None
 
 
-def _not_editable(web: Web, view: handlers.PetitionView) -> Response | None:
+def _not_editable(web: Web, view: PetitionView) -> Response | None:
     if view.petition.status != Status.DRAFT:
         refusal = "err_not_a_draft"
     elif view.sponsor_count:
@@ -227,5 +229,5 @@ def my_petitions(web: Web, uow: UnitOfWork) -> Response:
     return web.page(
         "my_petitions.html",
         nav="my_petitions",
-        petitions=queries.petitions_by(uow, citizen.sub),
+        petitions=drafts.petitions_by(uow, citizen.sub),
     )

@@ -11,6 +11,7 @@ from dataclasses import field as default
 from typing import Any
 
 from services.petitions import schemas
+from services.petitions.commands import Decision, NewPetition, PetitionChanges
 from services.petitions.domain import ACR_LEVELS, DEFAULT_MIN_ACR, REJECTION_REASONS
 from shared.web import HttpError
 
@@ -48,13 +49,13 @@ def petition_form(form: Any) -> PetitionForm:
     return filled
 
 
-def new_petition(filled: PetitionForm) -> schemas.NewPetition:
+def new_petition(filled: PetitionForm) -> NewPetition:
     return schemas.new_petition(
         {"title": filled.title, "text": filled.text, "min_acr": filled.min_acr}
     )
 
 
-def draft_changes(filled: PetitionForm) -> dict[str, str] | None:
+def draft_changes(filled: PetitionForm) -> PetitionChanges | None:
     """A draft's new title, text and level, as ``PATCH /api/petitions/{id}`` takes them; None
     when the API's checks refuse what the form's let through (the form is shown again)."""
     try:
@@ -74,12 +75,12 @@ def departement(form: Any) -> tuple[str | None, FieldError | None]:
     return raw, None
 
 
-def moderation_decision(form: Any) -> schemas.Decision | None:
+def moderation_decision(form: Any) -> Decision | None:
     """The operator's decision, or None when it is not one the API would take."""
     decision = form.get("decision")
     reason = form.get("reason") or None
     if decision not in schemas.DECISIONS:
         return None
     if decision == "reject":
-        return schemas.Decision("reject", reason) if reason in REJECTION_REASONS else None
-    return schemas.Decision(decision, None)
+        return Decision("reject", reason) if reason in REJECTION_REASONS else None
+    return Decision(decision, None)

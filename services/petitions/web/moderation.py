@@ -12,8 +12,8 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from services.petitions import handlers
-from services.petitions.domain import REJECTION_REASONS, PetitionError, Status
+from services.petitions.domain import REJECTION_REASONS, PetitionError, PetitionRules, Status
+from services.petitions.handlers import petitions
 from services.petitions.web import forms, login
 from services.petitions.web.context import Web
 from shared.db import UnitOfWork
@@ -89,7 +89,7 @@ def queue(web: Web, uow: UnitOfWork) -> Response:
         return web.redirect("/moderation/login")
     status = web.request.args.get("status")
     status = status if status in QUEUE_STATUSES else Status.SUBMITTED
-    found = handlers.list_petitions(status, None, (QUEUE_SIZE, 0), True, uow)
+    found = petitions.list_petitions(status, None, (QUEUE_SIZE, 0), True, uow)
     return web.page(
         "moderation.html",
         nav="moderation",
@@ -100,7 +100,7 @@ def queue(web: Web, uow: UnitOfWork) -> Response:
     )
 
 
-def decide(web: Web, uow: UnitOfWork, petition_id: str, rules: handlers.PetitionRules) -> Response:
+def decide(web: Web, uow: UnitOfWork, petition_id: str, rules: PetitionRules) -> Response:
     if not web.operator:
         return web.redirect("/moderation/login")
     back = web.request.form.get("back")
@@ -113,7 +113,7 @@ def decide(web: Web, uow: UnitOfWork, petition_id: str, rules: handlers.Petition
         web.session.flash("error_reason_required", "error")
         return web.redirect(back_to)
     try:
-        handlers.moderate(petition_id, decision, rules, uow)
+        petitions.moderate(petition_id, decision, rules, uow)
     except PetitionError as exc:
         uow.rollback()
         known = exc.code in ("not_found", "invalid_transition")

@@ -1,7 +1,8 @@
 """The pages' nameko entrypoints; the petitions service inherits them (like ``HealthEndpoints``).
 
 Needs the service's ``db`` (Database), ``config`` (Config), ``tokens`` (AccessTokens),
-``metrics`` (EntrypointMetrics) and its ``_rules()`` (the deployment's petition rules).
+``metrics`` (EntrypointMetrics), ``limits`` (RateLimits), ``rules`` (the deployment's petition
+rules) and ``signature_desk`` (the SignatureDesk).
 
 Citizens: ``/`` list, ``/petitions/<id>`` detail with the count, ``/petitions/new`` create,
 ``/petitions/<id>/signature`` sign (POST), ``/petitions/<id>/signature/withdrawal`` withdraw
@@ -21,6 +22,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from services.petitions.web import drafting, moderation, render, views
+from services.petitions.web.api import signature_outcomes
 from services.petitions.web.context import Web
 from shared.web import HttpError, http
 
@@ -31,17 +33,14 @@ class WebPages:
     tokens: Any
     metrics: Any
     limits: Any
-
-    def _rules(self) -> Any:  # provided by the service class
-        raise NotImplementedError
+    rules: Any
+    signature_desk: Any
 
     def _web(self, request: Request) -> Web:
         return Web.open(request, self.config, self.tokens)
 
     def _count_signature(self, outcome: str) -> None:
         """The API's signature counter, so signatures made here are counted too."""
-        from services.petitions.service import signature_outcomes  # NOTE: it imports this module
-
         signature_outcomes(self.metrics).labels(outcome).inc()
 
     # -- citizens --------------------------------------------------------------------------
@@ -56,18 +55,18 @@ class WebPages:
 
     @http("POST", "/petitions/new")
     def page_create_petition(self, request: Request) -> Response:
-        return views.create_petition(self._web(request), self.db, self._rules().min_sponsors)
+        return views.create_petition(self._web(request), self.db, self.rules.min_sponsors)
 
     @http("GET", "/petitions/<string:petition_id>")
     def page_petition(self, request: Request, petition_id: str) -> Response:
         return views.petition_detail(
-            self._web(request), self.db, petition_id, self._rules().min_sponsors
+            self._web(request), self.db, petition_id, self.rules.min_sponsors
         )
 
     @http("POST", "/petitions/<string:petition_id>/signature")
     def page_sign(self, request: Request, petition_id: str) -> Response:
         self.limits.check("sign_per_address", self.limits.address(request))
-        write = self.signatures.sign  # type: ignore[attr-defined]  # the service's SignatureDesk
+        write = self.signature_desk.sign
         return views.sign(self._web(request), self.db, petition_id, self._count_signature, write)
 
     @http("POST", "/petitions/<string:petition_id>/signature/withdrawal")
@@ -94,7 +93,7 @@ class WebPages:
 
     @http("POST", "/petitions/<string:petition_id>/submission")
     def page_submit_draft(self, request: Request, petition_id: str) -> Response:
-        minimum = self._rules().min_sponsors
+        minimum = self.rules.min_sponsors
         return drafting.submit(self._web(request), self.db, petition_id, minimum)
 
     @http("POST", "/petitions/<string:petition_id>/sponsors")
@@ -143,7 +142,7 @@ class WebPages:
 
     @http("POST", "/moderation/petitions/<string:petition_id>")
     def page_moderate(self, request: Request, petition_id: str) -> Response:
-        return moderation.decide(self._web(request), self.db, petition_id, self._rules())
+        return moderation.decide(self._web(request), self.db, petition_id, self.rules)
 
     # -- assets ----------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import jinja2
 from werkzeug.wrappers import Response
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_TYPES = {".css": "text/css", ".js": "text/javascript"}
 STATIC_MAX_AGE = 3600

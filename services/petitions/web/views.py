@@ -9,10 +9,11 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from services.petitions import handlers
-from services.petitions.domain import ACR_LEVELS, PetitionError, Status
+from services.petitions.commands import SignRequest
+from services.petitions.domain import ACR_LEVELS, PetitionError, Receipt, Status
+from services.petitions.handlers import drafts, petitions, signatures
 from services.petitions.schemas import MAX_SEARCH_LENGTH, TEXT_LENGTH, TITLE_LENGTH
-from services.petitions.web import drafting, forms, login, queries
+from services.petitions.web import drafting, forms, login
 from services.petitions.web.context import Web, login_url, safe_next
 from services.petitions.web.replies import citizen_form, not_found, refuse
 from services.petitions.web.session import (
@@ -39,7 +40,7 @@ def petition_list(web: Web, uow: UnitOfWork) -> Response:
     status = args.get("status") if args.get("status") in LISTED_STATUSES else None
     search = (args.get("q") or "").strip()[:MAX_SEARCH_LENGTH] or None
     page = _page_number(args.get("page"))
-    found = handlers.list_petitions(
+    found = petitions.list_petitions(
         status, search, (PAGE_SIZE + 1, (page - 1) * PAGE_SIZE), False, uow
     )
     return web.page(
@@ -61,12 +62,12 @@ def petition_detail(
     citizen = web.citizen
     link = drafting.link_token(web)
     try:
-        view = handlers.get_petition(
+        view = petitions.get_petition(
             petition_id, citizen.sub if citizen else None, web.operator, uow, link
         )
     except PetitionError:
         return drafting.bad_link(web) if link else not_found(web)
-    signed = queries.signed_at(uow, petition_id, citizen.sub) if citizen else None
+    signed = signatures.signed_at(uow, petition_id, citizen.sub) if citizen else None
     receipt = web.session.data.get("receipt") or {}
     return web.page(
         "detail.html",
@@ -90,7 +91,7 @@ def receipt_page(web: Web, uow: UnitOfWork, petition_id: str) -> Response:
     if citizen is None:
         return web.redirect(login_url(web.here()))
     try:
-        view = handlers.get_petition(petition_id, citizen.sub, False, uow)
+        view = petitions.get_petition(petition_id, citizen.sub, False, uow)
     except PetitionError:
         return not_found(web)
     receipt = web.session.data.get("receipt") or {}
@@ -104,7 +105,7 @@ def my_signatures(web: Web, uow: UnitOfWork) -> Response:
     if citizen is None:
         return web.redirect(login_url(web.here()))
     return web.page(
-        "my_signatures.html", nav="mine", signatures=queries.signatures_of(uow, citizen.sub)
+        "my_signatures.html", nav="mine", signatures=signatures.signatures_of(uow, citizen.sub)
     )
 
 
@@ -116,9 +117,10 @@ def sign(
     uow: UnitOfWork,
     petition_id: str,
     count: Callable[[str], None] = lambda _: None,
-    write: Callable[[handlers.SignRequest], handlers.Receipt] | None = None,
+    write: Callable[[SignRequest], Receipt] | None = None,
 ) -> Response:
-    """``write``: the service's group commit (signing.SignatureDesk.sign), or one transaction."""
+    """``write``: the service's group commit (dependencies.SignatureDesk.sign), or one
+    transaction."""
     citizen, refused = citizen_form(web, f"/petitions/{petition_id}", web.csrf_ok())
     if refused:
         return refused
@@ -135,8 +137,8 @@ def sign(
             departement_error=error,
         )
     try:
-        request = handlers.SignRequest(petition_id, citizen, departement)  # type: ignore[arg-type]
-        receipt = write(request) if write else handlers.sign_batch_of_one(request, uow)
+        request = SignRequest(petition_id, citizen, departement)  # type: ignore[arg-type]
+        receipt = write(request) if write else signatures.sign_batch_of_one(request, uow)
     except PetitionError as exc:
         count(exc.code)
         return refuse(web, uow, exc, f"/petitions/{petition_id}")
@@ -150,7 +152,7 @@ def withdraw(web: Web, uow: UnitOfWork, petition_id: str) -> Response:
     if refused:
         return refused
     try:
-        handlers.withdraw_signature(petition_id, citizen, uow)  # type: ignore[arg-type]
+        signatures.withdraw_signature(petition_id, citizen, uow)  # type: ignore[arg-type]
     except PetitionError as exc:
         return refuse(web, uow, exc, f"/petitions/{petition_id}")
     if (web.session.data.get("receipt") or {}).get("petition_id") == petition_id:
@@ -181,7 +183,7 @@ def create_petition(web: Web, uow: UnitOfWork, min_sponsors: int = 0) -> Respons
         return _petition_form_page(web, filled, http_status=400)
     # NOTE: where co-sponsors are required the page makes a draft, to gather them by its link.
     command = replace(command, draft=min_sponsors > 0)
-    created = handlers.create_petition(command, citizen.sub, uow, min_sponsors)  # type: ignore[union-attr]
+    created = drafts.create_petition(command, citizen.sub, uow, min_sponsors)  # type: ignore[union-attr]
     petition = created.petition
     web.session.flash("flash_draft_created" if command.draft else "flash_created")
     return web.redirect(f"/petitions/{petition.id}")  # its author's page: the co-sponsor link

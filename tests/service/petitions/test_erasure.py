@@ -6,8 +6,8 @@ import uuid
 
 import sqlalchemy as sa
 
-from services.petitions.storage import dead_letters, signatures
-from services.petitions.storage import petitions as petitions_table
+from services.petitions.storage.tables import dead_letters, signatures
+from services.petitions.storage.tables import petitions as petitions_table
 from shared.bus import EnvelopePublisher
 from shared.envelope import Envelope
 from tests.service.petitions.conftest import wait_until

@@ -10,7 +10,7 @@ from collections import Counter
 import sqlalchemy as sa
 from kombu import Connection, Queue
 
-from services.petitions.storage import count_shards, signatures
+from services.petitions.storage.tables import count_shards, signatures
 from shared.bus import event_exchange
 from shared.metrics import registry_for
 from tests.service.petitions.conftest import wait_until

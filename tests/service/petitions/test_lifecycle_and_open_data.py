@@ -9,7 +9,7 @@ import uuid
 import sqlalchemy as sa
 from kombu import Connection, Queue
 
-from services.petitions.storage import petitions as petitions_table
+from services.petitions.storage.tables import petitions as petitions_table
 from shared.bus import event_exchange
 from tests.service.petitions.conftest import wait_until
 

@@ -11,8 +11,8 @@ import pytest
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from services.petitions.openapi import openapi_document
 from services.petitions.service import PetitionsService
+from services.petitions.web.openapi import openapi_document
 
 DOCUMENT_URI = "urn:petitions-openapi"
 API_ROUTE = re.compile(r"^/(api/|openapi\.json$|healthz$|readyz$)")

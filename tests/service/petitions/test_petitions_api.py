@@ -8,7 +8,7 @@ import uuid
 import sqlalchemy as sa
 from kombu import Connection, Queue
 
-from services.petitions.storage import signatures
+from services.petitions.storage.tables import signatures
 from shared.bus import event_exchange
 from tests.service.petitions.conftest import wait_until
 

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from faults.actors import unverified_claims
-from services.petitions.storage import inbox, revocations
+from services.petitions.storage.tables import inbox, revocations
 from shared.auth import LEEWAY_SECONDS
 from shared.bus import EnvelopePublisher
 from shared.envelope import Envelope

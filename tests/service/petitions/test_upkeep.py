@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from services.petitions import upkeep
 from services.petitions.cli import add_commands, with_unit_of_work
-from services.petitions.storage import count_shards, signatures, sponsors
-from services.petitions.storage import petitions as petitions_table
+from services.petitions.handlers import upkeep
+from services.petitions.storage.tables import count_shards, signatures, sponsors
+from services.petitions.storage.tables import petitions as petitions_table
 from shared.envelope import utcnow
 
 

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
-from services.petitions.storage import sponsors
+from services.petitions.storage.tables import sponsors
 from tests.service.petitions.visitors import MARKUP, Visitor, citizen, operator
 
 MIN_SPONSORS = 2

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from services.petitions.storage import signatures
+from services.petitions.storage.tables import signatures
 from services.petitions.web.session import SESSION_COOKIE
 from tests.service.petitions.visitors import MARKUP, Visitor, citizen, operator
 

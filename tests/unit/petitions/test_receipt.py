@@ -1,6 +1,6 @@
 from dataclasses import asdict
 
-from services.petitions.handlers import Receipt
+from services.petitions.domain import Receipt
 
 
 def test_a_receipts_dict_is_every_field() -> None:

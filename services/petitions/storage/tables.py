@@ -1,8 +1,9 @@
 """Tables of the petitions service's database (migrations in ./migrations).
 
 NOTE: counts are sharded. Each signature adds 1 to one of ``COUNT_SHARDS`` rows of its petition,
-picked at random, so a popular petition has no single row that every signature locks (the UK
-e-petitions site fell over at 33 signatures/s on exactly that). The count is the sum of the shards.
+picked at random, so a popular petition has no single row that every signature locks (a single
+counter row is what brought the UK e-petitions site down; docs/capacity.md). The count is the
+sum of the shards.
 """
 
 from __future__ import annotations

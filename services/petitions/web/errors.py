@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from services.petitions import domain
 from shared.web import HttpError
+
+T = TypeVar("T")
 
 STATUS_OF = {
     domain.NotFound: 404,
@@ -25,3 +30,11 @@ def to_http(error: domain.PetitionError) -> HttpError:
         if isinstance(error, kind):
             return HttpError(status, error.code, error.message)
     return HttpError(400, error.code, error.message)
+
+
+def translated(call: Callable[[], T]) -> T:
+    """What ``call`` returns; a domain refusal raised as its HTTP answer."""
+    try:
+        return call()
+    except domain.PetitionError as error:
+        raise to_http(error) from None

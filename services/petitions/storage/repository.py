@@ -10,7 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.petitions.domain import Petition
-from services.petitions.storage import (
+from services.petitions.storage.statements import PETITIONS_BY_ID, SIGN_AND_COUNT
+from services.petitions.storage.tables import (
     COUNT_SHARDS,
     count_announcements,
     count_shards,
@@ -41,40 +42,6 @@ def _shard() -> int:
     return random.randrange(COUNT_SHARDS)  # noqa: S311 - load spreading, not security
 
 
-# Built once: every signature batch reads its petitions.
-_PETITIONS_BY_ID = sa.select(petitions).where(
-    petitions.c.id.in_(sa.bindparam("ids", expanding=True))
-)
-
-# Signatures in (petition, citizen) order, their counts per (petition, département) added to one
-# random shard each, in key order (see add_signatures); the ids inserted come back.
-_SIGN_AND_COUNT = sa.text(
-    """
-    WITH added AS (
-        INSERT INTO signatures (id, petition_id, citizen_sub, departement, signed_at)
-        SELECT id, petition_id, citizen_sub, departement, :signed_at
-        FROM unnest(
-            CAST(:ids AS varchar[]), CAST(:petition_ids AS varchar[]),
-            CAST(:subs AS varchar[]), CAST(:departements AS varchar[])
-        ) AS input (id, petition_id, citizen_sub, departement)
-        ORDER BY petition_id, citizen_sub
-        ON CONFLICT DO NOTHING
-        RETURNING id, petition_id, departement
-    ), counted AS (
-        INSERT INTO petition_count_shards AS shards (petition_id, departement, shard, count)
-        SELECT petition_id, COALESCE(departement, :undeclared),
-               CAST(floor(random() * :shards) AS smallint), count(*)
-        FROM added
-        GROUP BY petition_id, COALESCE(departement, :undeclared)
-        ORDER BY 1, 2
-        ON CONFLICT (petition_id, departement, shard)
-        DO UPDATE SET count = shards.count + EXCLUDED.count
-    )
-    SELECT id FROM added
-    """
-)
-
-
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -94,7 +61,7 @@ class PetitionRepository:
         return _petition(row) if row else None
 
     def get_many(self, petition_ids: list[str]) -> dict[str, Petition]:
-        rows = self.uow.execute(_PETITIONS_BY_ID, {"ids": petition_ids}).all()
+        rows = self.uow.execute(PETITIONS_BY_ID, {"ids": petition_ids}).all()
         return {row.id: _petition(row) for row in rows}
 
     def add(self, petition: Petition) -> None:
@@ -183,11 +150,11 @@ class PetitionRepository:
 
         NOTE: SQLAlchemy does not cache PostgreSQL's ON CONFLICT statements (its ``Insert`` has
         ``inherit_cache = False``): built with ``insert().on_conflict_...()``, the two statements
-        of a batch were compiled anew every time, about a third of a batch's CPU. A text
+        of a batch were compiled anew every time (what that cost: docs/capacity.md). A text
         statement is compiled once, and the rows travel as one array per column.
         """
         result = self.uow.execute(
-            _SIGN_AND_COUNT,
+            SIGN_AND_COUNT,
             {
                 "ids": [r["id"] for r in ordered],
                 "petition_ids": [r["petition_id"] for r in ordered],

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.petitions.domain import Status
-from services.petitions.openapi_components import schemas
+from services.petitions.web.openapi_components import schemas
 
 
 def _ref(name: str) -> dict[str, str]:

@@ -1,5 +1,5 @@
 """Use cases before moderation: create (as a draft or submitted), edit a draft, co-sponsor by
-link, submit. Same shape as handlers.py: load through the unit of work, apply the domain, commit.
+link, submit; and what a citizen sees of their own petitions and co-sponsorships.
 
 NOTE: ``author_key`` is returned once, at creation, and never stored: ``petition.submitted``
 carries only its hash (sha256 of ``"{petition_id}\\n{author_key}"``), with which notifications
@@ -11,13 +11,17 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.petitions import domain
-from services.petitions.domain import Citizen, Petition, Status
-from services.petitions.repository import PetitionRepository
-from services.petitions.schemas import NewPetition
+from services.petitions.commands import NewPetition, PetitionChanges
+from services.petitions.domain import Citizen, Petition
+from services.petitions.events import PetitionSubmitted
+from services.petitions.storage import queries
+from services.petitions.storage.queries import OwnPetition
+from services.petitions.storage.repository import PetitionRepository
+from shared.clock import utcnow
 from shared.db import UnitOfWork
-from shared.envelope import utcnow
 
 
 @dataclass(frozen=True)
@@ -29,34 +33,33 @@ class CreatedPetition:
 def create_petition(
     cmd: NewPetition, author_sub: str, uow: UnitOfWork, min_sponsors: int = 0
 ) -> CreatedPetition:
-    if not cmd.draft:
-        domain.check_enough_sponsors(0, min_sponsors)
     petition_id, author_key = str(uuid.uuid4()), secrets.token_urlsafe(32)
-    petition = Petition(
-        id=petition_id,
+    petition = Petition.create(
+        petition_id,
+        author_sub,
+        utcnow(),
         title=cmd.title,
         text=cmd.text,
-        status=Status.DRAFT if cmd.draft else Status.SUBMITTED,
-        author_sub=author_sub,
         min_acr=cmd.min_acr,
-        created_at=utcnow(),
         sponsor_token=secrets.token_urlsafe(24),
-        author_key_hash=domain.author_key_hash(petition_id, author_key) if cmd.draft else None,
+        author_key=author_key,
+        draft=cmd.draft,
+        min_sponsors=min_sponsors,
     )
     PetitionRepository(uow).add(petition)
     if not cmd.draft:
-        _emit_submitted(uow, petition, domain.author_key_hash(petition_id, author_key))
+        uow.emit(PetitionSubmitted(petition.id, 0, domain.author_key_hash(petition_id, author_key)))
     uow.commit()
     return CreatedPetition(petition, author_key)
 
 
 def edit_draft(
-    petition_id: str, author: Citizen, changes: dict[str, str], uow: UnitOfWork
+    petition_id: str, author: Citizen, changes: PetitionChanges, uow: UnitOfWork
 ) -> tuple[Petition, int]:
     repo = PetitionRepository(uow)
     petition = _get_for(repo, petition_id, author)
     sponsor_count = repo.sponsor_counts([petition.id])[petition.id]
-    petition = petition.edit(author.sub, changes, sponsor_count)
+    petition = petition.edit(author.sub, changes.as_dict(), sponsor_count)
     repo.update(petition)
     uow.commit()
     return petition, sponsor_count
@@ -71,7 +74,7 @@ def submit_petition(
     sponsor_count = repo.sponsor_counts([draft.id])[draft.id]
     petition = draft.submit(author.sub, sponsor_count, min_sponsors)
     repo.update(petition)
-    _emit_submitted(uow, petition, draft.author_key_hash, sponsor_count)
+    uow.emit(PetitionSubmitted(petition.id, sponsor_count, draft.author_key_hash))
     uow.commit()
     return petition, sponsor_count
 
@@ -95,13 +98,14 @@ def sponsor_petition(petition_id: str, citizen: Citizen, token: str, uow: UnitOf
     return repo.sponsor_counts([petition.id])[petition.id]
 
 
-def _emit_submitted(
-    uow: UnitOfWork, petition: Petition, key_hash: str | None, sponsor_count: int = 0
-) -> None:
-    payload: dict[str, object] = {"petition_id": petition.id, "sponsor_count": sponsor_count}
-    if key_hash:
-        payload["author_key_hash"] = key_hash
-    uow.emit("petition.submitted", payload)
+def sponsored_at(uow: UnitOfWork, petition_id: str, citizen_sub: str) -> datetime | None:
+    """When this citizen co-sponsored this petition, or None."""
+    return queries.sponsored_at(uow, petition_id, citizen_sub)
+
+
+def petitions_by(uow: UnitOfWork, author_sub: str) -> list[OwnPetition]:
+    """The petitions this citizen wrote, drafts included, newest first, whatever their status."""
+    return queries.petitions_by(uow, author_sub)
 
 
 def _get_for(repo: PetitionRepository, petition_id: str, author: Citizen) -> Petition:

@@ -1,8 +1,9 @@
-"""Read queries only the pages need: a citizen's own signatures, co-sponsorships and petitions
-(by their pairwise ``sub``).
+"""Read queries only the pages need so far: a citizen's own signatures, co-sponsorships and
+petitions (by their pairwise ``sub``); their use cases are ``handlers.signatures`` and
+``handlers.drafts``.
 
-NOTE: candidates for ``PetitionRepository`` and a ``handlers.signatures_of`` use case; kept here
-until the JSON API needs them too (``GET /api/me/signatures``).
+NOTE: candidates for ``PetitionRepository``; kept here until the JSON API needs them too
+(``GET /api/me/signatures``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.petitions.domain import Petition, Status
-from services.petitions.repository import PetitionRepository
-from services.petitions.storage import petitions, signatures, sponsors
+from services.petitions.storage.repository import PetitionRepository
+from services.petitions.storage.tables import petitions, signatures, sponsors
 from shared.db import UnitOfWork
 
 MAX_LISTED_SIGNATURES = 500

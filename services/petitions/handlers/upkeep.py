@@ -13,10 +13,10 @@ from datetime import timedelta
 from typing import Any
 
 from services.petitions import domain
-from services.petitions.repository import PetitionRepository
-from services.petitions.upkeep_repository import RETIRABLE, UpkeepRepository
+from services.petitions.storage.repository import PetitionRepository
+from services.petitions.storage.upkeep import RETIRABLE, UpkeepRepository
+from shared.clock import utcnow
 from shared.db import UnitOfWork
-from shared.envelope import utcnow
 
 PAGE = 500
 RETIRE_BATCH = 5_000  # rows per transaction: a six-million-signature petition locks nothing long

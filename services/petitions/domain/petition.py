@@ -1,8 +1,5 @@
-"""The petition rules, in plain Python: lifecycle, eligibility to sign, receipts.
-
-No nameko, no SQLAlchemy, no HTTP here. Errors are domain errors (:class:`PetitionError` and
-its kinds); the edge translates them to HTTP in one table (errors.py).
-"""
+"""A petition's lifecycle: drafted, submitted, published, closed (or rejected, hidden,
+withdrawn), and the rules each deployment sets for it."""
 
 from __future__ import annotations
 
@@ -11,8 +8,8 @@ import hmac
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-ACR_LEVELS = ("eidas1", "eidas2", "eidas3")  # eIDAS low < substantial < high
-DEFAULT_MIN_ACR = "eidas1"
+from services.petitions.domain.errors import Forbidden, InvalidTransition, NotEnoughSponsors
+
 DEFAULT_DURATION = timedelta(days=182)  # about six months, as at the French Senate
 
 # Reasons an operator may give when rejecting a petition (documented in the README).
@@ -25,6 +22,16 @@ REJECTION_REASONS = {
     "unclear": "It is too unclear to be acted upon.",
     "offensive": "It contains offensive or abusive language.",
 }
+
+
+@dataclass(frozen=True)
+class PetitionRules:
+    """What each deployment configures (settings)."""
+
+    thresholds: tuple[int, ...] = (10_000, 100_000)
+    duration: timedelta = DEFAULT_DURATION
+    min_sponsors: int = 0
+    retention: timedelta = timedelta(days=180)
 
 
 class Status:
@@ -40,62 +47,6 @@ class Status:
     BEFORE_MODERATION = (DRAFT, SUBMITTED)
     ENDED = (CLOSED, WITHDRAWN, REJECTED, HIDDEN)  # retention runs from their closed_at
     ALL = (DRAFT, SUBMITTED, OPEN, REJECTED, CLOSED, WITHDRAWN, HIDDEN)
-
-
-class PetitionError(Exception):
-    code = "petition_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class NotFound(PetitionError):
-    code = "not_found"
-
-
-class Forbidden(PetitionError):
-    code = "forbidden"
-
-
-class InvalidTransition(PetitionError):
-    code = "invalid_transition"
-
-
-class NotEligible(PetitionError):
-    """The citizen may not sign; ``code`` is the reason."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class NotOpen(PetitionError):
-    code = "petition_not_open"
-
-
-class Closed(PetitionError):
-    code = "petition_closed"
-
-
-class AlreadySigned(PetitionError):
-    code = "already_signed"
-
-
-class NotSigned(PetitionError):
-    code = "not_signed"
-
-
-class NotEnoughSponsors(PetitionError):
-    code = "not_enough_sponsors"
-
-
-class SponsoringClosed(PetitionError):
-    code = "sponsoring_closed"
-
-
-class AlreadySponsored(PetitionError):
-    code = "already_sponsored"
 
 
 @dataclass(frozen=True)
@@ -115,6 +66,41 @@ class Petition:
     sponsor_token: str | None = None
     # Kept from a draft's creation to its submission only (petition.submitted carries it).
     author_key_hash: str | None = None
+
+    @classmethod
+    def create(
+        cls,
+        petition_id: str,
+        author_sub: str,
+        now: datetime,
+        *,
+        title: str,
+        text: str,
+        min_acr: str,
+        sponsor_token: str,
+        author_key: str,
+        draft: bool = False,
+        min_sponsors: int = 0,
+    ) -> Petition:
+        """A new petition, straight to moderation where no co-sponsor is required, or a draft
+        whose author gathers co-sponsors by its link (``sponsor_token``).
+
+        NOTE: ``author_key`` is shown once to the author and never stored: petition.submitted
+        carries only its hash, which a draft keeps until it is submitted.
+        """
+        if not draft:
+            check_enough_sponsors(0, min_sponsors)
+        return cls(
+            id=petition_id,
+            title=title,
+            text=text,
+            status=Status.DRAFT if draft else Status.SUBMITTED,
+            author_sub=author_sub,
+            min_acr=min_acr,
+            created_at=now,
+            sponsor_token=sponsor_token,
+            author_key_hash=author_key_hash(petition_id, author_key) if draft else None,
+        )
 
     def edit(self, by_sub: str, changes: dict[str, str], sponsor_count: int) -> Petition:
         self._require_author(by_sub, "only its author can edit a petition")
@@ -189,46 +175,6 @@ class Petition:
             raise InvalidTransition(f"{message} (it is {self.status})")
 
 
-@dataclass(frozen=True)
-class Citizen:
-    """What the petitions service knows of a citizen: from the access token, and no more."""
-
-    sub: str
-    acr: str
-    adult: bool
-
-
-def check_can_sign(petition: Petition, citizen: Citizen, now: datetime) -> None:
-    """Raise why ``citizen`` may not sign ``petition`` now, if they may not."""
-    if petition.status == Status.CLOSED or (
-        petition.status == Status.OPEN and not petition.is_open_at(now)
-    ):
-        raise Closed("the petition is closed")
-    if petition.status != Status.OPEN:
-        raise NotOpen("the petition is not open for signatures")
-    _check_eligible(petition, citizen)
-
-
-def _check_eligible(petition: Petition, citizen: Citizen) -> None:
-    if acr_rank(citizen.acr) < acr_rank(petition.min_acr):
-        raise NotEligible(
-            "acr_too_low", f"this petition requires an identity verified at {petition.min_acr}"
-        )
-    if not citizen.adult:
-        raise NotEligible("not_adult", "only adults may sign petitions")
-
-
-def check_can_sponsor(petition: Petition, citizen: Citizen, token: str) -> None:
-    """Raise why ``citizen`` may not co-sponsor ``petition`` with the link ``token``."""
-    if not petition.sponsor_link_is(token):
-        raise NotFound("no such petition, or the sponsor link is wrong")
-    if petition.status not in Status.BEFORE_MODERATION:
-        raise SponsoringClosed("co-sponsors join a petition before its moderation only")
-    if citizen.sub == petition.author_sub:
-        raise NotEligible("author_cannot_sponsor", "the author cannot co-sponsor their petition")
-    _check_eligible(petition, citizen)
-
-
 def check_enough_sponsors(sponsor_count: int, min_sponsors: int) -> None:
     if sponsor_count < min_sponsors:
         raise NotEnoughSponsors(
@@ -250,13 +196,3 @@ def retention_cutoff(now: datetime, retention: timedelta) -> datetime:
 def thresholds_crossed(count: int, thresholds: tuple[int, ...]) -> list[int]:
     """The configured thresholds a count has reached (each is announced once, ever)."""
     return [t for t in thresholds if count >= t]
-
-
-def acr_rank(acr: str | None) -> int:
-    """eIDAS level as a number; an unknown level ranks below every real one."""
-    return ACR_LEVELS.index(acr) if acr in ACR_LEVELS else -1
-
-
-def receipt_hash(petition_id: str, signature_id: str, signed_at: str) -> str:
-    """Binds a signature's id and time to its petition; the citizen keeps it as a receipt."""
-    return hashlib.sha256(f"{petition_id}\n{signature_id}\n{signed_at}".encode()).hexdigest()

@@ -1,4 +1,5 @@
-"""The SQL of upkeep (upkeep.py): recounting and repairing counts, retiring signers' subjects."""
+"""The SQL of upkeep (handlers/upkeep.py): recounting and repairing counts, retiring signers'
+subjects."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.petitions.domain import Status
-from services.petitions.repository import UNDECLARED
-from services.petitions.storage import count_shards, petitions, retired, signatures, sponsors
+from services.petitions.storage.repository import UNDECLARED
+from services.petitions.storage.tables import count_shards, petitions, retired, signatures, sponsors
 from shared.db import UnitOfWork
 
 RETIRED_PREFIX = "retired:"
