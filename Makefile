@@ -61,9 +61,11 @@ bench: setup ## measure the hub (BENCH_ARGS=--quick for a smoke run); report in 
 faults: setup ## fault injection: kill -9 each process, restart broker and database; print figures
 	$(BIN)/python -m faults
 
-lint: setup ## ruff, mypy and hadolint
+lint: setup ## ruff, mypy, the layering contracts (import-linter) and hadolint
 	$(BIN)/ruff check hub services shared tests bench faults
+	$(BIN)/ruff format --check hub services shared tests bench faults
 	$(BIN)/mypy hub services shared bench
+	$(BIN)/lint-imports
 	$(BIN)/hadolint Dockerfile
 
 clean: ## remove the virtualenv and local data
