@@ -213,15 +213,33 @@ class AccessTokens(DependencyProvider):
         self._revoked_count = metrics.token_failures.labels("revoked")
         self._waker = Waker()
         self._stopping = False
+        self._feed: RevocationFeed | None = None
+        self._first_load = eventlet.semaphore.Semaphore()
+
+    @property
+    def revocations(self) -> RevocationFeed:
+        """The deny-list, read through the service's one engine (its Database's, made at set-up:
+        every provider is set up before any starts or serves)."""
+        if self._feed is None:
+            self._feed = RevocationFeed(service_database(self.container).engine)
+        return self._feed
 
     def start(self) -> None:
-        # The service's one engine (its Database's): every provider has been set up by now.
-        self.revocations = RevocationFeed(service_database(self.container).engine)
-        try:
-            self.revocations.refresh()  # before the first request, if the database answers
-        except Exception:  # noqa: BLE001 - the thread retries; tokens wait for it (503)
-            log.warning("could not load the revoked tokens yet", exc_info=True)
+        self._load_first()  # before the first request, if the database answers
         self.container.spawn_managed_thread(self._keep_revocations)
+
+    def _load_first(self) -> bool:
+        """Load the deny-list once if it is not yet; whether it is loaded. NOTE: a process's
+        extensions start together, so a request may come before ``start`` has loaded it: it
+        waits for that one load (milliseconds) rather than be refused."""
+        feed = self.revocations
+        with self._first_load:
+            if not feed.loaded:
+                try:
+                    feed.refresh()
+                except Exception:  # noqa: BLE001 - the loop retries; tokens wait for it (503)
+                    log.warning("could not load the revoked tokens yet", exc_info=True)
+        return feed.loaded
 
     def _keep_revocations(self) -> None:
         run_loop(
@@ -254,7 +272,7 @@ class AccessTokens(DependencyProvider):
             claims = self.verifier.verify(token)
         except TokenInvalid as exc:
             raise _invalid_token(str(exc)) from None
-        if not self.revocations.loaded:
+        if not self.revocations.loaded and not self._load_first():
             raise HttpError(
                 503,
                 "unavailable",

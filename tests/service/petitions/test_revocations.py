@@ -151,3 +151,21 @@ def test_a_process_started_after_the_revocation_refuses_the_token_from_its_first
     engine.dispose()
     petitions = start_petitions()
     assert status(petitions, token) == 401
+
+
+def test_a_request_before_the_deny_list_is_loaded_waits_for_it_rather_than_a_503(
+    start_service, settings, issuer
+):
+    """A process's extensions start together: during a rolling restart a request reached the
+    web server before the deny-list's first load and got a 503."""
+    from services.petitions.service import PetitionsService
+    from shared.dependencies import AccessTokens
+    from tests.service.petitions.conftest import PetitionsApi, with_settings
+
+    trusting = with_settings(settings, public_urls={**settings.public_urls, "identity": issuer.url})
+    container = start_service(PetitionsService, settings_override=trusting)
+    petitions = PetitionsApi(trusting, issuer)
+    [tokens] = [d for d in container.dependencies if isinstance(d, AccessTokens)]
+    tokens.revocations.loaded = False  # as just after start, before the first load
+    assert status(petitions, petitions.issuer.citizen_token(petitions.url)) == 200
+    assert tokens.revocations.loaded
