@@ -40,6 +40,9 @@ def _op(
         op["requestBody"] = {"required": body_required, "content": content}
     if params:
         op["parameters"] = params
+        if any(p["in"] == "query" for p in params):
+            # The edge refuses parameters the database could not store (shared/web.py).
+            responses.setdefault("400", _json(_ref("Error"), "error"))
     return op
 
 
