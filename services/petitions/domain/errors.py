@@ -6,13 +6,11 @@ table (web/errors.py).
 
 from __future__ import annotations
 
+from shared.refusals import Refusal
 
-class PetitionError(Exception):
+
+class PetitionError(Refusal):
     code = "petition_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class NotFound(PetitionError):
@@ -31,8 +29,7 @@ class NotEligible(PetitionError):
     """The citizen may not sign; ``code`` is the reason."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code)
 
 
 class NotOpen(PetitionError):

@@ -3,21 +3,17 @@ services.notifications.web.errors) and the bus events it cannot read."""
 
 from __future__ import annotations
 
+from shared.refusals import Refusal
+
 
 class InvalidEvent(ValueError):
     """A message on the bus is not a petition event we can read (dead-lettered)."""
 
 
-class MailError(Exception):
+class MailError(Refusal):
     """A refusal the client caused; ``code`` is the JSON error code."""
 
     code = "invalid_request"
-
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
 
 
 class InvalidRequest(MailError):

@@ -3,21 +3,17 @@ bus events they cannot forward."""
 
 from __future__ import annotations
 
+from shared.refusals import Refusal
+
 
 class InvalidEvent(ValueError):
     """A message on the bus is not a public petition event we can forward (dead-lettered)."""
 
 
-class WebhooksError(Exception):
+class WebhooksError(Refusal):
     """A refusal the client caused; ``code`` is the JSON error code."""
 
     code = "invalid_request"
-
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
 
 
 class InvalidRequest(WebhooksError):
