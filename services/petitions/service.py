@@ -26,7 +26,7 @@ from shared.revocation import TOKENS_REVOKED, record_revocations
 from shared.scopes import PETITIONS_MODERATE
 from shared.web import cacheable_json, csv_response, http, json_response, read_json
 
-CITIZEN_ERASED = "identity.citizen_erased"  # from identity (services/identity/admin.py)
+CITIZEN_ERASED = "identity.citizen_erased"  # identity's CitizenErased (services/identity/events.py)
 REVOCATION_CONSUMER = "petitions.revocations"
 # NOTE: counts must show within 1 s; a CDN may keep a petition for that long, a list for 5 s.
 DETAIL_MAX_AGE, LIST_MAX_AGE, EXPORT_MAX_AGE = 1, 5, 300
