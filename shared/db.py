@@ -117,8 +117,8 @@ class UnitOfWork:
 
     Given an engine, statements run on a SQLAlchemy Core connection, taken from the pool at the
     first statement and given back when the transaction ends (commit, rollback, close), as an ORM
-    ``Session`` does. The hub uses no ORM feature, and a ``Session`` costs about 100 µs of CPU
-    more per transaction (docs/capacity.md). A ``Session`` (or a factory of one) is still
+    ``Session`` does. The hub uses no ORM feature, and a ``Session`` costs more CPU per
+    transaction (docs/capacity.md). A ``Session`` (or a factory of one) is still
     accepted, for the command line and the tests.
     """
 

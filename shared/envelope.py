@@ -32,8 +32,8 @@ class Envelope:
 
     def to_dict(self) -> dict[str, Any]:
         # NOTE: not dataclasses.asdict: it deep-copies the payload (a signature batch's event
-        # holds one receipt per signature), about 2 % of petitions' CPU per signature. The
-        # payload is JSON data handed on as it is; its top level is copied.
+        # holds one receipt per signature), on the signing path. The payload is JSON data
+        # handed on as it is; its top level is copied.
         return {
             "type": self.type,
             "payload": dict(self.payload),

@@ -124,7 +124,7 @@ def _storable_params(request: Request) -> bool:
     """Query and form parameters the database can store (form bodies are parsed only here)."""
     environ = request.environ
     if not environ.get("QUERY_STRING") and not _maybe_form(environ.get("CONTENT_TYPE")):
-        return True  # nothing to parse (most API calls): werkzeug's parsing costs 3 % of one
+        return True  # nothing to parse (most API calls): werkzeug's parsing is not free
     params = list(request.args.items(multi=True))
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         request.shallow = False
@@ -214,7 +214,7 @@ def _add_edge_headers(
     """Add to an answer's WSGI header list the edge headers it lacks, and its correlation id
     (replacing any the handler set). Done on the list the answer is about to send rather than
     through werkzeug's ``Headers``, whose case-insensitive ``setdefault`` scans the headers once
-    per call: 5 % of a small answer's CPU (py-spy, 2026-12-02)."""
+    per call, a visible part of a small answer's CPU."""
     present = {name.lower() for name, _ in headers}
     if cid:
         if _CORRELATION_LOWER in present:
@@ -272,9 +272,9 @@ class HubHttpHandler(HttpRequestHandler):
         super().__init__(method, url, **kwargs)
 
     def check_signature(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        """nameko binds the arguments with ``inspect.getcallargs`` on every request (3 % of a
-        signature's CPU); a request whose arguments are the ones this route always gives (the
-        request, then its path values by name) is checked against those names instead."""
+        """nameko binds the arguments with ``inspect.getcallargs`` on every request, a visible
+        part of a signature's CPU; a request whose arguments are the ones this route always gives
+        (the request, then its path values by name) is checked against those names instead."""
         expected = getattr(self, "_parameters", None)
         if expected is None:
             method = getattr(self.container.service_cls, self.method_name)

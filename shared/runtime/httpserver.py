@@ -2,10 +2,9 @@
 
 nameko's web server runs eventlet's WSGI server, whose request parsing is pure Python
 (``http.server``'s request line and header reading, an ``Input`` object per request, a response
-written line by line): on a trivial request it was about a third of the server CPU the hub's
-``@http`` costs (``python -m bench.http_floor``: 156 against 107 us, the same hour). Here the
-request is parsed by httptools (llhttp, Node.js's parser, as uvicorn uses it) and a small answer
-is written with one send.
+written line by line): a large part of the server CPU of a small answer (README, "The
+runtime"). Here the request is parsed by httptools (llhttp, Node.js's parser, as uvicorn uses it)
+and a small answer is written with one send.
 
 What a WSGI application sees is what eventlet gave it (the same environ keys and values, headers
 with an underscore in their name dropped, repeated headers joined with a comma), with two
