@@ -1,11 +1,12 @@
-"""The mock provider's signatures: ES256 JWTs (joserfc) under its one key, published as its JWKS."""
+"""The mock provider's signatures: ES256 JWTs under its one key, published as its JWKS."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from joserfc import jwt
 from joserfc.jwk import ECKey
+
+from shared import jws
 
 ALGORITHM = "ES256"
 
@@ -28,4 +29,4 @@ class KeySigner:
 
 
 def _signed(claims: dict[str, Any], key: ECKey, kid: str) -> str:
-    return jwt.encode({"alg": ALGORITHM, "kid": kid}, claims, key, algorithms=[ALGORITHM])
+    return jws.sign(claims, key, kid)
