@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -14,9 +17,10 @@ def isoformat(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def as_utc(moment: datetime | None) -> datetime | None:
-    """A time read from the database, in UTC. NOTE: SQLite (development) gives back naive
-    datetimes for what was stored in UTC; PostgreSQL's ``timestamptz`` gives aware ones."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
+def as_utc(value: T) -> T:
+    """A value read from the database, a naive datetime made UTC; anything else as it is.
+    NOTE: SQLite (development) gives back naive datetimes for what was stored in UTC;
+    PostgreSQL's ``timestamptz`` gives aware ones."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)  # type: ignore[return-value]  # T is datetime here
+    return value

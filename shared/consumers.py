@@ -20,8 +20,9 @@ from typing import Any
 import eventlet
 import sqlalchemy as sa
 
+from shared.clock import utcnow
 from shared.db import UnitOfWork
-from shared.envelope import InvalidEnvelope, utcnow
+from shared.envelope import InvalidEnvelope
 from shared.outbox import BIGINT
 
 log = logging.getLogger(__name__)

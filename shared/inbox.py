@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from shared.clock import utcnow
 from shared.db import UnitOfWork
-from shared.envelope import utcnow
 
 _metadata_for_statements = sa.MetaData()
 

@@ -14,7 +14,7 @@ import re
 import sys
 from urllib.parse import unquote
 
-from shared.envelope import isoformat, utcnow
+from shared.clock import isoformat, utcnow
 
 CORRELATION_HEADER = "X-Correlation-ID"
 _correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(

@@ -140,7 +140,7 @@ class ServiceMetrics:
         """Record how long an event took from its creation to this consumer."""
         from datetime import datetime
 
-        from shared.envelope import utcnow
+        from shared.clock import utcnow
 
         try:
             created = datetime.fromisoformat(event_time.replace("Z", "+00:00"))

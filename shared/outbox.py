@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from shared.envelope import utcnow
+from shared.clock import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,4 @@ class OutboxRelay:
             ).one()
         if not oldest:
             return count, 0.0
-        if oldest.tzinfo is None:  # SQLite keeps naive datetimes
-            oldest = oldest.replace(tzinfo=utcnow().tzinfo)
-        return count, max(0.0, (utcnow() - oldest).total_seconds())
+        return count, max(0.0, (utcnow() - as_utc(oldest)).total_seconds())

@@ -25,7 +25,8 @@ from services.petitions.domain import (
 )
 from services.petitions.handlers.drafts import CreatedPetition
 from services.petitions.handlers.petitions import PetitionView
-from shared.envelope import Envelope, InvalidEnvelope, isoformat
+from shared.clock import isoformat
+from shared.envelope import Envelope, InvalidEnvelope
 from shared.web import HttpError
 
 TITLE_LENGTH = (10, 200)

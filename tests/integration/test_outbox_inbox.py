@@ -137,7 +137,7 @@ def test_an_uncommitted_claim_does_not_count(engine):
 def test_pruning_deletes_only_events_sent_long_enough_ago(engine):
     from datetime import timedelta
 
-    from shared.envelope import utcnow
+    from shared.clock import utcnow
 
     drain_outbox(engine)
     old, recent = emit(engine, 3, "test.old"), emit(engine, 2, "test.recent")

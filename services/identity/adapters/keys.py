@@ -18,7 +18,6 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from services.identity.adapters import jwt as jwtutil
 from services.identity.adapters.jwt import JwtRejected
 from services.identity.storage import signing_keys
-from shared.envelope import utcnow
+from shared.clock import as_utc, utcnow
 
 ALGORITHM = "ES256"
 WRAPPED_PREFIX = "aesgcm-v1:"
@@ -81,9 +80,7 @@ class KeyStore:
     def signing_key_age(self) -> float:
         kid = self._current_kid()
         row = next(r for r in self._rows if r["kid"] == kid)
-        created = row["created_at"]
-        if created.tzinfo is None:  # SQLite keeps naive datetimes (UTC)
-            created = created.replace(tzinfo=UTC)
+        created = as_utc(row["created_at"])
         started = row["activates_at"] or created.timestamp()
         return max(0.0, self.clock() - started)
 

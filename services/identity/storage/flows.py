@@ -21,8 +21,8 @@ from services.identity.storage.tables import (
     refresh_tokens,
     sessions,
 )
+from shared.clock import utcnow
 from shared.db import UnitOfWork
-from shared.envelope import utcnow
 
 # --- pending logins --------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from shared.envelope import utcnow
+from shared.clock import utcnow
 from shared.inbox import inbox_table
 from shared.outbox import outbox_table
 

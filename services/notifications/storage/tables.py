@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 
 from shared.consumers import dead_letters_table
@@ -37,10 +35,3 @@ messages = sa.Table(
     sa.Column("received_at", TZ, nullable=False),
     sa.Index("ix_messages_subject", "subject"),
 )
-
-
-def as_utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back naive; every datetime we store is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment

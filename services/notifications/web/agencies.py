@@ -12,7 +12,7 @@ from services.notifications.webhooks import schemas
 from services.notifications.webhooks.adapters.sender import ensure_public_target
 from services.notifications.webhooks.domain import agency_of
 from services.notifications.webhooks.handlers import subscriptions as handlers
-from shared.envelope import utcnow
+from shared.clock import utcnow
 from shared.web import bearer_token, http, json_response, read_json
 
 SUBSCRIPTION = "/api/subscriptions/<string:subscription_id>"

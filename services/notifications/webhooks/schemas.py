@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from services.notifications.storage.tables import as_utc
 from services.notifications.webhooks.commands import NewSubscription, PublicEvent
 from services.notifications.webhooks.domain import (
     CATALOGUE,
@@ -25,7 +24,8 @@ from services.notifications.webhooks.domain import (
 )
 from services.notifications.webhooks.handlers.subscriptions import Page
 from services.notifications.webhooks.storage.queries import Cursor
-from shared.envelope import Envelope, isoformat
+from shared.clock import as_utc, isoformat
+from shared.envelope import Envelope
 
 MAX_PAGE = 200
 DEFAULT_PAGE = 50

@@ -9,7 +9,7 @@ NOTE: candidates for ``PetitionRepository``; kept here until the JSON API needs 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from services.petitions.domain import Petition, Status
 from services.petitions.storage.repository import PetitionRepository
 from services.petitions.storage.tables import petitions, signatures, sponsors
+from shared.clock import as_utc
 from shared.db import UnitOfWork
 
 MAX_LISTED_SIGNATURES = 500
@@ -45,7 +46,7 @@ def _moment(
             table.c.petition_id == petition_id, table.c.citizen_sub == citizen_sub
         )
     ).scalar()
-    return _aware(found) if found is not None else None
+    return as_utc(found) if found is not None else None
 
 
 def signatures_of(uow: UnitOfWork, citizen_sub: str) -> list[OwnSignature]:
@@ -61,7 +62,7 @@ def signatures_of(uow: UnitOfWork, citizen_sub: str) -> list[OwnSignature]:
         .order_by(signatures.c.signed_at.desc())
         .limit(MAX_LISTED_SIGNATURES)
     ).all()
-    found = [(_petition_of(row), _aware(row.signed_at_)) for row in rows]
+    found = [(_petition_of(row), as_utc(row.signed_at_)) for row in rows]
     counts = PetitionRepository(uow).counts([p.id for p, _ in found])
     return [OwnSignature(p, when, counts[p.id]) for p, when in found]
 
@@ -102,11 +103,4 @@ _PETITION_FIELDS = tuple(f.name for f in fields(Petition))
 
 def _petition_of(row: Any) -> Petition:
     values = row._mapping
-    return Petition(**{name: _aware(values[name]) for name in _PETITION_FIELDS})
-
-
-def _aware(value: Any) -> Any:
-    """SQLite hands back naive datetimes; the hub's are all UTC."""
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+    return Petition(**{name: as_utc(values[name]) for name in _PETITION_FIELDS})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,20 +20,14 @@ from services.petitions.storage.tables import (
     sponsors,
     thresholds_reached,
 )
+from shared.clock import as_utc
 from shared.db import UnitOfWork
 
 UNDECLARED = ""  # the département bucket of citizens who declared none
 
 
-def _aware(value: object) -> object:
-    """SQLite hands back naive datetimes; the hub's are all UTC."""
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 def _petition(row: sa.Row[Any]) -> Petition:
-    values: dict[str, Any] = {k: _aware(v) for k, v in row._mapping.items()}
+    values: dict[str, Any] = {k: as_utc(v) for k, v in row._mapping.items()}
     return Petition(**values)
 
 

@@ -21,8 +21,8 @@ from services.petitions.web.session import (
     read_login_cookie,
     set_login_cookie,
 )
+from shared.clock import utcnow
 from shared.db import UnitOfWork
-from shared.envelope import utcnow
 from shared.scopes import CITIZEN_PETITIONS, has_scope
 from shared.web import HttpError
 

@@ -26,8 +26,8 @@ from services.notifications.webhooks.storage.tables import (
     delivery_attempts,
     subscriptions,
 )
+from shared.clock import utcnow
 from shared.db import UnitOfWork
-from shared.envelope import utcnow
 
 from .support import Receiver, wait_until
 

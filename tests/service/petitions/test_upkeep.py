@@ -13,7 +13,7 @@ from services.petitions.cli import add_commands, with_unit_of_work
 from services.petitions.handlers import upkeep
 from services.petitions.storage.tables import count_shards, signatures, sponsors
 from services.petitions.storage.tables import petitions as petitions_table
-from shared.envelope import utcnow
+from shared.clock import utcnow
 
 
 def hub_petitions(settings, capsys, *argv: str) -> tuple[int, list[dict]]:

@@ -27,8 +27,8 @@ from services.notifications.mail.domain.letters import Letter, WriteLetter
 from services.notifications.mail.storage import authors as store
 from services.notifications.mail.storage import citizens, outbox
 from services.notifications.mail.storage.tables import author_subscribers, petition_authors
+from shared.clock import utcnow
 from shared.db import UnitOfWork
-from shared.envelope import utcnow
 from shared.inbox import first_delivery
 
 AUTHOR_MAIL = "notifications.author_mail"

@@ -29,8 +29,8 @@ from services.notifications.mail.storage.tables import (
     petition_outcomes,
     signature_receipts,
 )
+from shared.clock import utcnow
 from shared.db import UnitOfWork
-from shared.envelope import utcnow
 from shared.inbox import first_delivery
 
 CITIZEN_MAIL = "notifications.citizen_mail"

@@ -23,8 +23,8 @@ from services.notifications.mail.adapters.smtp import (
 )
 from services.notifications.mail.domain.letters import RETRY_DELAYS_SECONDS
 from services.notifications.mail.storage import outbox
+from shared.clock import utcnow
 from shared.db import UnitOfWork
-from shared.envelope import utcnow
 
 log = logging.getLogger(__name__)
 

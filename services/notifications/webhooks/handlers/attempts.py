@@ -13,7 +13,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from services.notifications.storage.tables import as_utc
 from services.notifications.webhooks.adapters import sender
 from services.notifications.webhooks.domain import (
     ACTIVE,
@@ -32,8 +31,8 @@ from services.notifications.webhooks.domain import (
 from services.notifications.webhooks.events import DeliveryExhausted, SubscriptionDisabled
 from services.notifications.webhooks.storage import queries as store
 from services.notifications.webhooks.storage.tables import deliveries, delivery_attempts
+from shared.clock import as_utc, isoformat, utcnow
 from shared.db import UnitOfWork
-from shared.envelope import isoformat, utcnow
 
 CANDIDATES_PER_SLOT = 4
 GONE_REASON = "the endpoint answered 410 Gone"

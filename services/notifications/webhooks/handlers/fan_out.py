@@ -16,8 +16,8 @@ from services.notifications.webhooks.commands import PublicEvent
 from services.notifications.webhooks.domain import wants
 from services.notifications.webhooks.storage import queries as store
 from services.notifications.webhooks.storage.tables import deliveries
+from shared.clock import utcnow
 from shared.db import UnitOfWork
-from shared.envelope import utcnow
 from shared.inbox import first_deliveries
 
 FAN_OUT = "notifications.fan_out"

@@ -14,7 +14,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from services.notifications.storage.tables import as_utc
 from services.notifications.webhooks.commands import NewSubscription
 from services.notifications.webhooks.domain import (
     ACTIVE,
@@ -32,8 +31,8 @@ from services.notifications.webhooks.domain import (
 )
 from services.notifications.webhooks.storage import queries as store
 from services.notifications.webhooks.storage.tables import deliveries, subscriptions
+from shared.clock import as_utc, utcnow
 from shared.db import UnitOfWork
-from shared.envelope import utcnow
 
 
 @dataclass(frozen=True)
