@@ -2,49 +2,45 @@
 
 nameko's web server runs eventlet's WSGI server, whose request parsing is pure Python
 (``http.server``'s request line and header reading, an ``Input`` object per request, a response
-written line by line): a large part of the server CPU of a small answer (README, "The
-runtime"). Here the request is parsed by httptools (llhttp, Node.js's parser, as uvicorn uses it)
-and a small answer is written with one send.
+written line by line): a large part of the server CPU of a small answer (README, "The runtime").
+Here the request is parsed by httptools (llhttp, Node.js's parser, as uvicorn uses it) and a small
+answer is written with one send.
 
-What a WSGI application sees is what eventlet gave it (the same environ keys and values, headers
-with an underscore in their name dropped, repeated headers joined with a comma), with two
-corrections: ``SERVER_PROTOCOL`` is the client's version (eventlet always said HTTP/1.0), and no
-``CONTENT_TYPE`` is made up when the client sent none (eventlet said text/plain). The body is
-read whole before the application runs (bounded by ``max_body``); a chunked one is given decoded,
-with its ``CONTENT_LENGTH``.
+What a WSGI application sees (:mod:`shared.runtime.environ`) is what eventlet gave it (the same
+environ keys and values, headers with an underscore in their name dropped, repeated headers joined
+with a comma), with two corrections: ``SERVER_PROTOCOL`` is the client's version (eventlet always
+said HTTP/1.0), and no ``CONTENT_TYPE`` is made up when the client sent none (eventlet said
+text/plain). The body is read whole before the application runs (bounded by ``max_body``); a
+chunked one is given decoded, with its ``CONTENT_LENGTH``.
 
 Beyond eventlet's defaults, the server bounds what a client may make it hold (the reading side is
-:mod:`shared.runtime.http_reading`): the request line
-(8 KiB) and header section (64 KiB), the number of headers and trailer fields, the body (refused
-with a JSON 413 before it is read, as the hub's own check would), the time to send the headers of
-a request (a slow-loris client is disconnected) and then its body (in all, from the end of its
-headers, besides the time between two reads), the idle time of a kept-alive connection, and the
-number of connections (:mod:`shared.runtime.connections`, which accepts them). Errors the client
-caused are answered with a JSON error and the connection closed; a failing application is logged
-with its traceback and answered with a plain JSON 500; any other error ends its connection only.
-A ``100 Continue`` goes out when its request is the next to be served, after the answers to those
-pipelined before it. Access lines never show a secret path segment
-(``shared.logs.SECRET_PATH_PREFIXES``).
+:mod:`shared.runtime.http_reading`): the request line (8 KiB) and header section (64 KiB), the
+number of headers and trailer fields, the body (refused with a JSON 413 before it is read, as the
+hub's own check would), the time to send the headers of a request (a slow-loris client is
+disconnected) and then its body (in all, from the end of its headers, besides the time between two
+reads), the idle time of a kept-alive connection, and the number of connections
+(:mod:`shared.runtime.connections`, which accepts them). Errors the client caused are answered with
+a JSON error and the connection closed; a failing application is logged with its traceback and
+answered with a plain JSON 500; any other error ends its connection only. A ``100 Continue`` goes
+out when its request is the next to be served, after the answers to those pipelined before it.
+Access lines never show a secret path segment (``shared.logs.SECRET_PATH_PREFIXES``).
 """
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import logging
 import socket
-import sys
 import time
 from email.utils import formatdate
 from typing import Any
-from urllib.parse import unquote
 
 import httptools
 
 from shared.config import DEFAULT_MAX_CONNECTIONS
-from shared.logs import SECRET_PATH_PREFIXES
 from shared.runtime.connections import Connections
+from shared.runtime.environ import connection_environ, request_environ, request_line
 from shared.runtime.http_reading import CONTINUE, READ_SIZE, ClientError, Message, RequestReader
 
 IDLE_TIMEOUT = 120.0  # between requests on a kept-alive connection (above proxies' 60-75 s)
@@ -145,7 +141,7 @@ class HttpServer:
 
     def serve(self, sock: Any, address: Any) -> None:
         reader = RequestReader(self.max_body)
-        base = self._connection_environ(sock, address)
+        base = connection_environ(sock, address, self.url_scheme)
         recv = sock.recv
         idle = self.connections.idle
         refusal: ClientError | None = None
@@ -193,65 +189,10 @@ class HttpServer:
         except (_Disconnected, ConnectionError, TimeoutError):
             return
 
-    def _connection_environ(self, sock: Any, address: Any) -> dict[str, Any]:
-        try:
-            server_name, server_port = sock.getsockname()[:2]
-        except (OSError, ValueError):
-            server_name, server_port = "", 0
-        remote = address if isinstance(address, tuple) else ("", 0)
-        return {
-            "SCRIPT_NAME": "",
-            "SERVER_NAME": str(server_name),
-            "SERVER_PORT": str(server_port),
-            "REMOTE_ADDR": str(remote[0]),
-            "REMOTE_PORT": str(remote[1]) if len(remote) > 1 else "",
-            "GATEWAY_INTERFACE": "CGI/1.1",
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": self.url_scheme,
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-            "wsgi.input_terminated": True,
-        }
-
-    def _environ(self, base: dict[str, Any], message: Message) -> dict[str, Any]:
-        env = base.copy()
-        method = message.method.decode("latin-1")
-        env["REQUEST_METHOD"] = method
-        target = message.url.decode("latin-1")
-        path, sep, query = target.partition("?")
-        env["RAW_PATH_INFO"] = path
-        env["PATH_INFO"] = unquote(path, encoding="latin-1") if "%" in path else path
-        if sep:
-            env["QUERY_STRING"] = query
-        env["SERVER_PROTOCOL"] = "HTTP/" + message.version
-        chunked = False
-        for raw_name, raw_value in message.headers:
-            name = raw_name.decode("latin-1").upper()
-            value = raw_value.decode("latin-1").strip(" \t")
-            if "_" in name:
-                continue  # as eventlet: X_Forwarded_For must not pass for X-Forwarded-For
-            key = name.replace("-", "_")
-            if key == "TRANSFER_ENCODING":
-                chunked = True  # the only one served (http_reading refuses others)
-                continue
-            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                key = "HTTP_" + key
-            if key in env:
-                env[key] += "," + value
-            else:
-                env[key] = value
-        body = b"".join(message.body) if message.body else b""
-        if chunked:  # the body is given to the application decoded, with its length
-            env["CONTENT_LENGTH"] = str(len(body))
-        env["wsgi.input"] = io.BytesIO(body)
-        return env
-
     def _respond(self, sock: Any, base: dict[str, Any], message: Message) -> bool:
         """Serve one request; whether the connection may serve another."""
         started = time.monotonic()
-        env = self._environ(base, message)
+        env = request_environ(base, message)
         head_only = message.method == b"HEAD"
         state: list[Any] = []  # status, headers
 
@@ -272,7 +213,7 @@ class HttpServer:
             except _Disconnected:
                 return False
             except Exception:  # noqa: BLE001 - the application failed: answer 500, log the trace
-                self.log.exception("error serving %s", _request_line(env))
+                self.log.exception("error serving %s", request_line(env))
                 if state and state[-1] is True:
                     return False  # the answer had begun: only closing tells the client
                 error = ClientError(500, "internal_error", "something went wrong on our side")
@@ -286,7 +227,7 @@ class HttpServer:
             self.log.info(
                 self.log_format
                 % {
-                    "request_line": _request_line(env),
+                    "request_line": request_line(env),
                     "status_code": int(str(state[0]).split(" ", 1)[0]),
                     "body_length": sent,
                     "wall_seconds": time.monotonic() - started,
@@ -416,18 +357,6 @@ def _framing(headers: list[tuple[str, str]]) -> tuple[bool, bool]:
         elif lowered == "connection" and value.strip().lower() == "close":
             closes = True
     return closes, length_known
-
-
-def _request_line(env: dict[str, Any]) -> str:
-    """The request line as the client sent it, for the access line and error logs; a secret
-    path segment is cut (looked for in the decoded path, which the routes match)."""
-    query = env.get("QUERY_STRING")
-    path, decoded = env["RAW_PATH_INFO"], env["PATH_INFO"]
-    for prefix in SECRET_PATH_PREFIXES:
-        if prefix in decoded:
-            path = decoded[: decoded.index(prefix) + len(prefix)] + "…"
-    target = path + ("?" + query if query is not None else "")
-    return f"{env['REQUEST_METHOD']} {target} {env['SERVER_PROTOCOL']}"
 
 
 class WhenLogged:
