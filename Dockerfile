@@ -18,7 +18,8 @@ COPY pyproject.toml README.md LICENSE ./
 COPY shared ./shared
 COPY services ./services
 COPY hub ./hub
-RUN pip install --no-cache-dir . \
+COPY verifier ./verifier
+RUN pip install --no-cache-dir ./verifier . \
     && python -m compileall -q /opt/venv/lib
 
 # --- runtime: the virtualenv alone, run as an unprivileged user ---
