@@ -14,12 +14,20 @@ from pathlib import Path
 SERVICES = ("identity", "petitions", "notifications")
 PROCESSES = (*SERVICES, "mock-idp")
 
-DEFAULT_PORTS = {"identity": 8001, "petitions": 8002, "notifications": 8003, "mock-idp": 8004}
+# NOTE: transparency (issue 21) has its ports and URL before it is one of SERVICES.
+DEFAULT_PORTS = {
+    "identity": 8001,
+    "petitions": 8002,
+    "notifications": 8003,
+    "mock-idp": 8004,
+    "transparency": 8005,
+}
 DEFAULT_METRICS_PORTS = {
     "identity": 9101,
     "petitions": 9102,
     "notifications": 9103,
     "mock-idp": 9104,
+    "transparency": 9105,
 }
 DEFAULT_MAX_CONNECTIONS = 1000  # HTTP connections per process (HUB_MAX_CONNECTIONS)
 MAX_PROCESSES = 32  # per service and machine: one per core is the useful most
@@ -29,6 +37,7 @@ ENV_PREFIX = {
     "petitions": "PETITIONS",
     "notifications": "NOTIFICATIONS",
     "mock-idp": "MOCK_IDP",
+    "transparency": "TRANSPARENCY",
 }
 DEV_SUBJECT_SECRET = "development-only-subject-secret-change-me"  # noqa: S105 (refused in production)
 # The petitions pages' OAuth client at identity; registered by `hub db upgrade` outside production.
@@ -128,16 +137,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build the settings from ``environ`` (default: the process environment)."""
     env = os.environ if environ is None else environ
     data_dir = Path(env.get("HUB_DATA_DIR", "var"))
-    ports = {p: _int(env, f"{ENV_PREFIX[p]}_PORT", DEFAULT_PORTS[p]) for p in PROCESSES}
+    ports = {p: _int(env, f"{ENV_PREFIX[p]}_PORT", DEFAULT_PORTS[p]) for p in DEFAULT_PORTS}
     metrics_ports = {
-        p: _int(env, f"{ENV_PREFIX[p]}_METRICS_PORT", DEFAULT_METRICS_PORTS[p]) for p in PROCESSES
+        p: _int(env, f"{ENV_PREFIX[p]}_METRICS_PORT", DEFAULT_METRICS_PORTS[p])
+        for p in DEFAULT_PORTS
     }
     process_counts = {
         s: _int_between(env, f"{ENV_PREFIX[s]}_PROCESSES", 1, 1, MAX_PROCESSES) for s in SERVICES
     }
     public_urls = {
         p: env.get(f"{ENV_PREFIX[p]}_PUBLIC_URL", f"http://127.0.0.1:{ports[p]}").rstrip("/")
-        for p in PROCESSES
+        for p in DEFAULT_PORTS
     }
     database_urls = {
         s: env.get(f"{ENV_PREFIX[s]}_DATABASE_URL", f"sqlite:///{data_dir.resolve() / s}.db")
