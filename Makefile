@@ -63,9 +63,9 @@ faults: setup ## fault injection: kill -9 each process, restart broker and datab
 	$(BIN)/python -m faults
 
 lint: setup ## ruff, mypy, the layering contracts (import-linter) and hadolint
-	$(BIN)/ruff check hub services shared tests bench faults
-	$(BIN)/ruff format --check hub services shared tests bench faults
-	$(BIN)/mypy hub services shared bench
+	$(BIN)/ruff check hub services shared tests bench faults verifier
+	$(BIN)/ruff format --check hub services shared tests bench faults verifier
+	$(BIN)/mypy hub services shared bench verifier/hub_verify
 	$(BIN)/lint-imports
 	$(BIN)/hadolint Dockerfile
 
