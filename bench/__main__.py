@@ -62,12 +62,17 @@ class Profile:
     identity_processes: int | None = 2
     hot_concurrency: int = 64  # signers per process; they share 2 connections (group commit)
     ceiling_connections: int = 8
+    proof_rate: float = 200.0  # signatures/s while receipt proofs are polled
+    proof_s: float = 10.0
+    log_catch_up_s: float = 600.0  # how long the log may take to integrate the hot petition
 
 
 FULL = Profile(3000, 32, 5, 60, 64, 500, 30, 5, 20_000, 1_000_000, 10, 1200, 30, 10, 3000)
 # NOTE: the quick hot petition's windows are 0.5 s: its 20,000 signatures took 1.6 s on
 # 2026-12-03, less than one 2 s window, and with no whole window "steady" could only say no.
-QUICK = Profile(120, 16, 1, 4, 64, 500, 2, 1, 2_000, 20_000, 0.5, 5, 2, 1.5, 3000)
+QUICK = Profile(
+    120, 16, 1, 4, 64, 500, 2, 1, 2_000, 20_000, 0.5, 5, 2, 1.5, 3000, proof_s=3, log_catch_up_s=60
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HUB = [sys.executable, "-m", "hub"]
 PREFIX = {"identity": "IDENTITY", "petitions": "PETITIONS", "notifications": "NOTIFICATIONS"}
 PREFIX["mock-idp"] = "MOCK_IDP"
+PREFIX["transparency"] = "TRANSPARENCY"
 
 
 def hub_environment(

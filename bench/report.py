@@ -105,6 +105,22 @@ CHECKS: list[Check] = [
         "last <= 2 x first + 1 ms",
         lambda v: v is True,
     ),
+    (
+        "log leaves integrated/s (hot petition backlog)",
+        _get("log_leaves_per_second"),
+        "/s",
+        ">= 1000 (keeps up with signing)",
+        lambda v: v >= 1000,
+    ),
+    ("receipt proof ready p50", _get("receipt_proof_lag_ms", "p50"), "ms", "", None),
+    (
+        "receipt proof ready p99",
+        _get("receipt_proof_lag_ms", "p99"),
+        "ms",
+        "<= 5000",
+        lambda v: v <= 5000,
+    ),
+    ("recount (hub-verify) per million leaves", _get("recount_seconds_per_million"), "s", "", None),
     ("federated logins/s", _get("logins_per_second"), "/s", ">= 200", lambda v: v >= 200),
     ("token verification (warm)", _get("token_verify_us"), "us", "< 200", lambda v: v < 200),
 ]

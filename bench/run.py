@@ -11,7 +11,7 @@ from typing import Any
 
 import eventlet
 
-from bench import ceilings, citizens, load
+from bench import ceilings, citizens, load, tlog
 from bench.hot import hot_petition
 from bench.hub import Hub, hub_environment
 from bench.infra import Infra, write_identities
@@ -114,6 +114,9 @@ class Bench:
             url, tokens[0], operator, math.ceil(p.rate * p.fixed_rate_s * 1.2 / n) + 1, "fixed"
         )
         hot_id = citizens.open_petitions(url, tokens[0], operator, 1, "hot")[0]
+        proof = citizens.open_petitions(
+            url, tokens[0], operator, math.ceil(p.proof_rate * p.proof_s * 1.2 / n) + 1, "proof"
+        )
 
         log(f"closed loop: {p.workers} clients, {p.warmup_s:g} s warm-up + {p.sustained_s:g} s")
         cpu = hub.cpu_seconds()
@@ -137,6 +140,14 @@ class Bench:
         report["counts_check"] = self._counts_check(url, sustained + fixed, closed, report)
 
         report["settle_s"] = self._settle(p.drain_s * 3)
+        tlog_url = hub.url("transparency") + "/tlog"
+        log(f"receipt proofs: {p.proof_rate:g} signatures/s for {p.proof_s:g} s, proofs polled")
+        lag = tlog.proof_lag(
+            url, tlog_url, load.petition_major(tokens, proof), p.proof_rate, p.proof_s
+        )
+        report["receipt_proof_lag_ms"] = lag["lag_ms"]
+        report["receipt_proofs"] = lag
+        log(f"receipt proof lag {lag['lag_ms']}; censored {lag['censored']}")
         log("ceilings: INSERT, confirmed publish, token verification")
         db = self.infra.database_urls["ceiling"]
         insert1 = ceilings.insert_ceiling(db, p.ceiling_s, connections=1)
@@ -161,6 +172,10 @@ class Bench:
         )
 
         log(f"hot petition: {p.hot:,} signatures through the group commit (no HTTP)")
+        watcher = tlog.SizeWatcher(tlog_url)
+        watcher.start()
+        eventlet.sleep(0.5)
+        size_before = watcher.samples[-1][1] if watcher.samples else 0
         report["hot_petition"] = hot_petition(
             self.infra.database_urls["petitions"],
             hot_id,
@@ -170,6 +185,21 @@ class Bench:
             p.hot_window_s,
             p.hot_max_s,
         )
+        signed = report["hot_petition"].get("signatures") or 0
+        log(f"the log integrates the hot petition's {signed:,} leaves")
+        caught_up = watcher.wait_for(size_before + signed, p.log_catch_up_s)
+        watcher.stop()
+        integration = watcher.rate(size_before)
+        integration["caught_up"] = caught_up
+        report["log_integration"] = integration
+        report["log_leaves_per_second"] = integration["per_second"]
+        log(f"log: {integration}")
+        size_after = watcher.samples[-1][1] if watcher.samples else 0
+        log("recount of the hot petition with hub-verify")
+        counted = tlog.recount(tlog_url, url, hot_id, size_after)
+        report["recount"] = counted
+        report["recount_seconds_per_million"] = counted["seconds_per_million"]
+        log(f"recount: {counted}")
         report["machine"]["loadavg_at_end"] = _loadavg()
         report["rss_mb"] = {k: round(v, 1) for k, v in hub.peak_rss_mb().items()}
         report["webhooks"] = {
