@@ -18,6 +18,7 @@ import datetime
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hub_verify.errors import MalformedError
@@ -38,7 +39,7 @@ _KEY_DOMAIN = b"hub/v1/key\n"
 
 
 def commitment(petition_id: str, secret: bytes) -> bytes:
-    """C = SHA-256("hub/v1/sig\\n" ‖ P ‖ "\\n" ‖ s): what a sign leaf shows of the receipt secret."""
+    """C = SHA-256("hub/v1/sig\\n" ‖ P ‖ "\\n" ‖ s): what a sign leaf shows of a receipt secret."""
     _check_petition_id(petition_id)
     _check_hash("secret", secret)
     return hashlib.sha256(_SIG_DOMAIN + petition_id.encode("ascii") + b"\n" + secret).digest()
@@ -73,7 +74,7 @@ class Open:
 
     @property
     def resign(self) -> bool:
-        """Whether a person may sign again after withdrawing (the hub always opens with resign=1)."""
+        """Whether a person may sign again after withdrawing (the hub always says resign=1)."""
         return self.flags.get("resign") == "1"
 
     @property
@@ -213,7 +214,7 @@ def _parse_erase(kind: str, f: list[str]) -> Erase:
     return Erase(f[0], f[1])
 
 
-_PARSERS = {
+_PARSERS: dict[str, Callable[[str, list[str]], Leaf]] = {
     "open": _parse_open,
     "sign": _parse_sign,
     "withdraw": _parse_withdraw,

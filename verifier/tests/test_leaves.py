@@ -1,7 +1,6 @@
 """The hub's leaf format (design note §4.3): golden leaves and the strict parser."""
 
 import pytest
-
 from hub_verify.errors import MalformedError, VerifyError
 from hub_verify.leaves import (
     Close,
@@ -34,7 +33,10 @@ GOLDEN = [
     ),
     (Open(P, bytes(32), bytes(32)), f"v1 open {P} {'A' * 43}= {'A' * 43}= -"),
     (Sign(P, bytes.fromhex(N_HEX), bytes.fromhex(C_HEX)), f"v1 sign {P} {N_B64} {C_B64}"),
-    (Sign(P, bytes.fromhex(N_HEX), bytes.fromhex(C_HEX), "2A"), f"v1 sign {P} {N_B64} {C_B64} d=2A"),
+    (
+        Sign(P, bytes.fromhex(N_HEX), bytes.fromhex(C_HEX), "2A"),
+        f"v1 sign {P} {N_B64} {C_B64} d=2A",
+    ),
     (Withdraw(P, 7, SECRET), f"v1 withdraw {P} 7 AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="),
     (Withdraw(P, 0, None), f"v1 withdraw {P} 0 -"),
     (
