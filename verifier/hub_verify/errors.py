@@ -1,21 +1,21 @@
-"""The one family of errors hub-verify raises: each says, in words, what did not hold."""
+"""The errors every hub_verify module raises: one family, each with a message a person can read."""
 
 
 class VerifyError(ValueError):
-    """Something did not verify or could not be read."""
+    """Something could not be verified; the message says what and where."""
 
 
 class MalformedError(VerifyError):
-    """Bytes that do not follow the format they claim (a note, a tile, a leaf...)."""
+    """The input does not have the format its specification requires."""
 
 
 class ProofError(VerifyError):
-    """A Merkle proof that does not verify."""
+    """A Merkle proof (or a tile, or a root) does not verify."""
 
 
 class SignatureError(VerifyError):
-    """A note whose signatures are missing, unknown or wrong."""
+    """A signed note, a key or a signature is not acceptable."""
 
 
 class PolicyError(VerifyError):
-    """A trust policy that is malformed or not satisfied."""
+    """A trust policy is malformed, or a checkpoint does not meet its quorum."""
