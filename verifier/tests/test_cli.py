@@ -11,14 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-from hub_verify import merkle
+from hub_verify import merkle, tiles
+from hub_verify import proof as proofs
 from hub_verify.checkpoint import Checkpoint
 from hub_verify.cli import main
 from hub_verify.leaves import Close, Open, Sign, Withdraw, commitment, key_commit, nullifier
 from hub_verify.note import Signer, generate_key, sign_note
-
-tiles = pytest.importorskip("hub_verify.tiles")  # helper A's module (tlogcore)
-proofs = pytest.importorskip("hub_verify.proof")
 
 ORIGIN = "127.0.0.1:8005/tlog"
 P = "3f2b1c9d-8e7f-4d2a-9a53-0b7e7c4e1c55"
