@@ -126,9 +126,15 @@ class TestIssuer:
         return jwt.encode(body, self._pem, algorithm="ES256", headers=headers)
 
     def citizen_token(self, audience: str, sub: str | None = None, **claims: Any) -> str:
+        """A citizen's access token; its ``signer`` (identity's, one per person) follows ``sub``
+        unless given; ``signer=None`` leaves it out (a token from before the claim)."""
+        sub = sub or uuid.uuid4().hex
         claims.setdefault("scope", "openid petitions")
         claims.setdefault("acr", "eidas1")
         claims.setdefault("adult", True)
+        claims.setdefault("signer", "signer-" + sub)
+        if claims["signer"] is None:
+            del claims["signer"]
         return self.token(audience, sub, **claims)
 
 

@@ -41,6 +41,7 @@ class SignRequest:
     petition_id: str
     citizen: Citizen
     departement: str | None = None  # self-declared, optional
+    commitment: str | None = None  # 64 lowercase hex, when the citizen keeps their secret
 
 
 @dataclass(frozen=True)

@@ -125,3 +125,16 @@ class ThresholdReached(Event):
     petition_id: str
     threshold: int
     signature_count: int
+
+
+@dataclass(frozen=True)
+class LogLeavesRecorded(Event):
+    """Internal, to the transparency service only (never forwarded to agencies): the leaves one
+    transaction adds to the public log, in the order things happened (TLOG_SPEC §2). No subject
+    and no signer: a sign leaf carries the per-petition nullifier and the commitment only."""
+
+    TYPE = "petition.log_leaves_recorded"
+    leaves: tuple[dict[str, Any], ...]
+
+    def payload(self) -> dict[str, Any]:
+        return {"leaves": list(self.leaves)}

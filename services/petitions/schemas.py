@@ -14,6 +14,7 @@ from services.petitions.commands import (
     NewPetition,
     PageQuery,
     PetitionChanges,
+    SignRequest,
 )
 from services.petitions.domain import (
     ACR_LEVELS,
@@ -21,6 +22,7 @@ from services.petitions.domain import (
     REJECTION_REASONS,
     Citizen,
     Petition,
+    Receipt,
     Status,
 )
 from services.petitions.handlers.drafts import CreatedPetition
@@ -38,6 +40,9 @@ MAX_SEARCH_LENGTH = 100
 MAX_OFFSET = 1_000_000  # deeper pages are for the open-data export
 DECISIONS = ("publish", "reject", "hide", "close")
 MAX_TOKEN_LENGTH = 100
+HEX64 = re.compile(r"[0-9a-f]{64}")
+MAX_SIGNER_LENGTH = 100
+RECEIPTS_PATH = "/tlog/api/v1/receipts/"  # on the transparency service
 
 
 def invalid(message: str) -> HttpError:
@@ -114,15 +119,50 @@ def moderation_decision(data: dict[str, Any]) -> Decision:
     return Decision(decision, reason if decision == "reject" else None)
 
 
-def signature_request(data: dict[str, Any]) -> str | None:
-    """The optional self-declared département."""
-    _only(data, {"departement"})
+def signature_request(petition_id: str, citizen: Citizen, data: dict[str, Any]) -> SignRequest:
+    """A signature: the optional self-declared département, the optional commitment (the caller
+    keeps its secret; else the hub makes one)."""
+    _only(data, {"departement", "commitment"})
     departement = data.get("departement")
-    if departement is None:
-        return None
-    if not isinstance(departement, str) or not DEPARTEMENT.match(departement):
+    if departement is not None and (
+        not isinstance(departement, str) or not DEPARTEMENT.match(departement)
+    ):
         raise invalid("departement must be an INSEE département code such as 75, 2A or 971")
-    return departement
+    commitment = data.get("commitment")
+    if commitment is not None and not (isinstance(commitment, str) and HEX64.fullmatch(commitment)):
+        raise HttpError(
+            400,
+            "invalid_commitment",
+            "commitment must be 64 lowercase hexadecimal digits:"
+            " SHA-256 of 'hub/v1/sig\\n' + petition id + '\\n' + your 32-byte secret",
+        )
+    return SignRequest(petition_id, citizen, departement, commitment)
+
+
+def withdrawal_secret(data: dict[str, Any]) -> bytes | None:
+    """The optional receipt secret a withdrawal reveals (64 lowercase hex)."""
+    _only(data, {"receipt_secret"})
+    secret = data.get("receipt_secret")
+    if secret is None:
+        return None
+    if not isinstance(secret, str) or not HEX64.fullmatch(secret):
+        raise HttpError(
+            400,
+            "invalid_receipt_secret",
+            "receipt_secret must be 64 lowercase hexadecimal digits (the 32-byte secret)",
+        )
+    return bytes.fromhex(secret)
+
+
+def receipt_view(receipt: Receipt, transparency_url: str) -> dict[str, Any]:
+    """The 201 answer's receipt: its commitment, where its inclusion proof will be, and the
+    secret when the hub made it (this once: it is kept nowhere)."""
+    view: dict[str, Any] = receipt.as_dict()
+    view["commitment"] = receipt.commitment
+    view["proof_url"] = transparency_url + RECEIPTS_PATH + receipt.commitment
+    if receipt.secret is not None:
+        view["receipt_secret"] = receipt.secret
+    return view
 
 
 def page_query(args: Any) -> PageQuery:
@@ -144,8 +184,13 @@ def page_query(args: Any) -> PageQuery:
 
 def citizen(claims: Mapping[str, Any]) -> Citizen:
     """The citizen an access token's (verified) claims name."""
+    signer = claims.get("signer")
+    usable = isinstance(signer, str) and 0 < len(signer) <= MAX_SIGNER_LENGTH
     return Citizen(
-        sub=str(claims["sub"]), acr=str(claims.get("acr", "")), adult=claims.get("adult") is True
+        sub=str(claims["sub"]),
+        acr=str(claims.get("acr", "")),
+        adult=claims.get("adult") is True,
+        signer=signer if usable else None,
     )
 
 

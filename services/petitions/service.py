@@ -9,7 +9,6 @@ from nameko.timer import timer
 from werkzeug.wrappers import Request, Response
 
 from services.petitions import schemas
-from services.petitions.commands import SignRequest
 from services.petitions.dependencies import Rules, SignatureDesk
 from services.petitions.handlers import counts, drafts, opendata, petitions, signatures, upkeep
 from services.petitions.web import api, auth
@@ -137,15 +136,16 @@ class PetitionsService(HealthEndpoints, WebPages):
         claims = auth.citizen_claims(self.tokens, request)
         self.limits.check("sign_per_client", str(claims.get("client_id", "")))
         citizen = schemas.citizen(claims)
-        departement = schemas.signature_request(api.optional_json(request))
-        command = SignRequest(petition_id, citizen, departement)
+        command = schemas.signature_request(petition_id, citizen, api.optional_json(request))
         receipt = api.sign(self.signature_desk, self.metrics, command)
-        return json_response({"receipt": receipt.as_dict()}, status=201)
+        view = schemas.receipt_view(receipt, self.config.public_url("transparency"))
+        return json_response({"receipt": view}, status=201)
 
     @http("DELETE", "/api/petitions/<string:petition_id>/signatures/me")
     def withdraw_signature(self, request: Request, petition_id: str) -> Response:
         citizen = auth.citizen(self.tokens, request)
-        translated(lambda: signatures.withdraw_signature(petition_id, citizen, self.db))
+        secret = schemas.withdrawal_secret(api.optional_json(request))
+        translated(lambda: signatures.withdraw_signature(petition_id, citizen, self.db, secret))
         return Response(status=204)
 
     @event_handler("identity", CITIZEN_ERASED, requeue_on_error=True)

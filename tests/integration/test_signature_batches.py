@@ -71,7 +71,7 @@ def _sign(engine: sa.Engine, requests: list[SignRequest]) -> list[object]:
 
 
 def _citizen(sub: str) -> Citizen:
-    return Citizen(sub=sub, acr="eidas1", adult=True)
+    return Citizen(sub=sub, acr="eidas1", adult=True, signer="signer-" + sub)
 
 
 def test_a_batch_counts_each_citizen_once_per_petition_by_departement(engine: sa.Engine) -> None:

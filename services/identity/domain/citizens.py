@@ -97,6 +97,16 @@ def pairwise_subject(secret: str, sector: str, citizen_id: str) -> str:
     return b64url(hmac.new(secret.encode("utf-8"), message, hashlib.sha256).digest())
 
 
+def signer_claim(secret: str, fingerprint: str) -> str:
+    """The ``signer`` claim: one per person (from the fingerprint, so the same after an erasure
+    and a new login), the same whatever the petitions URL (unlike the pairwise subject).
+
+    NOTE: petitions never stores it, only HMAC(k_P, signer) per petition (its nullifier).
+    """
+    message = f"hub-signer-v1\x1f{fingerprint}".encode()
+    return b64url(hmac.new(secret.encode("utf-8"), message, hashlib.sha256).digest())
+
+
 def client_sector(client_id: str) -> str:
     return f"client:{client_id}"
 

@@ -9,6 +9,8 @@ Access token (RFC 9068, header ``typ: at+jwt``, ES256 with ``kid``)::
     client_id, scope (space-separated, granted), iat, exp = iat + HUB_ACCESS_TOKEN_TTL, jti
     acr        citizen tokens: the upstream level of assurance
     adult      citizen tokens whose scope includes "petitions": true/false (never the birthdate)
+    signer     citizen tokens whose scope includes "petitions": one per person, whatever the
+               subject (citizens.signer_claim); petitions keys its per-petition nullifier with it
 
 ID token (OIDC Core 2): iss, sub (pairwise per client), aud (client_id), azp, iat, exp (60 s,
 FranceConnect's lifetime), auth_time, acr, nonce (when sent; never on refresh, OIDC Core 12.2),
@@ -57,6 +59,7 @@ class CitizenGrant:
     nonce: str | None
     auth_time: int
     sid: str | None = None
+    signer: str | None = None  # for the petitions scope (None: the citizen is no more)
 
 
 def issuer(settings: Settings) -> str:
@@ -78,6 +81,8 @@ def citizen_access_claims(
     claims["acr"] = grant.acr
     if CITIZEN_PETITIONS in grant.scopes:
         claims["adult"] = grant.adult
+        if grant.signer is not None:
+            claims["signer"] = grant.signer
     return claims
 
 

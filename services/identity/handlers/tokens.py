@@ -11,11 +11,13 @@ access tokens to refuse (:mod:`services.identity.handlers.revocations`). The rul
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from services.identity import storage
 from services.identity.commands import ClientCredentials, TokenRequest
 from services.identity.domain import claims
+from services.identity.domain.citizens import signer_claim
 from services.identity.domain.clients import Client
 from services.identity.domain.digests import digest
 from services.identity.domain.errors import OAuthError
@@ -32,6 +34,7 @@ from services.identity.handlers.context import IdentityContext
 from services.identity.handlers.revocations import announce_tokens
 from shared.db import UnitOfWork
 from shared.oidc import pkce_verifier_well_formed, random_token, released_claims, s256_challenge
+from shared.scopes import CITIZEN_PETITIONS
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +131,7 @@ def _redeemed_at_once(
     if row is None:
         return None
     grant = _grant(credentials.client_id, row, list(row["scopes"]), row["nonce"])
+    grant = _with_signer(ctx, grant, row["fingerprint"])
     return _signed_answer(ctx, grant, now, jti, refresh_token)
 
 
@@ -247,8 +251,22 @@ def _citizen_tokens(
             "expires_at": refresh_until,
         },
     )
+    fingerprint = (
+        storage.citizen_fingerprint(uow, grant.citizen_id)
+        if CITIZEN_PETITIONS in grant.scopes
+        else None
+    )
     uow.commit()
-    return _signed_answer(ctx, grant, now, jti, refresh_token)
+    return _signed_answer(ctx, _with_signer(ctx, grant, fingerprint), now, jti, refresh_token)
+
+
+def _with_signer(
+    ctx: IdentityContext, grant: claims.CitizenGrant, fingerprint: str | None
+) -> claims.CitizenGrant:
+    """The grant with its signer claim, when it is for petitions and the citizen is known."""
+    if fingerprint is None or CITIZEN_PETITIONS not in grant.scopes:
+        return grant
+    return replace(grant, signer=signer_claim(ctx.settings.subject_secret, fingerprint))
 
 
 def _signed_answer(

@@ -3,6 +3,7 @@
 from services.identity.storage.accounts import (
     add_client,
     all_clients,
+    citizen_fingerprint,
     citizen_id_for,
     citizen_ids,
     erase_citizen,
@@ -67,6 +68,7 @@ __all__ = [
     "all_clients",
     "authorization_codes",
     "citizen_id_for",
+    "citizen_fingerprint",
     "citizen_ids",
     "citizens",
     "claim_code",

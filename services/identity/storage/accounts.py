@@ -149,6 +149,13 @@ def citizen_ids(uow: UnitOfWork) -> Iterator[str]:
         after = batch[-1]
 
 
+def citizen_fingerprint(uow: UnitOfWork, citizen_id: str) -> str | None:
+    """The citizen's fingerprint (for their signer claim); None if they were erased."""
+    query = sa.select(citizens.c.fingerprint).where(citizens.c.id == citizen_id)
+    found = uow.execute(query).scalar()
+    return str(found) if found is not None else None
+
+
 def erase_citizen(uow: UnitOfWork, citizen_id: str) -> bool:
     """Forget the citizen and everything issued for them; True if they were known."""
     for table in (authorization_codes, grants, refresh_tokens, sessions):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.notifications.mail.domain.authors import MAX_AUTHOR_KEY_LENGTH
-from services.notifications.mail.domain.receipts import LOCALES, RECEIPT_FIELDS
+from services.notifications.mail.domain.receipts import LOCALES, LOG_FIELDS, RECEIPT_FIELDS
 from services.notifications.webhooks.domain import CATALOGUE, MAX_RATE_PER_SECOND
 
 TIME = {"type": "string", "format": "date-time"}
@@ -115,7 +115,11 @@ def _delivery_schemas() -> dict[str, Any]:
 
 
 def _other_schemas() -> dict[str, Any]:
-    receipt = _object({name: {"type": "string"} for name in RECEIPT_FIELDS})
+    # the receipt as petitions gave it; its log fields are accepted and ignored
+    receipt = _object(
+        {name: {"type": "string"} for name in (*RECEIPT_FIELDS, *sorted(LOG_FIELDS))},
+        list(RECEIPT_FIELDS),
+    )
     return {
         "Error": _object({"error": {"type": "string"}, "message": {"type": "string"}}),
         "EventTypes": _object(

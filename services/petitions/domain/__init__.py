@@ -21,6 +21,7 @@ from services.petitions.domain.errors import (
     NotSigned,
     PetitionError,
     SponsoringClosed,
+    WrongReceiptSecret,
 )
 from services.petitions.domain.petition import (
     DEFAULT_DURATION,
@@ -66,6 +67,7 @@ __all__ = [
     "Receipt",
     "SponsoringClosed",
     "Status",
+    "WrongReceiptSecret",
     "acr_rank",
     "author_key_hash",
     "check_can_sign",

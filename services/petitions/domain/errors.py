@@ -48,6 +48,12 @@ class NotSigned(PetitionError):
     code = "not_signed"
 
 
+class WrongReceiptSecret(PetitionError):
+    """A well-formed receipt secret that is not the one of the signature withdrawn."""
+
+    code = "wrong_receipt_secret"
+
+
 class NotEnoughSponsors(PetitionError):
     code = "not_enough_sponsors"
 

@@ -26,6 +26,9 @@ class Citizen:
     sub: str
     acr: str
     adult: bool
+    # identity's `signer` claim: the same person's, whatever their subject (after an erasure, or
+    # a new petitions URL); only its per-petition nullifier is kept. None: an older token.
+    signer: str | None = None
 
 
 def check_can_sign(petition: Petition, citizen: Citizen, now: datetime) -> None:
@@ -37,6 +40,10 @@ def check_can_sign(petition: Petition, citizen: Citizen, now: datetime) -> None:
     if petition.status != Status.OPEN:
         raise NotOpen("the petition is not open for signatures")
     _check_eligible(petition, citizen)
+    if not citizen.signer:
+        raise NotEligible(
+            "sign_in_again", "your sign-in predates signing with receipts: please sign in again"
+        )
 
 
 def _check_eligible(petition: Petition, citizen: Citizen) -> None:
@@ -66,14 +73,19 @@ def acr_rank(acr: str | None) -> int:
 
 @dataclass(frozen=True)
 class Receipt:
-    """What the citizen keeps of their signature (its hash: :func:`receipt_hash`)."""
+    """What the citizen keeps of their signature (its hash: :func:`receipt_hash`), and its
+    commitment in the transparency log; the secret behind it when the hub made it (shown once,
+    never kept)."""
 
     signature_id: str
     petition_id: str
     signed_at: str
     hash: str
+    commitment: str = ""
+    secret: str | None = None
 
     def as_dict(self) -> dict[str, str]:
+        """The receipt notifications knows (petition.signatures_recorded): never the secret."""
         # NOTE: not dataclasses.asdict, which deep-copies field by field (docs/capacity.md)
         return {
             "signature_id": self.signature_id,

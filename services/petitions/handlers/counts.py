@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.petitions import domain
-from services.petitions.domain import PetitionRules
+from services.petitions.domain import PetitionRules, Status
 from services.petitions.events import SignatureCountChanged, ThresholdReached
+from services.petitions.handlers.ledger import Ledger
 from services.petitions.handlers.petitions import closed
 from services.petitions.storage.repository import PetitionRepository
 from shared.clock import isoformat, utcnow
@@ -46,13 +47,27 @@ def announce_counts(rules: PetitionRules, uow: UnitOfWork) -> int:
 
 
 def close_expired(uow: UnitOfWork) -> int:
-    """Close the open petitions whose deadline has passed (each replica takes its own)."""
+    """Close the open petitions whose deadline has passed (each replica takes its own).
+
+    NOTE: each in its own transaction, its row locked FOR UPDATE (waiting for the signing
+    transactions in flight, which hold it FOR SHARE) before its count is read: no signature
+    commits after the count its ``close`` leaf and event carry.
+    """
     repo = PetitionRepository(uow)
     now = utcnow()
-    expired = repo.expired(now)
-    for petition in expired:
-        done = petition.close(now)
-        repo.update(done)
-        uow.emit(closed(done, repo))
-    uow.commit()
-    return len(expired)
+    candidates = [p.id for p in repo.expired(now)]
+    uow.rollback()
+    done = 0
+    for petition_id in candidates:
+        petition = repo.get(petition_id, lock=True)
+        if petition is None or petition.status != Status.OPEN or petition.is_open_at(now):
+            uow.rollback()  # another replica closed it meanwhile
+            continue
+        ended = petition.close(now)
+        ledger = Ledger()
+        repo.update(ended)
+        uow.emit(closed(ended, repo, ledger, now))
+        ledger.emit(uow)
+        uow.commit()
+        done += 1
+    return done

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.petitions import domain
 from services.petitions.commands import Decision
@@ -14,6 +15,9 @@ from services.petitions.events import (
     PetitionRejected,
     PetitionWithdrawn,
 )
+from services.petitions.handlers.ledger import Ledger
+from services.petitions.handlers.ledger import close as ledger_close
+from services.petitions.handlers.ledger import publish as ledger_publish
 from services.petitions.storage.repository import PetitionRepository
 from shared.clock import utcnow
 from shared.db import UnitOfWork
@@ -74,22 +78,26 @@ def moderate(
     petition_id: str, decision: Decision, rules: PetitionRules, uow: UnitOfWork
 ) -> Petition:
     repo = PetitionRepository(uow)
-    petition = load(repo, petition_id, lock=True)
+    before = load(repo, petition_id, lock=True)
     now = utcnow()
+    ledger = Ledger()
     event: Event
     if decision.decision == "publish":
-        petition = petition.publish(now, rules.duration)
+        petition = before.publish(now, rules.duration)
         event = PetitionPublished.of(petition)
+        ledger_publish(repo, ledger, petition, now)
     elif decision.decision == "reject":
-        petition = petition.reject(decision.reason or "", now)
+        petition = before.reject(decision.reason or "", now)
         event = PetitionRejected(petition.id, petition.rejection_reason)
     elif decision.decision == "close":
-        petition = petition.close(now)
-        event = closed(petition, repo)
+        petition = before.close(now)
+        event = closed(petition, repo, ledger, now)
     else:
-        petition = petition.hide(now)
+        petition = before.hide(now)
         event = PetitionHidden(petition.id)
+        end_signing(before, petition, repo, ledger, now)
     uow.emit(event)
+    ledger.emit(uow)
     repo.update(petition)
     uow.commit()
     return petition
@@ -97,20 +105,41 @@ def moderate(
 
 def withdraw_petition(petition_id: str, author: Citizen, uow: UnitOfWork) -> Petition:
     repo = PetitionRepository(uow)
-    petition = load(repo, petition_id, lock=True).withdraw(author.sub, utcnow())
+    before = load(repo, petition_id, lock=True)
+    now = utcnow()
+    petition = before.withdraw(author.sub, now)
+    ledger = Ledger()
+    end_signing(before, petition, repo, ledger, now)
     repo.update(petition)
     uow.emit(PetitionWithdrawn(petition.id))
+    ledger.emit(uow)
     uow.commit()
     return petition
 
 
-def closed(petition: Petition, repo: PetitionRepository) -> PetitionClosed:
-    """The event of a petition just closed, with its count."""
-    return PetitionClosed.of(petition, repo.counts([petition.id])[petition.id])
+def closed(
+    petition: Petition, repo: PetitionRepository, ledger: Ledger, now: datetime
+) -> PetitionClosed:
+    """The event of a petition just closed (its row locked), with its count, and its ``close``
+    leaf with the same count."""
+    count = repo.counts([petition.id])[petition.id]
+    ledger_close(repo, ledger, petition, count, now)
+    return PetitionClosed.of(petition, count)
 
 
-def load(repo: PetitionRepository, petition_id: str, lock: bool = False) -> Petition:
-    petition = repo.get(petition_id, lock=lock)
+def end_signing(
+    before: Petition, after: Petition, repo: PetitionRepository, ledger: Ledger, now: datetime
+) -> None:
+    """A petition open for signatures that stops being so otherwise than by closing (hidden,
+    withdrawn by its author): its ``close`` leaf all the same, with its status."""
+    if before.status == Status.OPEN:
+        ledger_close(repo, ledger, after, repo.counts([after.id])[after.id], now)
+
+
+def load(
+    repo: PetitionRepository, petition_id: str, lock: bool = False, share: bool = False
+) -> Petition:
+    petition = repo.get(petition_id, lock=lock, share=share)
     if petition is None:
         raise domain.NotFound("no such petition")
     return petition

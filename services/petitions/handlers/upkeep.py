@@ -13,6 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from services.petitions import domain
+from services.petitions.handlers.ledger import Ledger
+from services.petitions.handlers.ledger import erase as ledger_erase
 from services.petitions.storage.repository import PetitionRepository
 from services.petitions.storage.upkeep import RETIRABLE, UpkeepRepository
 from shared.clock import utcnow
@@ -74,6 +76,8 @@ def retire_signers(
 
     Each subject becomes ``retired:<row id>``: the rows stay (the recount still matches), the
     départements stay (they are counted in the shards anyway), nothing links them to a citizen.
+    The petition's log key k_P is destroyed (its nullifiers no longer lead back to anyone) and
+    the log gets its ``erase`` leaf.
     """
     upkeep = UpkeepRepository(uow)
     now = utcnow()
@@ -90,6 +94,11 @@ def _retire(uow: UnitOfWork, upkeep: UpkeepRepository, petition_id: str) -> dict
             uow.commit()
             total += changed
         done[f"anonymised_{name}"] = total
-    upkeep.mark_retired(petition_id, utcnow())
+    # NOTE: with the marks, in one transaction: k_P destroyed and the log's erase leaf say so.
+    now = utcnow()
+    ledger = Ledger()
+    ledger_erase(PetitionRepository(uow), ledger, petition_id, now)
+    upkeep.mark_retired(petition_id, now)
+    ledger.emit(uow)
     uow.commit()
     return done

@@ -10,11 +10,17 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.petitions.domain import Petition
-from services.petitions.storage.statements import PETITIONS_BY_ID, SIGN_AND_COUNT
+from services.petitions.storage.statements import (
+    PETITIONS_BY_ID,
+    SIGN_AND_COUNT,
+    SIGNING_PETITIONS,
+    SIGNING_PETITIONS_LOCKED,
+)
 from services.petitions.storage.tables import (
     COUNT_SHARDS,
     count_announcements,
     count_shards,
+    petition_keys,
     petitions,
     signatures,
     sponsors,
@@ -27,7 +33,11 @@ UNDECLARED = ""  # the département bucket of citizens who declared none
 
 
 def _petition(row: sa.Row[Any]) -> Petition:
-    values: dict[str, Any] = {k: as_utc(v) for k, v in row._mapping.items()}
+    return _petition_values(row._mapping)
+
+
+def _petition_values(mapping: Any) -> Petition:
+    values: dict[str, Any] = {k: as_utc(v) for k, v in mapping.items()}
     return Petition(**values)
 
 
@@ -47,16 +57,33 @@ class PetitionRepository:
 
     # -- petitions -------------------------------------------------------------------------
 
-    def get(self, petition_id: str, lock: bool = False) -> Petition | None:
+    def get(self, petition_id: str, lock: bool = False, share: bool = False) -> Petition | None:
+        """``lock``: FOR UPDATE; ``share``: FOR SHARE (PostgreSQL; SQLite has one writer)."""
         query = sa.select(petitions).where(petitions.c.id == petition_id)
         if lock:
             query = query.with_for_update()
+        elif share and self.uow.dialect == "postgresql":
+            query = query.with_for_update(read=True)
         row = self.uow.execute(query).first()
         return _petition(row) if row else None
 
     def get_many(self, petition_ids: list[str]) -> dict[str, Petition]:
         rows = self.uow.execute(PETITIONS_BY_ID, {"ids": petition_ids}).all()
         return {row.id: _petition(row) for row in rows}
+
+    def get_for_signing(self, petition_ids: list[str]) -> dict[str, tuple[Petition, bytes | None]]:
+        """The petitions a batch signs, each with its key (None before the log), read FOR SHARE
+        on PostgreSQL: ending a petition (an UPDATE of its row) waits for the signing
+        transactions in flight, so that no signature commits after its close's count is read."""
+        locked = self.uow.dialect == "postgresql"
+        statement = SIGNING_PETITIONS_LOCKED if locked else SIGNING_PETITIONS
+        rows = self.uow.execute(statement, {"ids": petition_ids}).all()
+        found = {}
+        for row in rows:
+            values = dict(row._mapping)
+            key = values.pop("key_")
+            found[row.id] = (_petition_values(values), bytes(key) if key is not None else None)
+        return found
 
     def add(self, petition: Petition) -> None:
         self.uow.execute(sa.insert(petitions).values(**asdict(petition)))
@@ -85,15 +112,53 @@ class PetitionRepository:
         return [_petition(r) for r in rows]
 
     def expired(self, now: datetime, limit: int = 100) -> list[Petition]:
-        """Open petitions past their deadline, locked (other replicas skip them)."""
+        """Open petitions past their deadline (not locked: each is closed under its lock)."""
         rows = self.uow.execute(
             sa.select(petitions)
             .where(petitions.c.status == "open", petitions.c.deadline <= now)
             .order_by(petitions.c.deadline)
             .limit(limit)
-            .with_for_update(skip_locked=True)
         ).all()
         return [_petition(r) for r in rows]
+
+    # -- keys of the transparency log (k_P) ----------------------------------------------------
+
+    def key(self, petition_id: str) -> bytes | None:
+        found = self.uow.execute(
+            sa.select(petition_keys.c.key).where(petition_keys.c.petition_id == petition_id)
+        ).scalar()
+        return bytes(found) if found is not None else None
+
+    def add_key(self, petition_id: str, key: bytes, now: datetime) -> bytes | None:
+        """Keep ``key`` as the petition's; None if it already had one (left as it was)."""
+        values = {"petition_id": petition_id, "key": key, "created_at": now}
+        return key if self.uow.insert_unless_exists(petition_keys, values) else None
+
+    def delete_key(self, petition_id: str) -> bool:
+        deleted = self.uow.execute(
+            sa.delete(petition_keys).where(petition_keys.c.petition_id == petition_id)
+        )
+        return bool(deleted.rowcount)
+
+    def unlogged_signatures(self, petition_id: str) -> list[str]:
+        """Ids of the petition's signatures made before the log (no commitment), oldest first."""
+        query = (
+            sa.select(signatures.c.id)
+            .where(signatures.c.petition_id == petition_id, signatures.c.commitment.is_(None))
+            .order_by(signatures.c.signed_at, signatures.c.id)
+        )
+        return [str(i) for i in self.uow.execute(query).scalars()]
+
+    def set_log_fields(self, rows: list[dict[str, str]]) -> None:
+        """Each row's nullifier and commitment (``b_id``, ``b_n``, ``b_c``)."""
+        if not rows:
+            return
+        self.uow.execute(
+            sa.update(signatures)
+            .where(signatures.c.id == sa.bindparam("b_id"))
+            .values(nullifier=sa.bindparam("b_n"), commitment=sa.bindparam("b_c")),
+            rows,
+        )
 
     # -- co-sponsors -----------------------------------------------------------------------
 
@@ -154,6 +219,8 @@ class PetitionRepository:
                 "petition_ids": [r["petition_id"] for r in ordered],
                 "subs": [r["citizen_sub"] for r in ordered],
                 "departements": [r["departement"] for r in ordered],
+                "nullifiers": [r["nullifier"] for r in ordered],
+                "commitments": [r["commitment"] for r in ordered],
                 "signed_at": ordered[0]["signed_at"],
                 "undeclared": UNDECLARED,
                 "shards": COUNT_SHARDS,
@@ -178,16 +245,17 @@ class PetitionRepository:
         # without it psycopg2's executemany sends one statement per row.
         self.uow.execute(statement.returning(count_shards.c.shard), values).all()
 
-    def remove_signature(self, petition_id: str, citizen_sub: str) -> str | None:
+    def remove_signature(self, petition_id: str, citizen_sub: str) -> tuple[str, str | None] | None:
+        """Delete the citizen's signature and uncount it: (its id, its commitment), or None."""
         row = self.uow.execute(
             sa.delete(signatures)
             .where(signatures.c.petition_id == petition_id, signatures.c.citizen_sub == citizen_sub)
-            .returning(signatures.c.id, signatures.c.departement)
+            .returning(signatures.c.id, signatures.c.departement, signatures.c.commitment)
         ).first()
         if row is None:
             return None
         self.add_to_counts({(petition_id, row.departement or UNDECLARED): -1})
-        return str(row.id)
+        return str(row.id), row.commitment
 
     def counts(self, petition_ids: list[str]) -> dict[str, int]:
         if not petition_ids:

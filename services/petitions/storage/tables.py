@@ -49,7 +49,23 @@ signatures = sa.Table(
     sa.Column("citizen_sub", sa.String(100), nullable=False),
     sa.Column("departement", sa.String(3), nullable=True),
     sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
+    # N = HMAC(k_P, signer) (hex): one per person and petition, whatever their subject (after an
+    # erasure, or a new petitions URL); null for signatures made before the log, until backfilled.
+    sa.Column("nullifier", sa.String(64), nullable=True),
+    # C = SHA-256("hub/v1/sig" P s) (hex), the signature's receipt in the log; s is never kept.
+    sa.Column("commitment", sa.String(64), nullable=True),
     sa.UniqueConstraint("petition_id", "citizen_sub", name="uq_signatures_one_per_citizen"),
+    sa.Index("uq_signatures_one_per_nullifier", "petition_id", "nullifier", unique=True),
+)
+
+# k_P: the key of each petition's nullifiers, made at publication, deleted by retention (then
+# the nullifiers in the log no longer lead back to anyone).
+petition_keys = sa.Table(
+    "petition_keys",
+    metadata,
+    sa.Column("petition_id", sa.String(36), sa.ForeignKey("petitions.id"), primary_key=True),
+    sa.Column("key", sa.LargeBinary(32), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # Co-sponsors of a petition before its moderation: one per citizen (pairwise subject), no more.

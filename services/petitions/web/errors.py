@@ -22,6 +22,7 @@ STATUS_OF = {
     domain.NotEnoughSponsors: 409,
     domain.SponsoringClosed: 409,
     domain.AlreadySponsored: 409,
+    domain.WrongReceiptSecret: 400,
 }
 
 

@@ -72,7 +72,20 @@ FR: dict[str, str] = {
     "back_to_list": "Retour à la liste des pétitions",
     "receipt_title": "Merci, votre signature est enregistrée",
     "receipt_intro": (
-        "Conservez ce récépissé : il atteste votre signature sans révéler votre identité."
+        "Votre signature figure dans le journal public de transparence sous son engagement"
+        " ci-dessous, sans votre nom. Avec le secret, vous seul pouvez prouver que cette"
+        " signature est la vôtre et qu'elle est comptée."
+    ),
+    "receipt_commitment": "Engagement (dans le journal public)",
+    "receipt_secret": "Secret du récépissé",
+    "receipt_secret_note": (
+        "Notez ou téléchargez ce secret maintenant : le hub ne le conserve pas et ne pourra pas"
+        " vous le redonner. Ne le partagez pas : il permet de prouver votre signature."
+    ),
+    "receipt_proof": "Télécharger la preuve (.tlog-proof)",
+    "receipt_proof_note": (
+        "La preuve d'inclusion est disponible quelques secondes après la signature. Pour la"
+        " vérifier sur votre ordinateur, sans faire confiance au hub :"
     ),
     "receipt_petition": "Pétition",
     "receipt_signature_id": "Numéro de signature",
@@ -80,6 +93,8 @@ FR: dict[str, str] = {
     "receipt_hash": "Empreinte (SHA-256)",
     "receipt_back": "Retour à la pétition",
     "receipt_missing": "Aucun récépissé n'est conservé pour cette pétition dans cette session.",
+    "err_sign_in_again": "Pour signer, reconnectez-vous (votre connexion est trop ancienne).",
+    "err_wrong_receipt_secret": "Ce secret de récépissé n'est pas celui de votre signature.",
     "new_title": "Créer une pétition",
     "new_intro": "Un modérateur relit chaque pétition avant de la publier.",
     "required_note": "Tous les champs sont obligatoires.",
@@ -238,13 +253,30 @@ EN: dict[str, str] = {
     "count_column": "Signatures",
     "back_to_list": "Back to the list of petitions",
     "receipt_title": "Thank you, your signature is recorded",
-    "receipt_intro": "Keep this receipt: it proves your signature without revealing who you are.",
+    "receipt_intro": (
+        "Your signature is in the public transparency log under the commitment below, without"
+        " your name. With the secret, only you can prove that this signature is yours and that"
+        " it is counted."
+    ),
+    "receipt_commitment": "Commitment (in the public log)",
+    "receipt_secret": "Receipt secret",
+    "receipt_secret_note": (
+        "Write down or download this secret now: the hub does not keep it and cannot give it"
+        " back. Do not share it: it proves your signature."
+    ),
+    "receipt_proof": "Download the proof (.tlog-proof)",
+    "receipt_proof_note": (
+        "The inclusion proof is available a few seconds after signing. To check it on your own"
+        " computer, without trusting the hub:"
+    ),
     "receipt_petition": "Petition",
     "receipt_signature_id": "Signature number",
     "receipt_signed_at": "Date and time (UTC)",
     "receipt_hash": "Fingerprint (SHA-256)",
     "receipt_back": "Back to the petition",
     "receipt_missing": "No receipt for this petition is kept in this session.",
+    "err_sign_in_again": "To sign, please sign in again (your sign-in is too old).",
+    "err_wrong_receipt_secret": "This receipt secret is not the one of your signature.",
     "new_title": "Create a petition",
     "new_intro": "A moderator reviews every petition before publishing it.",
     "required_note": "All fields are required.",

@@ -157,9 +157,11 @@ def _petition_paths() -> dict[str, Any]:
         },
         "/api/petitions/{petition_id}/signatures/me": {
             "delete": _op(
-                "Withdraw one's signature",
-                {"204": {"description": "withdrawn"}, **_errors(401, 403, 404, 410)},
+                "Withdraw one's signature (with its receipt secret: verifiably, in the log)",
+                {"204": {"description": "withdrawn"}, **_errors(400, 401, 403, 404, 410, 415)},
                 secured=True,
+                body=_ref("SignatureWithdrawal"),
+                body_required=False,
                 params=[_ID],
             ),
         },

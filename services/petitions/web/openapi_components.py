@@ -10,6 +10,7 @@ from services.petitions.schemas import DECISIONS, DEPARTEMENT, MAX_TOKEN_LENGTH
 
 def schemas() -> dict[str, Any]:
     timestamp = {"type": ["string", "null"], "format": "date-time"}
+    hex64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
     return {
         "Error": {
             "type": "object",
@@ -74,7 +75,26 @@ def schemas() -> dict[str, Any]:
         "SignatureRequest": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {"departement": {"type": "string", "pattern": DEPARTEMENT.pattern}},
+            "properties": {
+                "departement": {"type": "string", "pattern": DEPARTEMENT.pattern},
+                "commitment": {
+                    **hex64,
+                    "description": "C = SHA-256('hub/v1/sig\\n' + petition id + '\\n' + s),"
+                    " s being 32 random bytes the caller keeps; without it the hub makes s and"
+                    " returns it once as receipt_secret",
+                },
+            },
+        },
+        "SignatureWithdrawal": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "receipt_secret": {
+                    **hex64,
+                    "description": "s: revealed in the log's withdraw leaf, so that anyone can"
+                    " check the withdrawal; a wrong one is refused (400 wrong_receipt_secret)",
+                }
+            },
         },
         "Health": {
             "type": "object",
@@ -130,12 +150,36 @@ def schemas() -> dict[str, Any]:
                 "receipt": {
                     "type": "object",
                     "additionalProperties": False,
-                    "required": ["signature_id", "petition_id", "signed_at", "hash"],
+                    "required": [
+                        "signature_id",
+                        "petition_id",
+                        "signed_at",
+                        "hash",
+                        "commitment",
+                        "proof_url",
+                    ],
                     "properties": {
                         "signature_id": {"type": "string"},
                         "petition_id": {"type": "string"},
                         "signed_at": {"type": "string", "format": "date-time"},
                         "hash": {"type": "string"},
+                        "commitment": {
+                            **hex64,
+                            "description": "the signature's commitment in the transparency log",
+                        },
+                        "proof_url": {
+                            "type": "string",
+                            "format": "uri",
+                            "description": "the C2SP tlog-proof of the signature's sign leaf"
+                            " (a .tlog-proof file), a few seconds after signing (404 and"
+                            " Retry-After until then)",
+                        },
+                        "receipt_secret": {
+                            **hex64,
+                            "description": "s, when the hub made it: shown this once, kept"
+                            " nowhere; it proves the signature and lets the citizen withdraw it"
+                            " verifiably",
+                        },
                     },
                 }
             },

@@ -67,7 +67,8 @@ class WebPages:
     def page_sign(self, request: Request, petition_id: str) -> Response:
         self.limits.check("sign_per_address", self.limits.address(request))
         write = self.signature_desk.sign
-        return views.sign(self._web(request), self.db, petition_id, self._count_signature, write)
+        web, transparency = self._web(request), self.config.public_url("transparency")
+        return views.sign(web, self.db, petition_id, self._count_signature, write, transparency)
 
     @http("POST", "/petitions/<string:petition_id>/signature/withdrawal")
     def page_withdraw(self, request: Request, petition_id: str) -> Response:

@@ -9,6 +9,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from services.petitions import schemas
 from services.petitions.commands import SignRequest
 from services.petitions.domain import ACR_LEVELS, PetitionError, Receipt, Status
 from services.petitions.handlers import drafts, petitions, signatures
@@ -97,6 +98,10 @@ def receipt_page(web: Web, uow: UnitOfWork, petition_id: str) -> Response:
     receipt = web.session.data.get("receipt") or {}
     if receipt.get("petition_id") != petition_id:
         receipt = {}
+    elif receipt.get("secret_shown"):
+        receipt = {**receipt, "secret": None}  # shown once; kept to reveal it on withdrawal
+    elif receipt.get("secret"):
+        web.session.keep("receipt", {**receipt, "secret_shown": True})
     return web.page("receipt.html", petition=view.petition, receipt=receipt)
 
 
@@ -118,9 +123,11 @@ def sign(
     petition_id: str,
     count: Callable[[str], None] = lambda _: None,
     write: Callable[[SignRequest], Receipt] | None = None,
+    transparency_url: str = "",
 ) -> Response:
     """``write``: the service's group commit (dependencies.SignatureDesk.sign), or one
-    transaction."""
+    transaction. The receipt, with its secret, is kept in the session (the citizen's own
+    signed cookie, not the database): shown on the receipt page, revealed when withdrawing."""
     citizen, refused = citizen_form(web, f"/petitions/{petition_id}", web.csrf_ok())
     if refused:
         return refused
@@ -143,7 +150,9 @@ def sign(
         count(exc.code)
         return refuse(web, uow, exc, f"/petitions/{petition_id}")
     count("accepted")
-    web.session.keep("receipt", asdict(receipt))
+    kept = asdict(receipt)
+    kept["proof_url"] = schemas.receipt_view(receipt, transparency_url)["proof_url"]
+    web.session.keep("receipt", kept)
     return web.redirect(f"/petitions/{petition_id}/receipt")
 
 
@@ -151,8 +160,15 @@ def withdraw(web: Web, uow: UnitOfWork, petition_id: str) -> Response:
     citizen, refused = citizen_form(web, f"/petitions/{petition_id}", web.csrf_ok())
     if refused:
         return refused
+    kept = web.session.data.get("receipt") or {}
+    secret = kept.get("secret") if kept.get("petition_id") == petition_id else None
     try:
-        signatures.withdraw_signature(petition_id, citizen, uow)  # type: ignore[arg-type]
+        signatures.withdraw_signature(
+            petition_id,
+            citizen,  # type: ignore[arg-type]
+            uow,
+            bytes.fromhex(secret) if isinstance(secret, str) else None,
+        )
     except PetitionError as exc:
         return refuse(web, uow, exc, f"/petitions/{petition_id}")
     if (web.session.data.get("receipt") or {}).get("petition_id") == petition_id:

@@ -7,6 +7,7 @@ tests/browser.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
@@ -259,3 +260,50 @@ def test_a_line_break_in_a_page_path_is_escaped_not_a_500(petitions, action):
     location = response.headers.get("Location", "")
     assert "\r" not in location and "\n" not in location
     assert "pwn" not in response.headers.get("Set-Cookie", "")
+
+
+def test_the_receipt_page_shows_commitment_secret_once_and_proof_and_withdrawal_reveals_it(
+    petitions,
+):
+    from hub_verify import leaves
+
+    from services.petitions.storage.tables import outbox
+
+    petition = petitions.published()
+    page = f"/petitions/{petition['id']}"
+    visitor = citizen(petitions)
+    assert visitor.post(f"{page}/signature").status_code == 303
+    kept = visitor.session()["receipt"]
+    secret, commitment = kept["secret"], kept["commitment"]
+    assert leaves.commitment(petition["id"], bytes.fromhex(secret)).hex() == commitment
+    receipt = visitor.get(f"{page}/receipt").text
+    assert f'id="receipt-commitment" class="hash">{commitment}<' in receipt
+    assert f'id="receipt-secret" class="hash">{secret}<' in receipt
+    proof_url = petitions.settings.public_url("transparency") + "/tlog/api/v1/receipts/"
+    assert f'href="{proof_url}{commitment}"' in receipt and "hub-verify receipt" in receipt
+    assert "atteste votre signature" not in receipt  # the old, false claim
+    english = visitor.get(f"{page}/receipt?lang=en").text
+    assert secret not in english and commitment in english  # the secret is shown once
+    assert "proves your signature" not in english and "tlog-proof" in english
+
+    assert visitor.post(f"{page}/signature/withdrawal").status_code == 303
+    with petitions.db().connect() as conn:
+        envelopes = conn.execute(
+            sa.select(outbox.c.envelope).where(
+                outbox.c.event_type == "petition.log_leaves_recorded"
+            )
+        ).scalars()
+        items = [
+            i
+            for e in envelopes
+            for i in (e if isinstance(e, dict) else json.loads(e))["payload"]["leaves"]
+            if i["petition_id"] == petition["id"] and i["kind"] == "withdraw"
+        ]
+    assert items == [
+        {
+            "kind": "withdraw",
+            "petition_id": petition["id"],
+            "commitment": commitment,
+            "secret": secret,
+        }
+    ]

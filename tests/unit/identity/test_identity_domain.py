@@ -131,3 +131,14 @@ def test_adulthood_starts_on_the_eighteenth_birthday():
     assert not is_adult("2008-06-15", date(2026, 6, 14))
     assert is_adult("2008-06-15", date(2026, 6, 15))
     assert is_adult("2008-00-00", date(2026, 1, 1))  # presumed: 1 January
+
+
+def test_the_signer_claim_is_one_per_person_whatever_the_subject():
+    from services.identity.domain.citizens import pairwise_subject, signer_claim
+
+    one = signer_claim("secret", "f" * 64)
+    assert one == signer_claim("secret", "f" * 64) != signer_claim("secret", "e" * 64)
+    assert one != signer_claim("other secret", "f" * 64)
+    # the pairwise subject moves with the petitions URL; the signer does not depend on it
+    sectors = ("resource:http://127.0.0.1:8002", "resource:http://localhost:8002")
+    assert len({pairwise_subject("secret", s, "citizen-1") for s in sectors}) == 2

@@ -82,8 +82,14 @@ def test_ineligible_signatures_are_refused_with_a_reason(petition, citizen, erro
 
 def test_an_adult_at_the_required_level_may_sign():
     domain.check_can_sign(
-        submitted(min_acr="eidas2").publish(NOW), Citizen("c", "eidas3", True), NOW
+        submitted(min_acr="eidas2").publish(NOW), Citizen("c", "eidas3", True, "signer-c"), NOW
     )
+
+
+def test_a_token_without_a_signer_cannot_sign():
+    with pytest.raises(domain.NotEligible) as refused:
+        domain.check_can_sign(submitted().publish(NOW), Citizen("c", "eidas3", True), NOW)
+    assert refused.value.code == "sign_in_again"
 
 
 def test_receipt_hash_binds_signature_to_petition():

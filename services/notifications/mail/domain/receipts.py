@@ -19,6 +19,9 @@ MAX_EMAIL_LENGTH = 254
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 RECEIPT_FIELDS = ("signature_id", "petition_id", "signed_at", "hash")
+# What petitions' 201 answer adds to a receipt since the transparency log (issue 21): accepted so
+# that a citizen may present the receipt as they got it, and ignored (the secret is never kept).
+LOG_FIELDS = frozenset({"commitment", "proof_url", "receipt_secret"})
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ def same_receipt(recorded: Any, presented: Receipt) -> bool:
 
 def parse_receipt(raw: Any, error: type[Exception] = InvalidRequest) -> Receipt:
     """A receipt's form, wherever it comes from (a citizen's request, a petitions event)."""
-    if not isinstance(raw, Mapping) or set(raw) != set(RECEIPT_FIELDS):
+    if not isinstance(raw, Mapping) or set(raw) - LOG_FIELDS != set(RECEIPT_FIELDS):
         raise error(f"a receipt has exactly: {', '.join(RECEIPT_FIELDS)}")
     values = {name: raw[name] for name in RECEIPT_FIELDS}
     if not all(isinstance(v, str) and 0 < len(v) <= 100 for v in values.values()):
