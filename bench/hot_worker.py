@@ -57,7 +57,9 @@ def main(
         for i in todo:
             if time.time() >= until:
                 return
-            citizen = Citizen(sub=f"bench-hot-{i:08d}", acr="eidas1", adult=True)
+            citizen = Citizen(
+                sub=f"bench-hot-{i:08d}", acr="eidas1", adult=True, signer=f"bench-hot-{i:08d}"
+            )
             try:
                 group.submit(SignRequest(petition_id, citizen))
                 tenths[int(time.time() * 10)] += 1
