@@ -54,7 +54,9 @@ def signing_key(settings: Settings) -> tuple[notes.Signer, str]:
         skey = path.read_text(encoding="ascii").strip()
         signer = notes.Signer(skey)
     except OSError as exc:
-        raise SettingsError(f"TRANSPARENCY_SIGNING_KEY: cannot read {path}: {exc.strerror}") from None
+        raise SettingsError(
+            f"TRANSPARENCY_SIGNING_KEY: cannot read {path}: {exc.strerror}"
+        ) from None
     except (VerifyError, UnicodeDecodeError):
         raise SettingsError(f"TRANSPARENCY_SIGNING_KEY: {path} holds no note signing key") from None
     if signer.name != settings.log_origin:
@@ -169,7 +171,9 @@ class LogWriter(DependencyProvider):
             return
         with engine.connect() as connection:
             key = {"key": ADVISORY_LOCK_KEY}
-            mine = bool(connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), key).scalar())
+            mine = bool(
+                connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), key).scalar()
+            )
             connection.commit()
             try:
                 yield mine

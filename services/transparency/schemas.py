@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from hub_verify import leaves
@@ -17,41 +16,22 @@ from hub_verify.note import Verifier
 from hub_verify.tiles import Tile, parse_tile_path
 
 from services.transparency.adapters.witnesses import Witness
+from services.transparency.commands import (
+    LEAVES_RECORDED,
+    BadItem,
+    LeafItem,
+    LeavesRecorded,
+    withdraw_line,
+)
 from services.transparency.domain import InvalidLeaves, NotFound, Refused
 from shared.config import SettingsError
 from shared.envelope import Envelope
 
-LEAVES_RECORDED = "petition.log_leaves_recorded"
 KINDS = ("open", "sign", "withdraw", "close", "erase")
 PETITION_ID = re.compile(r"[a-z0-9-]{1,36}")
 HEX32 = re.compile(r"[0-9a-f]{64}")
 MAX_ITEMS = 100_000  # far more than one transaction of petitions records
 MAX_SIZE = 2**63 - 1
-
-
-@dataclass(frozen=True)
-class LeafItem:
-    position: int
-    kind: str
-    petition_id: str
-    line: str | None
-    commitment: str | None = None
-    secret: str | None = None
-    count: int | None = None
-
-
-@dataclass(frozen=True)
-class BadItem:
-    position: int
-    item: Any
-    reason: str
-
-
-@dataclass(frozen=True)
-class LeavesRecorded:
-    event_id: str
-    items: list[LeafItem]
-    bad: list[BadItem]
 
 
 def received(routing_key: str, body: Any) -> Envelope:
@@ -125,11 +105,6 @@ def _withdraw(position: int, petition_id: str, raw: Mapping[str, Any]) -> LeafIt
     # The line is rendered at integration (it names the sign's index); check it would parse.
     leaves.parse_leaf(withdraw_line(petition_id, 0, secret))
     return LeafItem(position, "withdraw", petition_id, None, commitment=commitment, secret=secret)
-
-
-def withdraw_line(petition_id: str, sign_index: int, secret: str | None) -> str:
-    revealed = bytes.fromhex(secret) if secret is not None else None
-    return leaves.Withdraw(petition_id, sign_index, revealed).line()
 
 
 def _hex32(value: Any, name: str) -> str:

@@ -77,7 +77,9 @@ class WitnessPool:
                 if answer.signature is not None:
                     self.sizes[answer.witness.name] = size
                     signatures.append(answer.signature)
-                elif answer.size is not None and answer.size != self.sizes.get(answer.witness.name, 0):
+                elif answer.size is not None and answer.size != self.sizes.get(
+                    answer.witness.name, 0
+                ):
                     self.sizes[answer.witness.name] = answer.size
                     todo.append(answer.witness)
                 else:

@@ -11,8 +11,8 @@ from services.transparency.domain.errors import (
 from services.transparency.domain.holds import (
     LogView,
     Pending,
-    Placed,
     PetitionView,
+    Placed,
     plan_round,
 )
 

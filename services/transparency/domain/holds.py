@@ -146,5 +146,3 @@ def _shuffled_runs(chosen: list[Pending], shuffle: Shuffle) -> list[Pending]:
     shuffle(run)
     ordered.extend(run)
     return ordered
-
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from services.transparency.schemas import LEAVES_RECORDED, LeavesRecorded
+from services.transparency.commands import LEAVES_RECORDED, LeavesRecorded
 from services.transparency.storage import log
 from shared.clock import utcnow
 from shared.consumers import MAX_DEAD_LETTER_CHARS

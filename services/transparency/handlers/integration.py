@@ -15,9 +15,9 @@ from typing import Any
 
 from hub_verify import merkle
 
+from services.transparency.commands import withdraw_line
 from services.transparency.domain import LogView, Placed, plan_round
 from services.transparency.domain.holds import Shuffle
-from services.transparency.schemas import withdraw_line
 from services.transparency.storage import log
 from shared.db import UnitOfWork
 
@@ -77,11 +77,20 @@ def integrate(uow: UnitOfWork, shuffle: Shuffle | None = None, limit: int = ROUN
             new_hashes.append({"id": first + offset, "hash": value})
         pending = item.pending
         entries.append(
-            {"idx": item.index, "petition_id": pending.petition_id, "kind": pending.kind, "line": line}
+            {
+                "idx": item.index,
+                "petition_id": pending.petition_id,
+                "kind": pending.kind,
+                "line": line,
+            }
         )
         if pending.kind == "sign":
             signs.append(
-                {"idx": item.index, "commitment": pending.commitment, "petition_id": pending.petition_id}
+                {
+                    "idx": item.index,
+                    "commitment": pending.commitment,
+                    "petition_id": pending.petition_id,
+                }
             )
         elif pending.kind == "withdraw":
             assert item.sign_index is not None

@@ -58,9 +58,7 @@ def set_tree(uow: UnitOfWork, size: int, root: bytes) -> None:
 
 def set_signed(uow: UnitOfWork, size: int, root: bytes) -> None:
     uow.execute(
-        sa.update(log_state)
-        .where(log_state.c.id == 1)
-        .values(signed_size=size, signed_root=root)
+        sa.update(log_state).where(log_state.c.id == 1).values(signed_size=size, signed_root=root)
     )
 
 
@@ -87,9 +85,7 @@ def add_dead_letters(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
 
 
 def pending(uow: UnitOfWork, limit: int) -> list[Pending]:
-    rows = uow.execute(
-        sa.select(pending_leaves).order_by(pending_leaves.c.seq).limit(limit)
-    ).all()
+    rows = uow.execute(sa.select(pending_leaves).order_by(pending_leaves.c.seq).limit(limit)).all()
     return [
         Pending(
             int(r.seq),
@@ -165,9 +161,7 @@ def mark_withdrawn(uow: UnitOfWork, withdrawn: dict[int, int]) -> None:
         uow.execute(statement, [{"sign_idx": s, "by": w} for s, w in withdrawn.items()])
 
 
-def save_petitions(
-    uow: UnitOfWork, known: set[str], rows: dict[str, dict[str, Any]]
-) -> None:
+def save_petitions(uow: UnitOfWork, known: set[str], rows: dict[str, dict[str, Any]]) -> None:
     """Insert the petitions new to the log, update the others (``rows``: id -> columns)."""
     new = [{"petition_id": p, **v} for p, v in rows.items() if p not in known]
     if new:
