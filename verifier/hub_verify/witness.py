@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import os
 import re
@@ -21,7 +22,7 @@ import sqlite3
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -73,12 +74,6 @@ def _hash_line(line: bytes) -> bytes:
     return value
 
 
-def signature_line(sig: Signature) -> bytes:
-    """One note signature line, `— <name> <base64(key id ‖ signature)>` and a newline."""
-    blob = base64.b64encode(sig.key_id + sig.data).decode("ascii")
-    return f"{_EMDASH} {sig.name} {blob}\n".encode()
-
-
 def parse_cosignature_response(body: bytes, note: bytes, witness: Verifier) -> list[Signature]:
     """The witness's cosignatures in a 200 answer that verify over the note's checkpoint.
 
@@ -123,14 +118,16 @@ def request_cosignature(
     Raises WitnessConflict on 409 (with the witness's size when it said one), VerifyError on any
     other refusal, OSError when the witness cannot be reached.
     """
-    request = urllib.request.Request(
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"{url!r} is not an http(s) URL")
+    request = urllib.request.Request(  # noqa: S310 (http or https, checked above)
         url.rstrip("/") + "/add-checkpoint",
         data=format_add_checkpoint(old_size, proof, note),
         method="POST",
         headers={"Content-Type": "text/plain; charset=utf-8"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
             body = answer.read(MAX_BODY_BYTES)
     except urllib.error.HTTPError as error:
         detail = error.read(1024)
@@ -179,7 +176,7 @@ class WitnessState:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = str(path)
-        with self._connect() as db:
+        with self._session() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
 
@@ -188,8 +185,16 @@ class WitnessState:
         db.execute("PRAGMA synchronous=FULL")  # a cosignature is answered only once on disk
         return db
 
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[sqlite3.Connection]:
+        db = self._connect()
+        try:
+            yield db
+        finally:
+            db.close()
+
     def latest(self, origin: str) -> Latest | None:
-        with self._connect() as db:
+        with self._session() as db:
             row = db.execute(
                 "SELECT size, root, cosigned FROM latest WHERE origin = ?", (origin,)
             ).fetchone()
@@ -225,7 +230,7 @@ class WitnessState:
             db.close()
 
     def keep_evidence(self, origin: str, status: int, reason: str, body: bytes) -> None:
-        with self._connect() as db:
+        with self._session() as db:
             db.execute(
                 "INSERT INTO evidence (origin, status, reason, body, received_at) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -233,7 +238,7 @@ class WitnessState:
             )
 
     def evidence(self) -> list[tuple[str, int, str]]:
-        with self._connect() as db:
+        with self._session() as db:
             return db.execute("SELECT origin, status, reason FROM evidence ORDER BY id").fetchall()
 
 
@@ -251,9 +256,12 @@ class Answer:
 
 
 class _Refusal(Exception):
-    def __init__(self, status: int, body: str, content_type: str = _TEXT) -> None:
+    def __init__(
+        self, status: int, body: str, content_type: str = _TEXT, origin: str | None = None
+    ) -> None:
         super().__init__(body)
         self.answer = Answer(status, body.encode(), content_type)
+        self.evidence_of = origin  # set when the log signed it: kept, it may prove a fork
 
 
 class Witness:
@@ -277,6 +285,9 @@ class Witness:
         try:
             return self._add_checkpoint(body)
         except _Refusal as refusal:
+            if refusal.evidence_of is not None:  # after the transaction: it holds the lock
+                reason = refusal.answer.body.decode().strip()
+                self.state.keep_evidence(refusal.evidence_of, refusal.answer.status, reason, body)
             return refusal.answer
 
     def _add_checkpoint(self, body: bytes) -> Answer:
@@ -291,15 +302,17 @@ class Witness:
         try:
             verify_note(note, verifiers)
         except VerifyError as error:
-            raise _Refusal(403, f"no valid signature by a trusted key of this log: {error}") from None
+            raise _Refusal(
+                403, f"no valid signature by a trusted key of this log: {error}"
+            ) from None
         if old_size > checkpoint.size:
             raise _Refusal(400, f"old size {old_size} is larger than the checkpoint's")
         cosigned_at = int(self.clock())
         cosignature = cosign(parse_note(note).text, self.skey, cosigned_at)
-        line = signature_line(cosignature)
+        line = cosignature.line().encode()
 
         def decide(latest: Latest | None) -> Latest | None:
-            self._check(latest, old_size, proof, checkpoint, body)
+            self._check(latest, old_size, proof, checkpoint)
             if latest is not None and latest.size == checkpoint.size:
                 return None  # the same tree again: a fresh cosignature, nothing to record
             cosigned = note if note.endswith(b"\n") else note + b"\n"
@@ -314,29 +327,21 @@ class Witness:
         old_size: int,
         proof: list[bytes],
         checkpoint: Checkpoint,
-        body: bytes,
     ) -> None:
         size = latest.size if latest else 0
         if old_size != size:
             raise _Refusal(409, f"{size}\n", SIZE_CONTENT_TYPE)
         if checkpoint.size == 0 and checkpoint.root != merkle.EMPTY_ROOT:
-            self._refuse_with_evidence(checkpoint, 422, "a non-empty root at size 0", body)
+            raise _Refusal(422, "a non-empty root at size 0\n", origin=checkpoint.origin)
         if latest is not None and latest.size == checkpoint.size:
             if latest.root != checkpoint.root:
-                self._refuse_with_evidence(checkpoint, 409, "same size, other root (a fork)", body)
+                raise _Refusal(409, "same size, other root (a fork)\n", origin=checkpoint.origin)
             return
         old_root = latest.root if latest else merkle.EMPTY_ROOT
         try:
             merkle.verify_consistency(old_size, checkpoint.size, proof, old_root, checkpoint.root)
         except ProofError as error:
-            self._refuse_with_evidence(checkpoint, 422, f"consistency proof: {error}", body)
-
-    def _refuse_with_evidence(
-        self, checkpoint: Checkpoint, status: int, reason: str, body: bytes
-    ) -> None:
-        # Signed by the log yet inconsistent: possibly proof of misbehaviour (tlog-witness MAY).
-        self.state.keep_evidence(checkpoint.origin, status, reason, body)
-        raise _Refusal(status, reason + "\n")
+            raise _Refusal(422, f"consistency proof: {error}\n", origin=checkpoint.origin) from None
 
     def latest_checkpoint(self, origin_hash_hex: str) -> bytes | None:
         """The latest cosigned checkpoint of the origin whose SHA-256 is this (monitoring GET)."""
