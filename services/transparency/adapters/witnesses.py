@@ -10,7 +10,6 @@ as failures and change nothing.
 
 from __future__ import annotations
 
-import base64
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,13 +18,12 @@ import eventlet
 import requests
 from hub_verify import note as notes
 from hub_verify.errors import VerifyError
-from hub_verify.witness import format_add_checkpoint
+from hub_verify.witness import format_add_checkpoint, parse_cosignature_response
 
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 2.0
 MAX_ANSWER_BYTES = 64 * 1024
-SIGNATURE_PREFIX = "\u2014 "  # "— ", a note signature line
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,7 @@ class WitnessPool:
                 body = format_add_checkpoint(old, proof_for(old) if old else [], note)
                 requests_.append((witness, body))
             pool = eventlet.GreenPool(max(1, len(requests_)))
-            answers = list(pool.imap(lambda wb: self._ask(wb[0], wb[1], text), requests_))
+            answers = list(pool.imap(lambda wb: self._ask(wb[0], wb[1], note), requests_))
             todo = []
             for answer in answers:
                 if answer.signature is not None:
@@ -89,7 +87,7 @@ class WitnessPool:
         failures.extend(Answer(w, failure="conflicting sizes") for w in todo)
         return signatures, failures
 
-    def _ask(self, witness: Witness, body: bytes, text: bytes) -> Answer:
+    def _ask(self, witness: Witness, body: bytes, note: bytes) -> Answer:
         try:
             response = self.session.post(
                 f"{witness.url.rstrip('/')}/add-checkpoint",
@@ -112,9 +110,10 @@ class WitnessPool:
             return Answer(witness, size=size)
         if response.status_code != 200:
             return Answer(witness, failure=f"answered {response.status_code}")
-        signature = _cosignature(witness, text, content)
-        if signature is None:
-            return Answer(witness, failure="no valid cosignature in its answer")
+        try:
+            [signature, *_] = parse_cosignature_response(content, note, witness.verifier)
+        except VerifyError as exc:  # garbage, another key, or a cosignature of another tree
+            return Answer(witness, failure=f"no valid cosignature: {exc}")
         return Answer(witness, signature=signature)
 
 
@@ -123,32 +122,3 @@ def _size(content: bytes) -> int | None:
     if not raw.isdigit() or len(raw) > 19 or (len(raw) > 1 and raw[:1] == b"0"):
         return None
     return int(raw)
-
-
-def _cosignature(witness: Witness, text: bytes, content: bytes) -> notes.Signature | None:
-    """The witness's valid cosignature of ``text`` among the answer's lines, else None."""
-    try:
-        lines = content.decode("utf-8").splitlines()
-    except UnicodeDecodeError:
-        return None
-    for line in lines:
-        if not line.startswith(SIGNATURE_PREFIX):
-            continue
-        name, _, encoded = line[len(SIGNATURE_PREFIX) :].rpartition(" ")
-        if name != witness.name:
-            continue
-        try:
-            raw = base64.b64decode(encoded, validate=True)
-        except ValueError:
-            continue
-        if len(raw) < 5 or raw[:4] != witness.verifier.key_id:
-            continue
-        signature = notes.Signature(name, raw[:4], raw[4:])
-        try:
-            single = notes.format_note(text, [signature])
-            _note, verified = notes.verify_note(single, [witness.verifier])
-        except VerifyError:
-            continue
-        if any(v.key_id == witness.verifier.key_id for v in verified):
-            return signature
-    return None
