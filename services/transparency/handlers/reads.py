@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-
 from typing import Any
 
 from hub_verify import merkle
