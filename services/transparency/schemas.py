@@ -13,6 +13,7 @@ from typing import Any
 from hub_verify import leaves
 from hub_verify.errors import VerifyError
 from hub_verify.note import Verifier
+from hub_verify.tiles import Tile, parse_tile_path
 
 from services.transparency.adapters.witnesses import Witness
 from services.transparency.commands import (
@@ -127,10 +128,8 @@ def petition_id(value: str) -> str:
     return value
 
 
-def tile(path: str) -> Any:
+def tile(path: str) -> Tile:
     """A tile or entry bundle path under /tlog/ (``tile/...``); a bad one names nothing (404)."""
-    from hub_verify.tiles import parse_tile_path  # TODO(tlogcore): at the top once tiles lands
-
     try:
         return parse_tile_path(path)
     except VerifyError:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from typing import Any
 
-from hub_verify import merkle
+from hub_verify import merkle, tiles
+from hub_verify.tiles import TILE_WIDTH, Tile
 
 from services.transparency.domain import NotFound, NotYet
 from services.transparency.handlers.integration import hash_reader
@@ -33,13 +33,8 @@ def checkpoint(uow: UnitOfWork) -> str:
     return published(uow).note
 
 
-TILE_WIDTH = 256
-
-
-def tile(uow: UnitOfWork, wanted: Any) -> bytes:
+def tile(uow: UnitOfWork, wanted: Tile) -> bytes:
     """A hash tile or an entry bundle, if the latest published checkpoint covers it."""
-    from hub_verify import tiles  # TODO(tlogcore): at the top once tiles lands
-
     size = published(uow).size
     level = wanted.level
     available = size if level < 0 else size >> (8 * level)
@@ -70,12 +65,12 @@ def petition(uow: UnitOfWork, petition_id: str) -> dict[str, int | None]:
 
 def receipt(uow: UnitOfWork, commitment: str) -> bytes:
     """The tlog-proof of the latest sign leaf with ``commitment``, at the published checkpoint."""
-    from hub_verify.proof import TlogProof, format_proof  # TODO(tlogcore): at the top
-
     current = published(uow)
     index = log.latest_sign(uow, commitment, current.size)
     if index is None:
         raise NotYet("no signature with that commitment is in the published log yet")
+    from hub_verify.proof import TlogProof, format_proof  # TODO(tlogcore): at the top
+
     line = log.entry_line(uow, index)
     assert line is not None
     hashes = merkle.prove_inclusion(current.size, index, hash_reader(uow))
