@@ -8,6 +8,7 @@ import base64
 from dataclasses import dataclass
 
 from hub_verify import merkle, tiles
+from hub_verify.proof import TlogProof, format_proof
 from hub_verify.tiles import TILE_WIDTH, Tile
 
 from services.transparency.domain import NotFound, NotYet
@@ -69,7 +70,6 @@ def receipt(uow: UnitOfWork, commitment: str) -> bytes:
     index = log.latest_sign(uow, commitment, current.size)
     if index is None:
         raise NotYet("no signature with that commitment is in the published log yet")
-    from hub_verify.proof import TlogProof, format_proof  # TODO(tlogcore): at the top
 
     line = log.entry_line(uow, index)
     assert line is not None

@@ -104,16 +104,18 @@ def test_kill_9_mid_integration_loses_and_doubles_nothing(
             opened = petition.open()
             expected.add(opened["line"])
             publish(leaves_event([opened]))
-        for _ in range(30):
-            batch = [p.sign() for p in petitions for _ in range(100)]
-            expected |= {item["line"] for item in batch}
-            publish(leaves_event(batch))
-        # kill while rounds are going on: something integrated, something still pending
-        eventually(
-            lambda: _state(log_db).size > 0 and _count(log_db, "pending_leaves") > 0,
-            timeout=30,
-            what="a round under way",
-        )
+
+        def wave() -> None:
+            for _ in range(30):
+                batch = [p.sign() for p in petitions for _ in range(25)]
+                expected.update(item["line"] for item in batch)
+                publish(leaves_event(batch))
+
+        wave()
+        eventually(lambda: _state(log_db).size > 0, timeout=30, what="a first round")
+        # a second wave, and kill -9 while it is being consumed and integrated
+        wave()
+        time.sleep(0.3)
         os.kill(process.pid, signal.SIGKILL)
         process.wait(10)
         killed_at = _state(log_db).size
@@ -132,4 +134,3 @@ def test_kill_9_mid_integration_loses_and_doubles_nothing(
                 process.wait(20)
             except subprocess.TimeoutExpired:
                 process.kill()
-        time.sleep(0)

@@ -73,13 +73,39 @@ def test_tiles_and_bundles_verify_against_the_checkpoint(
         assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_a_receipt_is_a_tlog_proof_anyone_can_check(big_log: Any, client: BaseUrlSession) -> None:
+    from hub_verify.policy import Policy
+    from hub_verify.proof import parse_proof, verify_proof
+
+    petition, signs, checkpoint = big_log
+    sign = signs[42]
+    response = client.get(f"/api/v1/receipts/{sign['commitment']}")
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    proof = parse_proof(response.content)
+    assert proof.extra == sign["line"].encode()
+    policy = Policy.from_vkey(client.get("/vkey").text.strip())
+    found = verify_proof(proof, proof.extra, policy)
+    assert found.size == checkpoint.size and found.root == checkpoint.root
+    # the citizen's secret opens the commitment in the leaf
+    leaf = leaves.parse_leaf(proof.extra)
+    secret = petition.secrets[sign["commitment"]]
+    assert leaf.commitment == leaves.commitment(petition.id, secret)
+
+
 def test_the_petition_window_counts_as_a_recount_would(
     big_log: Any, client: BaseUrlSession
 ) -> None:
+    from hub_verify.recount import recount
+
     petition, _, _ = big_log
     response = client.get(f"/api/v1/petitions/{petition.id}")
     assert response.status_code == 200
     assert response.json() == {"open_index": 0, "close_index": None, "count": 299}
+    entries = tiles.decode_bundle(client.get("/tile/entries/000").content)
+    entries += tiles.decode_bundle(client.get("/tile/entries/001.p/46").content)
+    counted = recount(enumerate(entries), petition.id)
+    assert counted.count == 299 and not counted.anomalies
 
 
 def test_consistency_proofs_between_published_sizes(big_log: Any, client: BaseUrlSession) -> None:
