@@ -1,7 +1,7 @@
 """``hub``: the operator's command line.
 
-hub run identity|petitions|notifications|mock-idp   one process in the foreground
-hub up                                               all four (what `make run` starts)
+hub run identity|petitions|notifications|transparency|mock-idp   one process in the foreground
+hub up                                               all five (what `make run` starts)
 hub db upgrade                                       migrate every service's database
 hub broker ensure                                    start a private RabbitMQ node if none answers
 hub clients create --name N --kind K [--scope S] [--redirect-uri U]...
@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("process", choices=PROCESSES)
     run.set_defaults(handler=_run)
 
-    up = commands.add_parser("up", help="start all four processes; Ctrl-C stops them")
+    up = commands.add_parser("up", help="start all five processes; Ctrl-C stops them")
     up.set_defaults(handler=_up)
 
     db = commands.add_parser("db", help="databases")

@@ -8,6 +8,7 @@ SERVICE_CLASSES = {
     "identity": "services.identity.service:IdentityService",
     "petitions": "services.petitions.service:PetitionsService",
     "notifications": "services.notifications.service:NotificationsService",
+    "transparency": "services.transparency.service:TransparencyService",
     "mock-idp": "services.mock_idp.service:MockIdentityProvider",
 }
 

@@ -146,7 +146,7 @@ def _safe_uri(uri: str) -> str:
 
 
 def run_all(settings: Settings) -> int:
-    """Start the four processes as children, print their URLs, stop them all on Ctrl-C (0) or
+    """Start the five processes as children, print their URLs, stop them all on Ctrl-C (0) or
     when one of them exits (1: the hub did not stop because it was asked to)."""
     for process in PROCESSES:
         ensure_port_free(settings.bind_host, settings.port(process), process)
@@ -154,7 +154,7 @@ def run_all(settings: Settings) -> int:
     stop_requested = stop_on_signals()
     failed = False
     try:
-        for process in ("mock-idp", "identity", "petitions", "notifications"):
+        for process in ("mock-idp", "identity", "petitions", "notifications", "transparency"):
             children[process] = subprocess.Popen(  # noqa: S603 - our own entry point
                 [*HUB_COMMAND, "run", process],
                 env=os.environ.copy(),

@@ -10,11 +10,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
-SERVICES = ("identity", "petitions", "notifications")
+SERVICES = ("identity", "petitions", "notifications", "transparency")
 PROCESSES = (*SERVICES, "mock-idp")
 
-# NOTE: transparency (issue 21) has its ports and URL before it is one of SERVICES.
 DEFAULT_PORTS = {
     "identity": 8001,
     "petitions": 8002,
@@ -96,6 +96,12 @@ class Settings:
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     petitions_web_client_id: str = DEV_WEB_CLIENT_ID
     petitions_web_client_secret: str = DEV_WEB_CLIENT_SECRET
+    # The transparency log (services/transparency): a file holding the note signing key (None:
+    # development generates one under data_dir), the origin line of its checkpoints ("" = the
+    # public URL's host and port, then "/tlog"), and its witnesses' YAML file (None: unwitnessed).
+    transparency_signing_key: Path | None = None
+    transparency_log_origin: str = ""
+    transparency_witnesses: Path | None = None
 
     @property
     def production(self) -> bool:
@@ -117,6 +123,16 @@ class Settings:
     def database_url(self, service: str) -> str:
         return self.database_urls[service]
 
+    @property
+    def log_origin(self) -> str:
+        """The transparency log's origin: TRANSPARENCY_LOG_ORIGIN, else ``<host>:<port>/tlog`` of
+        its public URL (the port always written, as the contract's example shows)."""
+        if self.transparency_log_origin:
+            return self.transparency_log_origin
+        parts = urlsplit(self.public_urls["transparency"])
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return f"{parts.hostname}:{port}/tlog"
+
     def internal_url(self, process: str) -> str:
         """Where other services reach ``process`` (inside a cluster), default its public URL."""
         return self.internal_urls.get(process) or self.public_urls[process]
@@ -131,6 +147,11 @@ class Settings:
             and self.petitions_web_client_secret == DEV_WEB_CLIENT_SECRET
         ):
             raise SettingsError("PETITIONS_WEB_CLIENT_SECRET must be the web client's own secret")
+        if self.production and process == "transparency" and self.transparency_signing_key is None:
+            raise SettingsError(
+                "TRANSPARENCY_SIGNING_KEY must name the file holding the log's signing key in"
+                " production (a development key is generated only outside production)"
+            )
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -190,6 +211,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         petitions_web_client_id=env.get("PETITIONS_WEB_CLIENT_ID", DEV_WEB_CLIENT_ID),
         petitions_web_client_secret=env.get("PETITIONS_WEB_CLIENT_SECRET", DEV_WEB_CLIENT_SECRET),
+        transparency_signing_key=_path(env, "TRANSPARENCY_SIGNING_KEY"),
+        transparency_log_origin=env.get("TRANSPARENCY_LOG_ORIGIN", "").strip(),
+        transparency_witnesses=_path(env, "TRANSPARENCY_WITNESSES"),
     )
     return settings
 

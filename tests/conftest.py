@@ -34,11 +34,13 @@ def run_id() -> str:
     return uuid.uuid4().hex[:8]
 
 
+def admin_database_url() -> str:
+    return os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
 @pytest.fixture(scope="session")
 def database_urls(run_id: str) -> Iterator[dict[str, str]]:
-    admin_url = os.environ.get(
-        "HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
+    admin_url = admin_database_url()
     urls = create_databases(admin_url, f"hub_test_{run_id}")
     try:
         yield urls

@@ -86,10 +86,20 @@ def hub_environment(database_urls: dict[str, str], amqp_uri: str, data_dir: Path
         "IDENTITY_DATABASE_URL": database_urls["identity"],
         "PETITIONS_DATABASE_URL": database_urls["petitions"],
         "NOTIFICATIONS_DATABASE_URL": database_urls["notifications"],
+        "TRANSPARENCY_DATABASE_URL": database_urls["transparency"],
     }
-    for prefix in ("IDENTITY", "PETITIONS", "NOTIFICATIONS", "MOCK_IDP"):
+    for prefix in ("IDENTITY", "PETITIONS", "NOTIFICATIONS", "TRANSPARENCY", "MOCK_IDP"):
         port = free_port()
         env[f"{prefix}_PORT"] = str(port)
         env[f"{prefix}_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
         env[f"{prefix}_METRICS_PORT"] = str(free_port())
     return env
+
+
+def create_service_database(admin_url: str, name: str, service: str) -> str:
+    """One more database ``name`` for ``service``, migrated (for tests that need a fresh one)."""
+    with _autocommit(admin_url) as cur:
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = _with_database(admin_url, name)
+    upgrade(service, url)
+    return url

@@ -27,7 +27,12 @@ from services.notifications.web.agencies import SubscriptionEndpoints
 from services.notifications.web.citizens import CitizenMailEndpoints
 from services.notifications.web.errors import translated
 from services.notifications.webhooks import schemas
-from services.notifications.webhooks.domain import SOURCE_SERVICE, InvalidEvent, operator_of
+from services.notifications.webhooks.domain import (
+    SOURCE_SERVICE,
+    TRANSPARENCY_SERVICE,
+    InvalidEvent,
+    operator_of,
+)
 from services.notifications.webhooks.handlers import dead_letters
 from services.notifications.webhooks.handlers.fan_out import FAN_OUT
 from shared.bus import event_handler
@@ -102,6 +107,12 @@ class NotificationsService(HealthEndpoints, SubscriptionEndpoints, CitizenMailEn
     @_on("petition.closed")
     def on_petition_closed(self, body: Any) -> None:
         self._fan_out("petition.closed", body)
+
+    # The transparency log's checkpoints, forwarded like the petition events
+
+    @event_handler(TRANSPARENCY_SERVICE, "transparency.checkpoint_published", requeue_on_error=True)
+    def on_checkpoint_published(self, body: Any) -> None:
+        self._fan_out("transparency.checkpoint_published", body)
 
     def _fan_out(self, routing_key: str, body: Any) -> None:
         def apply() -> int:

@@ -26,7 +26,7 @@ OVERLAYS = ("dev", "prod")
 SCHEMAS = Path(__file__).resolve().parent / "k8s-schemas"
 # Built-in kinds are validated against this Kubernetes version's schemas (kubernetes-validate).
 KUBERNETES_VERSION = "1.32.0"
-SERVICES = ("identity", "petitions", "notifications")
+SERVICES = ("identity", "petitions", "notifications", "transparency")
 
 INSTALL_HINTS = {
     "kubectl": "install kubectl (https://kubernetes.io/docs/tasks/tools/), or set "

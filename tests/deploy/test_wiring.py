@@ -19,7 +19,7 @@ def known_settings() -> set[str]:
     names |= {f"{ENV_PREFIX[p]}_PUBLIC_URL" for p in PROCESSES}
     names |= {f"{ENV_PREFIX[s]}_DATABASE_URL" for s in SERVICES}
     source = (REPO / "shared" / "config.py").read_text()
-    return names | set(re.findall(r'"((?:HUB|MOCK_IDP|IDENTITY)_[A-Z_]+)"', source))
+    return names | set(re.findall(r'"((?:HUB|MOCK_IDP|IDENTITY|TRANSPARENCY)_[A-Z_]+)"', source))
 
 
 def test_the_config_map_holds_only_settings_the_hub_reads(resources: list[dict[str, Any]]) -> None:

@@ -273,3 +273,31 @@ def test_pending_deliveries_survive_a_restart(
     second = receiver.wait_for(2, timeout=20)[1]
     assert second.headers["webhook-id"] == event.id
     Webhook(sub["secret"]).verify(second.body.decode(), second.headers)
+
+
+def test_a_published_checkpoint_reaches_the_agency(
+    notifications: Any,
+    agency_session: Callable[..., BaseUrlSession],
+    receiver_factory: Callable[..., Receiver],
+    amqp_uri: str,
+) -> None:
+    from shared.bus import EnvelopePublisher
+    from shared.envelope import Envelope
+
+    agency, receiver = agency_session(), receiver_factory()
+    sub = subscribe(agency, receiver.url, ["transparency.checkpoint_published"])
+    data = {
+        "origin": "127.0.0.1:8005/tlog",
+        "size": 12,
+        "root_hash": "A" * 43 + "=",
+        "checkpoint": "127.0.0.1:8005/tlog\n12\n"
+        + "A" * 43
+        + "=\n\n\u2014 127.0.0.1:8005/tlog x\n",
+    }
+    event = Envelope(type="transparency.checkpoint_published", payload=data, source="transparency")
+    EnvelopePublisher(amqp_uri, "transparency")([event.to_dict()])
+    [received] = receiver.wait_for(1)
+    assert Webhook(sub["secret"]).verify(received.body.decode(), received.headers)
+    cloud = json.loads(received.body)
+    assert cloud["type"] == "fr.participation-hub.transparency.checkpoint_published"
+    assert cloud["subject"] == "127.0.0.1:8005/tlog" and cloud["data"] == data

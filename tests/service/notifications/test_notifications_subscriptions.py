@@ -16,6 +16,7 @@ EVENT_TYPES = {
     "petition.signature_count_changed",
     "petition.threshold_reached",
     "petition.closed",
+    "transparency.checkpoint_published",
 }
 
 

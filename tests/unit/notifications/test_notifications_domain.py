@@ -224,10 +224,21 @@ def test_every_catalogue_entry_has_a_closed_json_schema() -> None:
         "petition.signature_count_changed",
         "petition.threshold_reached",
         "petition.closed",
+        "transparency.checkpoint_published",
     }
     for spec in CATALOGUE.values():
         schema = spec.schema()
-        assert "petition_id" in schema["required"] and schema["additionalProperties"] is False
+        assert spec.subject in schema["required"] and schema["additionalProperties"] is False
+
+
+def test_a_checkpoint_event_is_about_the_log_not_a_petition() -> None:
+    from services.notifications.webhooks.domain import event_subject
+
+    data = {"origin": "hub.example.org/tlog", "size": 3, "root_hash": "A" * 44, "checkpoint": "x"}
+    assert public_data("transparency.checkpoint_published", {**data, "extra": 1}) == data
+    assert event_subject("transparency.checkpoint_published", data) == "hub.example.org/tlog"
+    with pytest.raises(InvalidEvent):
+        public_data("transparency.checkpoint_published", {**data, "size": -1})
 
 
 def test_agency_needs_the_subscribe_scope_and_is_its_client() -> None:

@@ -1,6 +1,7 @@
 """The public event catalogue: what agencies can subscribe to, and the schema of each event's data.
 
-The petitions service publishes these on the bus; we forward them to agencies as CloudEvents.
+The petitions service (and, for ``transparency.checkpoint_published``, the transparency log)
+publishes these on the bus; we forward them to agencies as CloudEvents.
 Only the properties listed here ever leave the hub (:func:`public_data`), so a field added to a
 bus payload later (a citizen's id, say) cannot leak to an agency by accident.
 """
@@ -14,6 +15,7 @@ from typing import Any
 from services.notifications.webhooks.domain.errors import InvalidEvent
 
 SOURCE_SERVICE = "petitions"
+TRANSPARENCY_SERVICE = "transparency"  # the log's checkpoints (issue 21)
 CLOUDEVENT_TYPE_PREFIX = "fr.participation-hub."
 CLOUDEVENT_SOURCE = "urn:participation-hub:petitions"
 
@@ -27,6 +29,7 @@ class EventType:
     description: str
     properties: Mapping[str, Mapping[str, Any]]
     required: tuple[str, ...] = field(default=())
+    subject: str = "petition_id"  # the data field naming what the event is about
 
     @property
     def cloudevent_type(self) -> str:
@@ -98,9 +101,28 @@ CATALOGUE: dict[str, EventType] = {
             },
             ("petition_id", "signature_count"),
         ),
+        EventType(
+            "transparency.checkpoint_published",
+            "The transparency log published a checkpoint its witnesses' quorum cosigned: keep it"
+            " to hold the log to what it showed you (C2SP tlog-checkpoint, signed note).",
+            {
+                "origin": {"type": "string", "minLength": 1},
+                "size": {"type": "integer", "minimum": 0},
+                "root_hash": {"type": "string", "minLength": 44},
+                "checkpoint": {"type": "string", "minLength": 1},
+            },
+            ("origin", "size", "root_hash", "checkpoint"),
+            subject="origin",
+        ),
     )
 }
 EVENT_TYPES = tuple(CATALOGUE)
+
+
+def event_subject(event_type: str, data: Mapping[str, Any]) -> str:
+    """The CloudEvent ``subject``: the petition's id, or for the log's checkpoints its origin."""
+    spec = CATALOGUE.get(event_type)
+    return str(data[spec.subject if spec else "petition_id"])
 
 
 def unknown_event_types(names: list[str]) -> list[str]:

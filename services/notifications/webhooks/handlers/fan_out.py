@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from services.notifications.storage.tables import messages
 from services.notifications.webhooks.commands import PublicEvent
-from services.notifications.webhooks.domain import wants
+from services.notifications.webhooks.domain import event_subject, wants
 from services.notifications.webhooks.storage import queries as store
 from services.notifications.webhooks.storage.tables import deliveries
 from shared.clock import utcnow
@@ -47,7 +47,7 @@ def accept_events(uow: UnitOfWork, events: Sequence[PublicEvent]) -> list[int]:
                 "id": event.id,
                 "event_type": event.type,
                 "occurred_at": event.time,
-                "subject": str(event.data["petition_id"]),
+                "subject": event_subject(event.type, event.data),
                 "data": dict(event.data),
                 "received_at": now,
             }

@@ -1,0 +1,1 @@
+"""What the transparency service talks to outside its database: its witnesses."""

@@ -1,0 +1,1 @@
+"""The transparency service's database: its tables and the statements the handlers use."""
