@@ -38,7 +38,7 @@ def hub(hub_env: dict[str, str], tmp_path: Path) -> Iterator[Hub]:
         )  # noqa: S603
         hub = Hub(env, process, log_path)
         try:
-            for name in ("IDENTITY", "PETITIONS", "NOTIFICATIONS", "MOCK_IDP"):
+            for name in ("IDENTITY", "PETITIONS", "NOTIFICATIONS", "MOCK_IDP", "TRANSPARENCY"):
                 wait_for_http(env[f"{name}_PUBLIC_URL"] + "/healthz", timeout=60)
             yield hub
         finally:
