@@ -200,6 +200,7 @@ class Bench:
         report["recount"] = counted
         report["recount_seconds_per_million"] = counted["seconds_per_million"]
         log(f"recount: {counted}")
+        report["log_storage"] = tlog.storage(self.infra.database_urls["transparency"], size_after)
         report["machine"]["loadavg_at_end"] = _loadavg()
         report["rss_mb"] = {k: round(v, 1) for k, v in hub.peak_rss_mb().items()}
         report["webhooks"] = {

@@ -198,3 +198,25 @@ def recount(tlog_url: str, petitions_url: str, petition_id: str, leaves: int) ->
         "anomalies": len(result.get("anomalies") or []),
         "stderr": done.stderr[-300:].decode(errors="replace"),
     }
+
+
+def storage(database_url: str, leaves: int) -> dict[str, Any]:
+    """The log database's size on disk, whole and per leaf (the capacity model's input)."""
+    import psycopg2
+
+    from bench.infra import plain_url
+
+    with psycopg2.connect(plain_url(database_url)) as conn, conn.cursor() as cur:
+        cur.execute("SELECT pg_database_size(current_database())")
+        (total,) = cur.fetchone()
+        cur.execute(
+            "SELECT relname, pg_total_relation_size(oid) FROM pg_class"
+            " WHERE relname IN ('log_entries', 'log_hashes', 'log_signs') ORDER BY relname"
+        )
+        tables = dict(cur.fetchall())
+    return {
+        "database_bytes": total,
+        "tables_bytes": tables,
+        "leaves": leaves,
+        "bytes_per_leaf": round(sum(tables.values()) / leaves, 1) if leaves else None,
+    }
