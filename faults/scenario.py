@@ -118,6 +118,9 @@ class Run:
             self._subscribe("agency_a", None),
             self._subscribe("agency_b", ["petition.published", "petition.signature_count_changed"]),
         ]
+        before = {e[0] for e in checks.public_events(self.database_urls)}
+        for sub in self.subscribers:
+            sub.optional = before
         self.note(f"{self.plan.citizens} citizens sign in through the mock provider")
         with ThreadPoolExecutor(4) as pool:
             self.tokens = list(
@@ -250,14 +253,15 @@ class Run:
 
     def _verify(self) -> None:
         assert self.hub is not None
-        self.note("resolving the unanswered attempts, waiting for every delivery")
+        self.note("resolving the unanswered attempts, waiting for the log and every delivery")
         unresolved = self.load.resolve(timeout=90)
         self.report.check(not unresolved, f"{len(unresolved)} signings never got 201/409")
         deadline = time.monotonic() + self.plan.settle_timeout
+        # The log first: how long it takes to catch up is a figure of its own.
+        log = self._wait_for_log(deadline)
         settled, why = self._settle(deadline)
         self.report.check(settled, f"not settled in {self.plan.settle_timeout}s: {why}")
         counts = self._api_counts()
-        log = self._wait_for_log(deadline)
         report = self.report
         report.figures["faults"] = [
             {k: v for k, v in x.items() if k != "window"} for x in self.fault_log
@@ -285,10 +289,14 @@ class Run:
         stored = checks.stored_commitments(self.database_urls["petitions"])
         began = time.monotonic()
         view, why = None, "never read"
+        behind: int | None = None  # accepted signatures not in the log when the wait began
         while True:
             try:
                 view = checks.read_log(self.tlog_url, self.log_vkey)
                 why = checks.log_caught_up(view, stored, self.petition_ids)
+                if behind is None:
+                    in_log = sum(len(v) for v in view.signs().values())
+                    behind = sum(len(v) for v in stored.values()) - in_log
             except (Unavailable, VerifyError) as error:
                 view, why = None, str(error)
             if not why or time.monotonic() >= deadline:
@@ -298,9 +306,20 @@ class Run:
         self.report.check(not why, f"log not caught up within the settle timeout: {why}")
         last_fault_end = self.fault_log[-1]["window"][1] if self.fault_log else began
         self.report.figures["log"] = {
-            "waited_after_delivery_s": round(now - began, 1),
+            "waited_after_the_load_s": round(now - began, 1),
             "caught_up_after_last_fault_s": round(now - last_fault_end, 1) if not why else None,
+            "behind_when_the_load_ended": behind,
             "checkpoints_sampled": len(self.checkpoints),
+            "accepted_while_transparency_restarted": {
+                x["fault"]: sum(
+                    1
+                    for p in self.load.pairs
+                    for a in p.attempts
+                    if a.kind == "ok" and x["window"][0] <= a.at <= x["window"][1]
+                )
+                for x in self.fault_log
+                if x["fault"].endswith(":transparency")
+            },
         }
         return view
 
