@@ -20,7 +20,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 HUB = [sys.executable, "-m", "hub"]
-PROCESSES = ("mock-idp", "identity", "petitions", "notifications", "transparency")  # `hub up`'s
+# `hub up`'s order (hub/runner.py)
+PROCESSES = ("mock-idp", "identity", "petitions", "notifications", "transparency")
 SERVICES = ("identity", "petitions", "notifications", "transparency")
 READY_TIMEOUT = 90.0
 
