@@ -1,4 +1,4 @@
-"""The hub's four processes, each started as `hub up` starts it (``python -m hub run <p>``,
+"""The hub's five processes, each started as `hub up` starts it (``python -m hub run <p>``,
 the same environment), but one by one so that a test can kill -9 one and start it again.
 
 NOTE: `hub up` stops the whole hub when one child exits; that is right for a person at a
@@ -20,8 +20,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 HUB = [sys.executable, "-m", "hub"]
-PROCESSES = ("mock-idp", "identity", "petitions", "notifications")  # `hub up`'s order
-SERVICES = ("identity", "petitions", "notifications")
+# `hub up`'s order (hub/runner.py)
+PROCESSES = ("mock-idp", "identity", "petitions", "notifications", "transparency")
+SERVICES = ("identity", "petitions", "notifications", "transparency")
 READY_TIMEOUT = 90.0
 
 

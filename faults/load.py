@@ -35,6 +35,7 @@ class Attempt:
     status: int | None = None
     code: str | None = None
     signature_id: str | None = None
+    commitment: str | None = None  # the receipt's, hex: the log must hold it
     at: float = 0.0
 
 
@@ -171,7 +172,9 @@ def _from_response(response: requests.Response) -> Attempt:
     except ValueError:
         body = {}
     if response.status_code == 201:
-        return Attempt("ok", 201, signature_id=body["receipt"]["signature_id"], at=now)
+        receipt = body["receipt"]
+        signature_id, commitment = receipt["signature_id"], receipt["commitment"]
+        return Attempt("ok", 201, signature_id=signature_id, commitment=commitment, at=now)
     if response.status_code == 409 and body.get("error") == "already_signed":
         return Attempt("already", 409, "already_signed", at=now)
     return Attempt("error", response.status_code, body.get("error"), at=now)

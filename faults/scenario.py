@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from hub_verify.checkpoint import Checkpoint
+from hub_verify.errors import VerifyError
+from hub_verify.fetch import Unavailable
 
 from faults import actors, checks
 from faults.hub import Hub
@@ -34,6 +37,7 @@ class Run:
     personal_data: list[str] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list)
     login_hints_logged: int = 0
+    checkpoints: list[Checkpoint] = field(default_factory=list)  # seen between the faults
 
     def note(self, message: str) -> None:
         self.say(f"faults [{time.monotonic() - self._t0:5.1f}s] {message}")
@@ -87,8 +91,11 @@ class Run:
             }
         )
         self.hub = Hub(env, work / "logs")
-        self.note(f"starting the hub's four processes (logs in {work / 'logs'})")
+        self.note(f"starting the hub's five processes (logs in {work / 'logs'})")
         self.hub.start_all()
+        self.tlog_url = self.hub.url("transparency") + "/tlog"
+        # Fetched once, as a verifier pins it: a restart must not change the log's key.
+        self.log_vkey = self._log_vkey()
         self._actors()
 
     def _actors(self) -> None:
@@ -111,6 +118,9 @@ class Run:
             self._subscribe("agency_a", None),
             self._subscribe("agency_b", ["petition.published", "petition.signature_count_changed"]),
         ]
+        before = {e[0] for e in checks.public_events(self.database_urls)}
+        for sub in self.subscribers:
+            sub.optional = before
         self.note(f"{self.plan.citizens} citizens sign in through the mock provider")
         with ThreadPoolExecutor(4) as pool:
             self.tokens = list(
@@ -216,9 +226,24 @@ class Run:
         else:
             raise ValueError(f"unknown fault {name!r}")
         ended = time.monotonic()
+        self._sample_checkpoint(name)
         seconds = round(ended - began, 1)
         self.fault_log.append({"fault": name, "recovered_in_s": seconds, "window": (began, ended)})
         self.note(f"{name}: recovered in {seconds}s")
+
+    def _log_vkey(self) -> str:
+        response = requests.get(self.tlog_url + "/vkey", timeout=15)
+        response.raise_for_status()
+        return response.text.strip()
+
+    def _sample_checkpoint(self, after: str) -> None:
+        """The log's checkpoint now (if it answers): the final one must extend every such one."""
+        try:
+            self.checkpoints.append(checks.read_log(self.tlog_url, self.log_vkey).checkpoint)
+        except Unavailable:
+            pass
+        except VerifyError as error:
+            self.report.check(False, f"log after {after}: the checkpoint does not verify: {error}")
 
     def _prove_login_works(self) -> None:
         assert self.hub is not None
@@ -228,10 +253,13 @@ class Run:
 
     def _verify(self) -> None:
         assert self.hub is not None
-        self.note("resolving the unanswered attempts, waiting for every delivery")
+        self.note("resolving the unanswered attempts, waiting for the log and every delivery")
         unresolved = self.load.resolve(timeout=90)
         self.report.check(not unresolved, f"{len(unresolved)} signings never got 201/409")
-        settled, why = self._settle()
+        deadline = time.monotonic() + self.plan.settle_timeout
+        # The log first: how long it takes to catch up is a figure of its own.
+        log = self._wait_for_log(deadline)
+        settled, why = self._settle(deadline)
         self.report.check(settled, f"not settled in {self.plan.settle_timeout}s: {why}")
         counts = self._api_counts()
         report = self.report
@@ -252,7 +280,63 @@ class Run:
                 f"petition {petition_id}: agencies last heard {last.get(petition_id)}, "
                 f"the count is {count}",
             )
-        self._check_personal_data()
+        if log is not None:
+            self._check_log(log, counts)
+        self._check_personal_data(log)
+
+    def _wait_for_log(self, deadline: float) -> checks.LogView | None:
+        """Read the log (HTTP, verified) until it holds every accepted signature, or time is up."""
+        stored = checks.stored_commitments(self.database_urls["petitions"])
+        began = time.monotonic()
+        view, why = None, "never read"
+        behind: int | None = None  # accepted signatures not in the log when the wait began
+        while True:
+            try:
+                view = checks.read_log(self.tlog_url, self.log_vkey)
+                why = checks.log_caught_up(view, stored, self.petition_ids)
+                if behind is None:
+                    in_log = sum(len(v) for v in view.signs().values())
+                    behind = sum(len(v) for v in stored.values()) - in_log
+            except (Unavailable, VerifyError) as error:
+                view, why = None, str(error)
+            if not why or time.monotonic() >= deadline:
+                break
+            time.sleep(0.5)
+        now = time.monotonic()
+        self.report.check(not why, f"log not caught up within the settle timeout: {why}")
+        last_fault_end = self.fault_log[-1]["window"][1] if self.fault_log else began
+        self.report.figures["log"] = {
+            "waited_after_the_load_s": round(now - began, 1),
+            "caught_up_after_last_fault_s": round(now - last_fault_end, 1) if not why else None,
+            "behind_when_the_load_ended": behind,
+            "checkpoints_sampled": len(self.checkpoints),
+            "accepted_while_transparency_restarted": {
+                x["fault"]: sum(
+                    1
+                    for p in self.load.pairs
+                    for a in p.attempts
+                    if a.kind == "ok" and x["window"][0] <= a.at <= x["window"][1]
+                )
+                for x in self.fault_log
+                if x["fault"].endswith(":transparency")
+            },
+        }
+        return view
+
+    def _check_log(self, view: checks.LogView, counts: dict[str, int]) -> None:
+        acknowledged: dict[str, list[bytes]] = {}
+        for pair in self.load.pairs:
+            ack = pair.acknowledged
+            if ack is not None and ack.commitment is not None:
+                acknowledged.setdefault(pair.petition_id, []).append(bytes.fromhex(ack.commitment))
+        stored = checks.stored_commitments(self.database_urls["petitions"])
+        checks.check_log(self.report, view, counts, stored, acknowledged)
+        for seen in self.checkpoints:
+            problem = checks.log_consistent(self.tlog_url, seen, view.checkpoint)
+            self.report.check(problem is None, f"log: the final checkpoint forks: {problem}")
+        self.report.check(
+            self._log_vkey() == self.log_vkey, "log: its verifier key changed during the run"
+        )
 
     def _graceful_figures(self) -> dict[str, Any]:
         """During SIGTERM restarts: answers lost in flight (must be none), exit statuses."""
@@ -276,8 +360,7 @@ class Run:
             "exit_codes": {p: self.hub.exit_codes[p][0] for p in sorted(terminated)},
         }
 
-    def _settle(self) -> tuple[bool, str]:
-        deadline = time.monotonic() + self.plan.settle_timeout
+    def _settle(self, deadline: float) -> tuple[bool, str]:
         why = ""
         while time.monotonic() < deadline:
             done, why = checks.delivered_everything(self.database_urls, self.subscribers)
@@ -303,12 +386,12 @@ class Run:
             for p in self.petition_ids
         }
 
-    def _check_personal_data(self) -> None:
+    def _check_personal_data(self, log: checks.LogView | None) -> None:
         """Kept apart from the invariants: ``personal_data`` and ``secrets`` list what leaked."""
         assert self.hub is not None
         logs = self.hub.logs().replace(self.hub.logs_of("cli"), "")  # the CLI prints secrets
         texts = {"logs": logs}
-        for service in ("identity", "petitions", "notifications"):
+        for service in ("identity", "petitions", "notifications", "transparency"):
             texts[f"{service} metrics"] = requests.get(
                 self.hub.metrics_url(service), timeout=15
             ).text
@@ -316,6 +399,8 @@ class Run:
             texts[f"{sub.receiver.name} events"] = json.dumps(
                 sub.receiver.bodies(), ensure_ascii=False
             )
+        if log is not None:
+            texts["transparency log entries"] = log.text()
         known = [
             *self.tokens,
             *(c["client_secret"] for c in self.clients.values()),
@@ -345,6 +430,7 @@ def summary(run: Run) -> str:
         f"no answer {s.get('no_response')}, 409 {s.get('already_signed_409')}; "
         f"errors {s.get('errors_by_status')}",
         f"  events: {f.get('events_public')} public {f.get('events_by_type')}",
+        f"  transparency log: {f.get('log')}",
         f"  deliveries: {f.get('deliveries_unique')} unique; duplicates suppressed by webhook-id: "
         f"{f.get('duplicates_suppressed_by_webhook_id')}; dead letters {f.get('dead_letters')}",
         f"  outbox unsent: {f.get('outbox_unsent')}; exit codes at stop: "
