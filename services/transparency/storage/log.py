@@ -84,8 +84,15 @@ def add_dead_letters(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
         uow.execute(sa.insert(DEAD_LETTERS), rows)
 
 
-def pending(uow: UnitOfWork, limit: int) -> list[Pending]:
-    rows = uow.execute(sa.select(pending_leaves).order_by(pending_leaves.c.seq).limit(limit)).all()
+def pending(uow: UnitOfWork, limit: int, after: int = 0) -> list[Pending]:
+    """The next ``limit`` pending leaves in the order they came, after sequence ``after``."""
+    query = (
+        sa.select(pending_leaves)
+        .where(pending_leaves.c.seq > after)
+        .order_by(pending_leaves.c.seq)
+        .limit(limit)
+    )
+    rows = uow.execute(query).all()
     return [
         Pending(
             int(r.seq),
@@ -95,6 +102,7 @@ def pending(uow: UnitOfWork, limit: int) -> list[Pending]:
             r.commitment,
             r.secret,
             None if r.count is None else int(r.count),
+            r.received_at,
         )
         for r in rows
     ]
@@ -119,7 +127,10 @@ def log_view(uow: UnitOfWork, petition_ids: Iterable[str], commitments: Iterable
             sa.select(log_petitions).where(log_petitions.c.petition_id.in_(chunk))
         ):
             view.petitions[r.petition_id] = PetitionView(
-                r.open_index is not None, r.close_index is not None, int(r.count)
+                r.open_index is not None,
+                r.close_index is not None,
+                int(r.count),
+                r.erase_index is not None,
             )
     for chunk in _chunks(sorted(set(commitments))):
         query = (
@@ -129,6 +140,8 @@ def log_view(uow: UnitOfWork, petition_ids: Iterable[str], commitments: Iterable
         )
         for commitment, index in uow.execute(query):
             view.active_signs[commitment] = int(index)
+        logged = sa.select(log_signs.c.commitment).where(log_signs.c.commitment.in_(chunk))
+        view.spent.update(set(uow.execute(logged.distinct()).scalars()) - set(view.active_signs))
     return view
 
 
