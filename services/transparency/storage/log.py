@@ -18,6 +18,7 @@ from services.transparency.storage.tables import (
     log_signs,
     log_state,
     pending_leaves,
+    witness_sizes,
 )
 from shared.consumers import DEAD_LETTERS
 from shared.db import UnitOfWork
@@ -70,6 +71,20 @@ def publish(uow: UnitOfWork, size: int, root: bytes, note: str, now: datetime) -
     )
     row = {"size": size, "root": root, "note": note, "published_at": now}
     uow.insert_unless_exists(checkpoints, row)
+
+
+def witness_sizes_known(uow: UnitOfWork) -> dict[str, int]:
+    query = sa.select(witness_sizes.c.name, witness_sizes.c.size)
+    return {name: int(size) for name, size in uow.execute(query)}
+
+
+def save_witness_sizes(uow: UnitOfWork, sizes: dict[str, int]) -> None:
+    for name, size in sorted(sizes.items()):
+        updated = uow.execute(
+            sa.update(witness_sizes).where(witness_sizes.c.name == name).values(size=size)
+        )
+        if not updated.rowcount:
+            uow.insert_unless_exists(witness_sizes, {"name": name, "size": size})
 
 
 # Pending leaves
