@@ -13,6 +13,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 DEV_KEY_FILE = Path("transparency") / "signing-key"
 # NOTE: any fixed number: the lock names "the integrator" in the transparency database.
 ADVISORY_LOCK_KEY = 0x746C6F67  # "tlog"
+HELD_KINDS = ("open", "sign", "withdraw", "close", "erase")
 
 
 def signing_key(settings: Settings) -> tuple[notes.Signer, str]:
@@ -112,6 +114,32 @@ class LogMetrics:
             f"{prefix}_integration_seconds",
             "Seconds an integration round took (integrate, sign, cosign, publish).",
         )
+        # NOTE: kinds only (five values), never a petition or a commitment
+        self.held = get_or_create(
+            registry,
+            Gauge,
+            f"{prefix}_held_leaves",
+            "Pending leaves the last round held back (waiting for what they refer to), by kind.",
+            ["kind"],
+        )
+        self.oldest_held = get_or_create(
+            registry,
+            Gauge,
+            f"{prefix}_oldest_held_leaf_age_seconds",
+            "Age of the oldest leaf the last round held back (0: none held).",
+        )
+        self.published_at = get_or_create(
+            registry,
+            Gauge,
+            f"{prefix}_checkpoint_published_timestamp_seconds",
+            "When the last checkpoint was published (Unix time; 0: never).",
+        )
+        self.dead = get_or_create(
+            registry,
+            Counter,
+            f"{prefix}_leaves_dead_lettered_total",
+            "Pending leaves that can never enter the log, moved to dead letters.",
+        )
         self.witness_failures = get_or_create(
             registry,
             Counter,
@@ -147,9 +175,12 @@ class LogWriter(DependencyProvider):
                 return
             uow = self.database.unit_of_work()
             try:
-                done = integration.integrate(uow)
+                # read at call time: tests make rounds small
+                done = integration.integrate(uow, limit=integration.ROUND_LIMIT)
                 self.metrics.integrated.inc(done.integrated)
+                self.metrics.dead.inc(done.dead)
                 self.metrics.tree_size.set(done.size)
+                self._held(done)
                 outcome = publishing.publish_checkpoint(
                     uow, self.signer, self.origin, self.cosigners, utcnow()
                 )
@@ -158,10 +189,26 @@ class LogWriter(DependencyProvider):
                         self.metrics.published_size.set(outcome.size)
                     for name in outcome.failed:
                         self.metrics.witness_failures.labels(name).inc()
-                self.metrics.pending.set(_pending(uow))
+                pending, published_at = _pending(uow)
+                self.metrics.pending.set(pending)
+                if published_at is not None:
+                    self.metrics.published_at.set(published_at.timestamp())
             finally:
                 uow.close()
         self.metrics.duration.observe(time.monotonic() - started)
+
+    def _held(self, done: integration.Round) -> None:
+        held = done.held_by_kind()
+        now = utcnow()
+        oldest = 0.0
+        for kind in HELD_KINDS:
+            count, since = held.get(kind, (0, None))
+            self.metrics.held.labels(kind).set(count)
+            if since is not None:
+                if since.tzinfo is None:  # SQLite
+                    since = since.replace(tzinfo=now.tzinfo)
+                oldest = max(oldest, (now - since).total_seconds())
+        self.metrics.oldest_held.set(oldest)
 
     @contextlib.contextmanager
     def _turn(self) -> Iterator[bool]:
@@ -183,8 +230,12 @@ class LogWriter(DependencyProvider):
                     connection.commit()
 
 
-def _pending(uow: UnitOfWork) -> int:
+def _pending(uow: UnitOfWork) -> tuple[int, datetime | None]:
+    """How many leaves are pending, and when a checkpoint was last published."""
     try:
-        return stored.pending_count(uow)
+        published_at = stored.state(uow).published_at
+        if published_at is not None and published_at.tzinfo is None:  # SQLite
+            published_at = published_at.replace(tzinfo=UTC)
+        return stored.pending_count(uow), published_at
     finally:
         uow.rollback()

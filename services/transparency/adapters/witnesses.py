@@ -1,7 +1,8 @@
 """Collecting witness cosignatures (C2SP tlog-witness ``add-checkpoint``).
 
 Each witness gets ``POST {url}/add-checkpoint`` with the consistency proof from the size it last
-cosigned (what this process last saw of it; 0 at first), all in parallel, each within
+cosigned (what this process last saw of it, else the size stored with the last published
+checkpoint; 0 at first), all in parallel, each within
 ``TIMEOUT_SECONDS``. A ``409`` says the witness holds another size: the request is made again
 from that size. An answer counts only if it holds a valid cosignature of this very checkpoint by
 that witness's key; garbage, other keys, a cosignature of another tree (a fork) and errors count

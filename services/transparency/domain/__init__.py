@@ -9,14 +9,18 @@ from services.transparency.domain.errors import (
     Refused,
 )
 from services.transparency.domain.holds import (
+    Dead,
     LogView,
     Pending,
     PetitionView,
     Placed,
+    Plan,
+    plan,
     plan_round,
 )
 
 __all__ = [
+    "Dead",
     "InvalidLeaves",
     "LogError",
     "LogView",
@@ -25,6 +29,8 @@ __all__ = [
     "Pending",
     "PetitionView",
     "Placed",
+    "Plan",
     "Refused",
+    "plan",
     "plan_round",
 ]

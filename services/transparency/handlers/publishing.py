@@ -35,6 +35,7 @@ REPUBLISH_SECONDS = 600
 class Cosigners(Protocol):
     quorum: int
     witnesses: list[Any]
+    sizes: dict[str, int]  # by witness name: the size it holds, as far as this process knows
 
     def cosign(
         self, note: bytes, text: bytes, size: int, proof_for: Any
@@ -74,6 +75,9 @@ def publish_checkpoint(
     signatures: list[notes.Signature] = []
     failures: list[Any] = []
     if cosigners.witnesses:
+        # after a restart: from the sizes the witnesses last cosigned, not from 0 and a 409
+        for name, size in log.witness_sizes_known(uow).items():
+            cosigners.sizes.setdefault(name, size)
 
         def proof_for(old: int) -> list[bytes]:
             return merkle.prove_consistency(current.size, old, read)
@@ -96,6 +100,8 @@ def publish_checkpoint(
         full = notes.format_note(text, [*parsed.signatures, *signatures])
     note_text = full.decode("utf-8")
     log.publish(uow, current.size, current.root, note_text, now)
+    if cosigners.witnesses:
+        log.save_witness_sizes(uow, dict(cosigners.sizes))
     uow.emit(
         CheckpointPublished(
             origin, current.size, base64.b64encode(current.root).decode("ascii"), note_text

@@ -18,6 +18,7 @@ from services.transparency.storage.tables import (
     log_signs,
     log_state,
     pending_leaves,
+    witness_sizes,
 )
 from shared.consumers import DEAD_LETTERS
 from shared.db import UnitOfWork
@@ -72,6 +73,20 @@ def publish(uow: UnitOfWork, size: int, root: bytes, note: str, now: datetime) -
     uow.insert_unless_exists(checkpoints, row)
 
 
+def witness_sizes_known(uow: UnitOfWork) -> dict[str, int]:
+    query = sa.select(witness_sizes.c.name, witness_sizes.c.size)
+    return {name: int(size) for name, size in uow.execute(query)}
+
+
+def save_witness_sizes(uow: UnitOfWork, sizes: dict[str, int]) -> None:
+    for name, size in sorted(sizes.items()):
+        updated = uow.execute(
+            sa.update(witness_sizes).where(witness_sizes.c.name == name).values(size=size)
+        )
+        if not updated.rowcount:
+            uow.insert_unless_exists(witness_sizes, {"name": name, "size": size})
+
+
 # Pending leaves
 
 
@@ -84,8 +99,15 @@ def add_dead_letters(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
         uow.execute(sa.insert(DEAD_LETTERS), rows)
 
 
-def pending(uow: UnitOfWork, limit: int) -> list[Pending]:
-    rows = uow.execute(sa.select(pending_leaves).order_by(pending_leaves.c.seq).limit(limit)).all()
+def pending(uow: UnitOfWork, limit: int, after: int = 0) -> list[Pending]:
+    """The next ``limit`` pending leaves in the order they came, after sequence ``after``."""
+    query = (
+        sa.select(pending_leaves)
+        .where(pending_leaves.c.seq > after)
+        .order_by(pending_leaves.c.seq)
+        .limit(limit)
+    )
+    rows = uow.execute(query).all()
     return [
         Pending(
             int(r.seq),
@@ -95,6 +117,7 @@ def pending(uow: UnitOfWork, limit: int) -> list[Pending]:
             r.commitment,
             r.secret,
             None if r.count is None else int(r.count),
+            r.received_at,
         )
         for r in rows
     ]
@@ -119,7 +142,10 @@ def log_view(uow: UnitOfWork, petition_ids: Iterable[str], commitments: Iterable
             sa.select(log_petitions).where(log_petitions.c.petition_id.in_(chunk))
         ):
             view.petitions[r.petition_id] = PetitionView(
-                r.open_index is not None, r.close_index is not None, int(r.count)
+                r.open_index is not None,
+                r.close_index is not None,
+                int(r.count),
+                r.erase_index is not None,
             )
     for chunk in _chunks(sorted(set(commitments))):
         query = (
@@ -129,6 +155,8 @@ def log_view(uow: UnitOfWork, petition_ids: Iterable[str], commitments: Iterable
         )
         for commitment, index in uow.execute(query):
             view.active_signs[commitment] = int(index)
+        logged = sa.select(log_signs.c.commitment).where(log_signs.c.commitment.in_(chunk))
+        view.spent.update(set(uow.execute(logged.distinct()).scalars()) - set(view.active_signs))
     return view
 
 

@@ -103,3 +103,12 @@ checkpoints = sa.Table(
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# The tree size each witness (by its configured name) last cosigned: after a restart the log
+# asks it from there at once, rather than from 0 and a 409.
+witness_sizes = sa.Table(
+    "witness_sizes",
+    metadata,
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("size", BIGINT, nullable=False),
+)

@@ -225,3 +225,54 @@ def test_a_witness_answering_garbage_or_a_fork_counts_for_nothing(
         assert response.json()["error"] == "not_yet"
     finally:
         liar.stop()
+
+
+def test_after_a_restart_the_log_asks_from_the_size_the_witness_cosigned(
+    start_transparency: Callable[..., Any],
+    witness_factory: Callable[..., Any],
+    log_key: tuple[Path, str],
+    publish: Callable[[Envelope], None],
+    log_db: Any,
+    tmp_path: Path,
+) -> None:
+    """The sizes are in the database: no request from 0 answered 409 after a restart."""
+    import urllib.error
+    import urllib.request
+
+    from hub_verify.witness import parse_add_checkpoint
+
+    witness = witness_factory("w1.example.org")
+    asked: list[tuple[int, int]] = []  # (old size sent, status answered)
+
+    def forward(body: bytes) -> tuple[int, bytes]:
+        request = urllib.request.Request(witness.url + "/add-checkpoint", data=body)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+                status, content = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, content = error.code, error.read()
+        asked.append((parse_add_checkpoint(body)[0], status))
+        return status, content
+
+    proxy = _Liar(forward)
+    try:
+        config = tmp_path / "proxied.yaml"
+        entry = {"name": witness.name, "url": proxy.url, "vkey": witness.vkey}
+        config.write_text(yaml.safe_dump({"quorum": 1, "witnesses": [entry]}))
+        container = start_transparency(
+            transparency_signing_key=log_key[0], transparency_witnesses=config
+        )
+        petition = Petition()
+        publish(leaves_event([petition.open(), petition.sign(), petition.sign()]))
+        eventually(lambda: _published_size(log_db).published_size == 3, what="a cosigned 3")
+        container.stop()
+        with log_db.connect() as conn:
+            stored = conn.execute(sa.text("SELECT name, size FROM witness_sizes")).all()
+        assert [tuple(r) for r in stored] == [(witness.name, 3)]
+        asked.clear()
+        start_transparency(transparency_signing_key=log_key[0], transparency_witnesses=config)
+        publish(leaves_event([petition.sign()]))
+        eventually(lambda: _published_size(log_db).published_size == 4, what="a cosigned 4")
+        assert asked[0] == (3, 200) and all(status == 200 for _, status in asked), asked
+    finally:
+        proxy.stop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.transparency.domain import LogView, Pending, PetitionView, plan_round
+from services.transparency.domain import LogView, Pending, PetitionView, plan, plan_round
 
 
 def _open(seq: int, p: str = "p1") -> Pending:
@@ -74,3 +74,39 @@ def test_signs_are_shuffled_only_within_runs() -> None:
 def test_a_second_open_never_enters() -> None:
     view = LogView({"p1": PetitionView(opened=True)})
     assert plan_round([_open(1)], view, 0) == []
+
+
+def test_leaves_that_can_never_enter_are_dead_not_held() -> None:
+    view = LogView({"p1": PetitionView(opened=True, count=1)}, {}, {"spent"})
+    items = [
+        _open(1),
+        _withdraw(2, "spent"),
+        _close(3, 1),
+        _sign(4, "late"),
+        _erase(5),
+        _erase(6),
+        _close(7, 9, "p2"),
+        _withdraw(8, "unknown"),
+    ]
+    found = plan(items, view, 10)
+    assert _kinds(found.placed) == [("close", 3), ("erase", 5)]
+    assert [(d.pending.seq, d.reason) for d in found.dead] == [
+        (1, "a second open of a petition already opened"),
+        (2, "a withdraw of a sign already withdrawn"),
+        (4, "a sign of a petition already closed"),
+        (6, "a second erase of a petition"),
+    ]
+    assert [h.seq for h in found.held] == [7, 8]  # a close that does not match waits
+
+
+def test_a_withdraw_of_a_spent_commitment_waits_for_a_held_sign_of_it() -> None:
+    view = LogView({}, {}, {"c"})
+    found = plan([_sign(1, "c"), _withdraw(2, "c")], view, 0)
+    assert found.dead == [] and [h.seq for h in found.held] == [1, 2]
+
+
+def test_a_round_stops_at_its_limit() -> None:
+    view = LogView({"p1": PetitionView(opened=True)})
+    found = plan([_sign(1, "a"), _sign(2, "b"), _sign(3, "c")], view, 0, limit=2)
+    assert sorted(p.pending.seq for p in found.placed) == [1, 2]
+    assert view.petition("p1").count == 2
