@@ -71,7 +71,9 @@ def petition_detail(
     signed = signatures.signed_at(uow, petition_id, citizen.sub) if citizen else None
     # The withdraw form names the signature's commitment: the script sends a secret its browser
     # keeps only if that secret is this signature's (not one of an earlier, withdrawn one).
-    commitment = signatures.own_commitment(uow, petition_id, citizen.sub) if signed else None
+    commitment = (
+        signatures.own_commitment(uow, petition_id, citizen.sub) if signed and citizen else None
+    )
     receipt = web.session.data.get("receipt") or {}
     return web.page(
         "detail.html",
