@@ -162,3 +162,8 @@ def signed_at(uow: UnitOfWork, petition_id: str, citizen_sub: str) -> datetime |
 def signatures_of(uow: UnitOfWork, citizen_sub: str) -> list[OwnSignature]:
     """The petitions this citizen signed, most recent signature first (hidden ones left out)."""
     return queries.signatures_of(uow, citizen_sub)
+
+
+def own_commitment(uow: UnitOfWork, petition_id: str, citizen_sub: str) -> str | None:
+    """The commitment of this citizen's signature (the pages' script finds its secret by it)."""
+    return queries.own_commitment(uow, petition_id, citizen_sub)

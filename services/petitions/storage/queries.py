@@ -36,6 +36,16 @@ def signed_at(uow: UnitOfWork, petition_id: str, citizen_sub: str) -> datetime |
     return _moment(uow, signatures.c.signed_at, petition_id, citizen_sub)
 
 
+def own_commitment(uow: UnitOfWork, petition_id: str, citizen_sub: str) -> str | None:
+    """The commitment (hex) of this citizen's signature of this petition, or None."""
+    found = uow.execute(
+        sa.select(signatures.c.commitment).where(
+            signatures.c.petition_id == petition_id, signatures.c.citizen_sub == citizen_sub
+        )
+    ).scalar()
+    return str(found) if found is not None else None
+
+
 def _moment(
     uow: UnitOfWork, column: sa.Column[Any], petition_id: str, citizen_sub: str
 ) -> datetime | None:

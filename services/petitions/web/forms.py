@@ -75,6 +75,29 @@ def departement(form: Any) -> tuple[str | None, FieldError | None]:
     return raw, None
 
 
+def commitment(form: Any) -> tuple[str | None, FieldError | None]:
+    """The commitment the pages' script made (it keeps the secret in the browser), checked as
+    the API checks it; absent without JavaScript, and then the hub makes the secret."""
+    raw = form.get("commitment") or None
+    if raw is None:
+        return None, None
+    try:
+        return schemas.signature_request("", None, {"commitment": raw}).commitment, None  # type: ignore[arg-type]
+    except HttpError:
+        return None, FieldError("sign", "err_invalid_commitment")
+
+
+def receipt_secret(form: Any) -> tuple[bytes | None, FieldError | None]:
+    """The receipt secret the pages' script found in the browser, checked as the API checks it."""
+    raw = form.get("receipt_secret") or None
+    if raw is None:
+        return None, None
+    try:
+        return schemas.withdrawal_secret({"receipt_secret": raw}), None
+    except HttpError:
+        return None, FieldError("withdraw", "err_invalid_receipt_secret")
+
+
 def moderation_decision(form: Any) -> Decision | None:
     """The operator's decision, or None when it is not one the API would take."""
     decision = form.get("decision")

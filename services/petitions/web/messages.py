@@ -72,16 +72,29 @@ FR: dict[str, str] = {
     "back_to_list": "Retour à la liste des pétitions",
     "receipt_title": "Merci, votre signature est enregistrée",
     "receipt_intro": (
-        "Votre signature figure dans le journal public de transparence sous son engagement"
-        " ci-dessous, sans votre nom. Avec le secret, vous seul pouvez prouver que cette"
-        " signature est la vôtre et qu'elle est comptée."
+        "Votre signature est inscrite au journal public de transparence sous l'engagement"
+        " ci-dessous, sans votre nom. Le secret permet de montrer que cet engagement est le"
+        " vôtre ; la preuve, qu'il figure dans le journal. Le décompte, que chacun peut refaire"
+        " à partir du journal, dit quelles signatures sont comptées."
     ),
     "receipt_commitment": "Engagement (dans le journal public)",
     "receipt_secret": "Secret du récépissé",
     "receipt_secret_note": (
-        "Notez ou téléchargez ce secret maintenant : le hub ne le conserve pas et ne pourra pas"
-        " vous le redonner. Ne le partagez pas : il permet de prouver votre signature."
+        "Notez ou téléchargez ce secret maintenant : le hub l'a créé, vous le montre cette seule"
+        " fois et ne le conserve pas. Ne le partagez pas : qui le détient peut montrer que cette"
+        " signature est la vôtre."
     ),
+    "receipt_browser_secret_note": (
+        "Votre navigateur a créé ce secret ; le hub ne l'a jamais reçu, il ne connaît que"
+        " l'engagement. Notez-le maintenant : ce navigateur ne le garde que jusqu'à la fermeture"
+        " de cet onglet, et personne ne pourra vous le redonner. Ne le partagez pas : qui le"
+        " détient peut montrer que cette signature est la vôtre."
+    ),
+    "receipt_browser_secret_missing": (
+        "Votre navigateur a créé le secret de ce récépissé et ne l'a pas envoyé au hub. Il n'est"
+        " plus dans cet onglet, et le hub ne peut pas vous le redonner."
+    ),
+    "receipt_secret_placeholder": "VOTRE_SECRET",
     "receipt_proof": "Télécharger la preuve (.tlog-proof)",
     "receipt_proof_note": (
         "La preuve d'inclusion est disponible quelques secondes après la signature. Pour la"
@@ -95,6 +108,14 @@ FR: dict[str, str] = {
     "receipt_missing": "Aucun récépissé n'est conservé pour cette pétition dans cette session.",
     "err_sign_in_again": "Pour signer, reconnectez-vous (votre connexion est trop ancienne).",
     "err_wrong_receipt_secret": "Ce secret de récépissé n'est pas celui de votre signature.",
+    "err_invalid_commitment": (
+        "Le récépissé préparé par votre navigateur n'est pas valide. Rechargez la page et signez"
+        " à nouveau."
+    ),
+    "err_invalid_receipt_secret": (
+        "Le secret de récépissé envoyé par votre navigateur n'est pas valide. Rechargez la page"
+        " et réessayez."
+    ),
     "new_title": "Créer une pétition",
     "new_intro": "Un modérateur relit chaque pétition avant de la publier.",
     "required_note": "Tous les champs sont obligatoires.",
@@ -255,15 +276,28 @@ EN: dict[str, str] = {
     "receipt_title": "Thank you, your signature is recorded",
     "receipt_intro": (
         "Your signature is in the public transparency log under the commitment below, without"
-        " your name. With the secret, only you can prove that this signature is yours and that"
-        " it is counted."
+        " your name. The secret lets you show that this commitment is yours; the proof, that it"
+        " is in the log. The count, which anyone can redo from the log, tells which signatures"
+        " are counted."
     ),
     "receipt_commitment": "Commitment (in the public log)",
     "receipt_secret": "Receipt secret",
     "receipt_secret_note": (
-        "Write down or download this secret now: the hub does not keep it and cannot give it"
-        " back. Do not share it: it proves your signature."
+        "Write down or download this secret now: the hub made it, shows it to you this once and"
+        " does not keep it. Do not share it: whoever holds it can show that this signature is"
+        " yours."
     ),
+    "receipt_browser_secret_note": (
+        "Your browser made this secret; the hub never received it and knows only the"
+        " commitment. Write it down now: this browser keeps it only until this tab is closed,"
+        " and nobody can give it back to you. Do not share it: whoever holds it can show that"
+        " this signature is yours."
+    ),
+    "receipt_browser_secret_missing": (
+        "Your browser made this receipt's secret and did not send it to the hub. It is no longer"
+        " in this tab, and the hub cannot give it back to you."
+    ),
+    "receipt_secret_placeholder": "YOUR_SECRET",
     "receipt_proof": "Download the proof (.tlog-proof)",
     "receipt_proof_note": (
         "The inclusion proof is available a few seconds after signing. To check it on your own"
@@ -277,6 +311,12 @@ EN: dict[str, str] = {
     "receipt_missing": "No receipt for this petition is kept in this session.",
     "err_sign_in_again": "To sign, please sign in again (your sign-in is too old).",
     "err_wrong_receipt_secret": "This receipt secret is not the one of your signature.",
+    "err_invalid_commitment": (
+        "The receipt your browser prepared is not valid. Reload the page and sign again."
+    ),
+    "err_invalid_receipt_secret": (
+        "The receipt secret your browser sent is not valid. Reload the page and try again."
+    ),
     "new_title": "Create a petition",
     "new_intro": "A moderator reviews every petition before publishing it.",
     "required_note": "All fields are required.",

@@ -12,7 +12,7 @@ of ``/petitions/<id>``, ``/petitions/<id>/edit`` (GET, POST), ``/petitions/<id>/
 (POST), the co-sponsor link ``/petitions/<id>?sponsor_token=`` and
 ``/petitions/<id>/sponsors`` (POST), ``/me/petitions``. Operators: ``/moderation`` (``?status=``),
 ``/moderation/login``, ``/moderation/logout`` (POST), ``/moderation/petitions/<id>`` (POST).
-``/static/<name>``: the style sheet and the live-count script.
+``/static/<name>``: the style sheet, the live-count script and the receipt-secret script.
 """
 
 from __future__ import annotations

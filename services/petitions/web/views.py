@@ -69,6 +69,11 @@ def petition_detail(
     except PetitionError:
         return drafting.bad_link(web) if link else not_found(web)
     signed = signatures.signed_at(uow, petition_id, citizen.sub) if citizen else None
+    # The withdraw form names the signature's commitment: the script sends a secret its browser
+    # keeps only if that secret is this signature's (not one of an earlier, withdrawn one).
+    commitment = (
+        signatures.own_commitment(uow, petition_id, citizen.sub) if signed and citizen else None
+    )
     receipt = web.session.data.get("receipt") or {}
     return web.page(
         "detail.html",
@@ -78,6 +83,7 @@ def petition_detail(
         by_departement=sorted((view.by_departement or {}).items()),
         is_open=view.petition.is_open_at(utcnow()),
         signed_at=signed,
+        commitment=commitment or "",
         has_receipt=receipt.get("petition_id") == petition_id,
         departement=extra.pop("departement", ""),
         departement_error=extra.pop("departement_error", None),
@@ -126,25 +132,28 @@ def sign(
     transparency_url: str = "",
 ) -> Response:
     """``write``: the service's group commit (dependencies.SignatureDesk.sign), or one
-    transaction. The receipt, with its secret, is kept in the session (the citizen's own
-    signed cookie, not the database): shown on the receipt page, revealed when withdrawing."""
+    transaction. With JavaScript the browser sends a ``commitment`` and keeps its secret (the hub
+    never sees it); without, the hub makes the secret. The receipt, with a hub-made secret, is
+    kept in the session (the citizen's own signed cookie, not the database): shown on the
+    receipt page, revealed when withdrawing."""
     citizen, refused = citizen_form(web, f"/petitions/{petition_id}", web.csrf_ok())
     if refused:
         return refused
     departement, error = forms.departement(web.request.form)
-    if error:
+    commitment, bad_commitment = forms.commitment(web.request.form)
+    if error or bad_commitment:
         raw = str(web.request.form.get("departement", ""))
         return petition_detail(
             web,
             uow,
             petition_id,
             http_status=400,
-            errors=[error],
+            errors=[e for e in (error, bad_commitment) if e],
             departement=raw,
             departement_error=error,
         )
     try:
-        request = SignRequest(petition_id, citizen, departement)  # type: ignore[arg-type]
+        request = SignRequest(petition_id, citizen, departement, commitment)  # type: ignore[arg-type]
         receipt = write(request) if write else signatures.sign_batch_of_one(request, uow)
     except PetitionError as exc:
         count(exc.code)
@@ -152,6 +161,7 @@ def sign(
     count("accepted")
     kept = asdict(receipt)
     kept["proof_url"] = schemas.receipt_view(receipt, transparency_url)["proof_url"]
+    kept["browser_secret"] = commitment is not None  # the receipt page's script shows it
     web.session.keep("receipt", kept)
     return web.redirect(f"/petitions/{petition_id}/receipt")
 
@@ -160,15 +170,16 @@ def withdraw(web: Web, uow: UnitOfWork, petition_id: str) -> Response:
     citizen, refused = citizen_form(web, f"/petitions/{petition_id}", web.csrf_ok())
     if refused:
         return refused
+    # The secret the browser keeps (the script fills the form), else the hub-made one of this
+    # session, else none: the log's withdraw then says "-".
+    secret, bad_secret = forms.receipt_secret(web.request.form)
+    if bad_secret:
+        return petition_detail(web, uow, petition_id, http_status=400, errors=[bad_secret])
     kept = web.session.data.get("receipt") or {}
-    secret = kept.get("secret") if kept.get("petition_id") == petition_id else None
+    if secret is None and kept.get("petition_id") == petition_id and kept.get("secret"):
+        secret = bytes.fromhex(kept["secret"])
     try:
-        signatures.withdraw_signature(
-            petition_id,
-            citizen,  # type: ignore[arg-type]
-            uow,
-            bytes.fromhex(secret) if isinstance(secret, str) else None,
-        )
+        signatures.withdraw_signature(petition_id, citizen, uow, secret)  # type: ignore[arg-type]
     except PetitionError as exc:
         return refuse(web, uow, exc, f"/petitions/{petition_id}")
     if (web.session.data.get("receipt") or {}).get("petition_id") == petition_id:

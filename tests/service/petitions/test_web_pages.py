@@ -307,3 +307,102 @@ def test_the_receipt_page_shows_commitment_secret_once_and_proof_and_withdrawal_
             "secret": secret,
         }
     ]
+
+
+def withdraw_items(petitions: Any, petition_id: str) -> list[dict[str, Any]]:
+    from services.petitions.storage.tables import outbox
+
+    with petitions.db().connect() as conn:
+        envelopes = conn.execute(
+            sa.select(outbox.c.envelope).where(
+                outbox.c.event_type == "petition.log_leaves_recorded"
+            )
+        ).scalars()
+        return [
+            i
+            for e in envelopes
+            for i in (e if isinstance(e, dict) else json.loads(e))["payload"]["leaves"]
+            if i["petition_id"] == petition_id and i["kind"] == "withdraw"
+        ]
+
+
+def test_a_commitment_made_in_the_browser_keeps_the_secret_out_of_the_hub(petitions):
+    """What the pages' script sends (receipt-secret.js): the commitment when signing, the
+    secret when withdrawing; the hub holds neither the secret nor anything to show it."""
+    import hashlib
+    import secrets
+
+    petition = petitions.published()
+    page = f"/petitions/{petition['id']}"
+    visitor = citizen(petitions)
+    form = visitor.get(page).text
+    assert 'name="commitment"' in form and "/static/receipt-secret.js" in form
+    secret = secrets.token_bytes(32)
+    commitment = hashlib.sha256(
+        b"hub/v1/sig\n" + petition["id"].encode() + b"\n" + secret
+    ).hexdigest()
+    assert visitor.post(f"{page}/signature", {"commitment": commitment}).status_code == 303
+    kept = visitor.session()["receipt"]
+    assert kept["commitment"] == commitment and kept["secret"] is None and kept["browser_secret"]
+    with petitions.db().connect() as conn:
+        row = conn.execute(
+            sa.select(signatures.c.commitment).where(signatures.c.petition_id == petition["id"])
+        ).scalar_one()
+    assert row == commitment
+    receipt = visitor.get(f"{page}/receipt").text
+    assert f'data-commitment="{commitment}"' in receipt and secret.hex() not in receipt
+    assert "Votre navigateur a créé le secret" in receipt and "receipt-secret.js" in receipt
+    detail = visitor.get(page).text
+    assert f'data-commitment="{commitment}"' in detail  # the withdraw form: the script's check
+
+    assert (
+        visitor.post(f"{page}/signature/withdrawal", {"receipt_secret": "ab" * 32}).status_code
+        == 303
+    )
+    assert "pas celui de votre signature" in visitor.get(page).text
+    assert signature_rows(petitions, petition["id"]) == 1
+    withdrawn = visitor.post(f"{page}/signature/withdrawal", {"receipt_secret": secret.hex()})
+    assert withdrawn.status_code == 303 and signature_rows(petitions, petition["id"]) == 0
+    assert withdraw_items(petitions, petition["id"]) == [
+        {
+            "kind": "withdraw",
+            "petition_id": petition["id"],
+            "commitment": commitment,
+            "secret": secret.hex(),
+        }
+    ]
+
+
+def test_a_withdrawal_without_any_secret_says_dash(petitions):
+    petition = petitions.published()
+    page = f"/petitions/{petition['id']}"
+    visitor = citizen(petitions)
+    assert visitor.post(f"{page}/signature", {"commitment": "cd" * 32}).status_code == 303
+    assert visitor.post(f"{page}/signature/withdrawal", {"receipt_secret": ""}).status_code == 303
+    [item] = withdraw_items(petitions, petition["id"])
+    assert item["secret"] is None and item["commitment"] == "cd" * 32
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("commitment", "AB" * 32),
+        ("commitment", "ab" * 31),
+        ("commitment", "zz" * 32),
+        ("receipt_secret", "AB" * 32),
+        ("receipt_secret", "ab" * 33),
+    ],
+)
+def test_a_bad_commitment_or_secret_from_the_form_is_explained_not_a_500(petitions, field, value):
+    petition = petitions.published()
+    page = f"/petitions/{petition['id']}"
+    visitor = citizen(petitions)
+    if field == "receipt_secret":
+        assert visitor.post(f"{page}/signature").status_code == 303
+    answer = visitor.post(
+        f"{page}/signature" if field == "commitment" else f"{page}/signature/withdrawal",
+        {field: value},
+    )
+    assert answer.status_code == 400, answer.text
+    assert "error-summary" in answer.text and "Rechargez la page" in answer.text
+    assert signature_rows(petitions, petition["id"]) == (1 if field == "receipt_secret" else 0)
