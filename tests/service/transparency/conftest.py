@@ -35,8 +35,12 @@ def log_settings(settings: Any, run_id: str) -> Iterator[Any]:
 def start_transparency(start_service: Callable[..., Any], log_settings: Any) -> Callable[..., Any]:
     def start(**changes: Any) -> Any:
         from services.transparency.service import TransparencyService
+        from shared.bus import declare_consumer_queues
 
         effective = dataclasses.replace(log_settings, **changes)
+        # As `hub run` does: the queue exists before anything is published, so an event sent
+        # while the container's consumer is still starting waits for it instead of vanishing.
+        declare_consumer_queues(effective.amqp_uri, [TransparencyService], effective.queue_type)
         return start_service(TransparencyService, settings_override=effective)
 
     return start

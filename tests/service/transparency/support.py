@@ -70,7 +70,7 @@ def leaves_event(items: list[dict[str, Any]], event_id: str | None = None) -> En
     return envelope
 
 
-def eventually(check: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:
+def eventually(check: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
