@@ -62,9 +62,10 @@ def test_every_sequence_of_decisions_follows_the_lifecycle(steps):
     min_acr=st.sampled_from(domain.ACR_LEVELS),
     adult=st.booleans(),
     offset=st.integers(-400, 400),
+    signer=st.sampled_from([None, "", "someone"]),
 )
 def test_only_adults_at_the_required_level_sign_open_petitions_before_the_deadline(
-    status, acr, min_acr, adult, offset
+    status, acr, min_acr, adult, offset, signer
 ):
     petition = Petition(
         "p",
@@ -76,12 +77,13 @@ def test_only_adults_at_the_required_level_sign_open_petitions_before_the_deadli
         NOW,
         deadline=NOW + timedelta(days=offset) if status == Status.OPEN else None,
     )
-    citizen = Citizen("s", acr or "", adult)
+    citizen = Citizen("s", acr or "", adult, signer=signer)
     eligible = (
         status == Status.OPEN
         and offset > 0
         and adult
         and domain.acr_rank(acr) >= domain.acr_rank(min_acr)
+        and bool(signer)  # identity's signer claim: one signature per person (issue 21)
     )
     try:
         domain.check_can_sign(petition, citizen, NOW)

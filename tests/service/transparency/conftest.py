@@ -34,13 +34,24 @@ def log_settings(settings: Any, run_id: str) -> Iterator[Any]:
 @pytest.fixture
 def start_transparency(start_service: Callable[..., Any], log_settings: Any) -> Callable[..., Any]:
     def start(**changes: Any) -> Any:
+        from kombu import Connection
+
         from services.transparency.service import TransparencyService
-        from shared.bus import declare_consumer_queues
+        from shared.bus import consumer_queues
 
         effective = dataclasses.replace(log_settings, **changes)
         # As `hub run` does: the queue exists before anything is published, so an event sent
         # while the container's consumer is still starting waits for it instead of vanishing.
-        declare_consumer_queues(effective.amqp_uri, [TransparencyService], effective.queue_type)
+        # Emptied: the run's vhost is shared, and the petitions tests before these left their
+        # leaves in it (a `hub up` of the end-to-end tests declared the queue); each test's log
+        # starts empty and takes only what the test sends.
+        with Connection(effective.amqp_uri, connect_timeout=5) as conn:
+            channel = conn.channel()
+            for queue in consumer_queues([TransparencyService], effective.queue_type):
+                bound = queue(channel)
+                bound.declare()
+                bound.purge()
+            channel.close()
         return start_service(TransparencyService, settings_override=effective)
 
     return start
