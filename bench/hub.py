@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from shared.config import PROCESSES
+from shared.config import PROCESSES, SERVICES
 from shared.testing import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,9 +34,6 @@ def hub_environment(
         "HUB_LOG_LEVEL": "WARNING",
         "HUB_ACCESS_TOKEN_TTL": "3600",
         "MOCK_IDP_IDENTITIES": str(identities),
-        "IDENTITY_DATABASE_URL": database_urls["identity"],
-        "PETITIONS_DATABASE_URL": database_urls["petitions"],
-        "NOTIFICATIONS_DATABASE_URL": database_urls["notifications"],
         # thresholds far above what the bench signs: no threshold events in the figures
         "HUB_PETITION_THRESHOLDS": "1000000000",
         # every simulated citizen comes from 127.0.0.1: per-address limits would throttle the run
@@ -44,6 +41,8 @@ def hub_environment(
         "HUB_RATE_LIMIT_SIGN_PER_ADDRESS": "0",
         "HUB_RATE_LIMIT_SIGN_PER_CLIENT": "0",
     }
+    for service in SERVICES:
+        env[f"{PREFIX[service]}_DATABASE_URL"] = database_urls[service]
     for process in PROCESSES:
         port = free_port()
         env[f"{PREFIX[process]}_PORT"] = str(port)
@@ -79,7 +78,7 @@ class Hub:
             wait_for_http(self.url(process) + "/healthz", timeout=left)
             if self.process.poll() is not None:
                 raise RuntimeError(f"hub up exited early:\n{self.log_tail()}")
-        for process in ("identity", "petitions", "notifications"):
+        for process in SERVICES:
             _wait_ready(self.url(process) + "/readyz", deadline)
 
     def cli(self, *args: str) -> dict[str, Any]:

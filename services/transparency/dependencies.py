@@ -3,7 +3,7 @@
 
 The signing key is a file holding a C2SP note private key (``PRIVATE+KEY+<origin>+...``), named
 by ``TRANSPARENCY_SIGNING_KEY``; this process alone reads it. Outside production, without one, a
-key is generated under ``HUB_DATA_DIR/transparency/signing-key`` (0600) and kept.
+key is generated under ``HUB_DATA_DIR/transparency/signing-key-<origin>`` (0600) and kept.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -35,7 +36,7 @@ from shared.metrics import get_or_create, registry_for
 
 log = logging.getLogger(__name__)
 
-DEV_KEY_FILE = Path("transparency") / "signing-key"
+DEV_KEY_DIR = Path("transparency")
 # NOTE: any fixed number: the lock names "the integrator" in the transparency database.
 ADVISORY_LOCK_KEY = 0x746C6F67  # "tlog"
 HELD_KINDS = ("open", "sign", "withdraw", "close", "erase")
@@ -48,7 +49,7 @@ def signing_key(settings: Settings) -> tuple[notes.Signer, str]:
     if path is None:
         if settings.production:
             raise SettingsError("TRANSPARENCY_SIGNING_KEY is required in production")
-        path = settings.data_dir / DEV_KEY_FILE
+        path = settings.data_dir / dev_key_file(settings.log_origin)
         if not path.exists():
             _write_private(path, notes.generate_key(settings.log_origin)[0])
             log.info("transparency: generated a development signing key in %s", path)
@@ -67,6 +68,12 @@ def signing_key(settings: Settings) -> tuple[notes.Signer, str]:
             f" {settings.log_origin!r} (TRANSPARENCY_LOG_ORIGIN): the key name must be the origin"
         )
     return signer, notes.vkey_of(skey)
+
+
+def dev_key_file(origin: str) -> Path:
+    """Development's key for this origin: a key is named by its origin, so another port or URL
+    is another log with a key of its own, never a refusal to start."""
+    return DEV_KEY_DIR / ("signing-key-" + re.sub(r"[^A-Za-z0-9.-]", "_", origin))
 
 
 def _write_private(path: Path, content: str) -> None:

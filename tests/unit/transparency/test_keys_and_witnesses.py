@@ -21,10 +21,14 @@ def test_development_generates_a_private_key_named_by_the_origin(tmp_path: Path)
     settings = _settings(tmp_path)
     assert settings.log_origin == "127.0.0.1:8005/tlog"
     signer, vkey = signing_key(settings)
-    path = tmp_path / "transparency" / "signing-key"
+    path = tmp_path / "transparency" / "signing-key-127.0.0.1_8005_tlog"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert signer.name == "127.0.0.1:8005/tlog" and notes.Verifier(vkey).name == signer.name
     assert signing_key(settings)[1] == vkey  # kept, not made anew
+    # another port is another log, with its own key, not a refusal to start
+    other, other_vkey = signing_key(_settings(tmp_path, TRANSPARENCY_PORT="8015"))
+    assert other.name == "127.0.0.1:8015/tlog" and other_vkey != vkey
+    assert signing_key(settings)[1] == vkey
 
 
 def test_the_origin_follows_the_public_url(tmp_path: Path) -> None:
