@@ -94,6 +94,24 @@ def drop_outbox_and_inbox() -> None:
     op.drop_table("outbox")
 
 
+def create_dead_letters() -> None:
+    """Events a consumer could not handle, kept for an operator (see shared.consumers)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    from shared.outbox import BIGINT
+
+    op.create_table(
+        "dead_letters",
+        sa.Column("id", BIGINT, primary_key=True, autoincrement=True),
+        sa.Column("consumer", sa.String(100), nullable=False),
+        sa.Column("routing_key", sa.String(100), nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
 def create_revocations() -> None:
     """The revoked access tokens a resource service keeps (see shared.revocation)."""
     import sqlalchemy as sa

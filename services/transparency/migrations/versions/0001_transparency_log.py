@@ -11,7 +11,7 @@ import hashlib
 import sqlalchemy as sa
 from alembic import op
 
-from shared.migrations import create_outbox_and_inbox, drop_outbox_and_inbox
+from shared.migrations import create_dead_letters, create_outbox_and_inbox, drop_outbox_and_inbox
 from shared.outbox import BIGINT
 
 revision = "0001"
@@ -22,15 +22,7 @@ depends_on = None
 
 def upgrade() -> None:
     create_outbox_and_inbox()
-    op.create_table(
-        "dead_letters",
-        sa.Column("id", BIGINT, primary_key=True, autoincrement=True),
-        sa.Column("consumer", sa.String(100), nullable=False),
-        sa.Column("routing_key", sa.String(100), nullable=False),
-        sa.Column("reason", sa.Text, nullable=False),
-        sa.Column("body", sa.Text, nullable=False),
-        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
-    )
+    create_dead_letters()
     op.create_table(
         "pending_leaves",
         sa.Column("seq", BIGINT, primary_key=True, autoincrement=True),
