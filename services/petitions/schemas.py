@@ -8,6 +8,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from hub_verify import leaves
+
 from services.petitions.commands import (
     Decision,
     ForgetCitizen,
@@ -40,7 +42,7 @@ MAX_SEARCH_LENGTH = 100
 MAX_OFFSET = 1_000_000  # deeper pages are for the open-data export
 DECISIONS = ("publish", "reject", "hide", "close")
 MAX_TOKEN_LENGTH = 100
-HEX64 = re.compile(r"[0-9a-f]{64}")
+HEX64 = leaves.HEX32  # commitments and receipt secrets
 MAX_SIGNER_LENGTH = 100
 RECEIPTS_PATH = "/tlog/api/v1/receipts/"  # on the transparency service
 

@@ -6,7 +6,6 @@ outside verifiers use) and must name the item's petition; a bad item never enter
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,8 +27,8 @@ from shared.config import SettingsError
 from shared.envelope import Envelope
 
 KINDS = ("open", "sign", "withdraw", "close", "erase")
-PETITION_ID = re.compile(r"[a-z0-9-]{1,36}")
-HEX32 = re.compile(r"[0-9a-f]{64}")
+PETITION_ID = leaves.PETITION_ID
+HEX32 = leaves.HEX32
 MAX_ITEMS = 100_000  # far more than one transaction of petitions records
 MAX_SIZE = 2**63 - 1
 

@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from hub_verify.errors import MalformedError
 
 MAX_LEAF_BYTES = 256
-_PETITION_ID = re.compile(r"[a-z0-9-]{1,36}")
+PETITION_ID = re.compile(r"[a-z0-9-]{1,36}")  # P, as the hub's API shows it (fullmatch)
+# A 32-byte value (commitment, receipt secret) as JSON and URLs write it (fullmatch).
+HEX32 = re.compile(r"[0-9a-f]{64}")
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,18}")
 _FLAG = re.compile(r"([a-z][a-z0-9]{0,15})=([a-z0-9]{1,16})")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -268,7 +270,7 @@ def _line(kind: str, *fields: str) -> str:
 
 
 def _check_petition_id(petition_id: object) -> None:
-    if not isinstance(petition_id, str) or not _PETITION_ID.fullmatch(petition_id):
+    if not isinstance(petition_id, str) or not PETITION_ID.fullmatch(petition_id):
         raise MalformedError(f"petition id {petition_id!r} is not [a-z0-9-]{{1,36}}")
 
 
